@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs radlite's build and test dependencies from Debian's packages.
+# Safe to run repeatedly: it only calls apt-get when something is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libtorch-dev              # the encoder (CPU build of libtorch)
+  libopenblas0-openmp       # makes libtorch's BLAS ~40x faster than the reference BLAS
+  libsentencepiece-dev      # SentencePiece .model files
+  libutf8proc-dev           # Unicode categories and normalization for the tokenizers
+  libstemmer-dev            # Snowball/Porter stemming for BM25
+  libeigen3-dev             # dense vectors in the retrieval module
+  nlohmann-json3-dev        # JSON files
+  libgtest-dev libgmock-dev # tests
+  python3-torch             # models/convert_checkpoint.py and its test
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "radlite setup: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "radlite setup: dependencies present" >&2

@@ -1,0 +1,8 @@
+// The radlite tool's subcommands. Each takes the arguments after its name and returns the exit code.
+#pragma once
+
+namespace radlite::cli {
+
+int cmd_version(int argc, char** argv);
+
+}  // namespace radlite::cli

@@ -1,0 +1,9 @@
+# The radlite command-line tool. Each subcommand lives in its own cmd_*.cpp file.
+add_executable(radlite-cli
+  cli/main.cpp
+  cli/args.cpp
+  cli/cmd_version.cpp
+)
+set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite)
+target_include_directories(radlite-cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(radlite-cli PRIVATE radlite nlohmann_json::nlohmann_json)

@@ -1,0 +1,1 @@
+# Sources of the io module (part of radlite_core).

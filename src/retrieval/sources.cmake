@@ -1,0 +1,1 @@
+# Sources of the retrieval module (part of radlite_core).

@@ -1,0 +1,1 @@
+# Sources of the tokenizers module (part of radlite_core).
