@@ -4,6 +4,6 @@ add_executable(radlite-cli
   cli/args.cpp
   cli/cmd_version.cpp
 )
-set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite)
+set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 target_include_directories(radlite-cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(radlite-cli PRIVATE radlite nlohmann_json::nlohmann_json)
