@@ -1,1 +1,5 @@
 # Sources of the io module (part of radlite_core).
+target_sources(radlite_core PRIVATE
+  io/file_util.cpp
+  io/sha256.cpp
+)

@@ -1,0 +1,27 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "io/sha256.h"
+
+using radlite::io::sha256_hex;
+
+// Test vectors from FIPS 180-4 / NIST CAVS examples.
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(sha256_hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(sha256_hex(two_blocks.data(), two_blocks.size()),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  std::string million(1000000, 'a');
+  EXPECT_EQ(sha256_hex(million.data(), million.size()),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Sha256, IncrementalEqualsOneShot) {
+  std::string s(1000, 'x');
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>(i * 7);
+  radlite::io::Sha256 h;
+  for (std::size_t i = 0; i < s.size(); i += 37) h.update(s.data() + i, std::min<std::size_t>(37, s.size() - i));
+  EXPECT_EQ(h.hex_digest(), sha256_hex(s.data(), s.size()));
+}
