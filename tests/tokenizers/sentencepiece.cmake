@@ -1,0 +1,1 @@
+radlite_add_test(NAME test_sentencepiece SOURCES ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_test.cpp LIBS radlite_core)
