@@ -1018,10 +1018,11 @@ class HfUnigram final : public SentencePieceModel {
     double score;
   };
 
-  HfUnigram(const std::vector<Entry>& vocab, std::int32_t unk_id, bool byte_fallback,
+  HfUnigram(std::string what, const std::vector<Entry>& vocab, std::int32_t unk_id, bool byte_fallback,
             std::vector<NormalizerStep> normalizers, std::vector<PreTokenizerStep> pre_tokenizers,
             bool strip_decoded_space, std::vector<std::int32_t> hidden_in_decode)
-      : normalizers_(std::move(normalizers)),
+      : what_(std::move(what)),
+        normalizers_(std::move(normalizers)),
         pre_tokenizers_(std::move(pre_tokenizers)),
         unk_id_(unk_id),
         byte_fallback_(byte_fallback),
@@ -1103,6 +1104,10 @@ class HfUnigram final : public SentencePieceModel {
         return;
       }
     }
+    if (unk_id_ < 0) {
+      throw InvalidArgument(what_ + ": the text contains characters outside the vocabulary and the Unigram model "
+                            "has no unk_id");
+    }
     out.push_back({token, unk_id_});
   }
 
@@ -1164,6 +1169,7 @@ class HfUnigram final : public SentencePieceModel {
     return out;
   }
 
+  std::string what_;
   Vocabulary vocab_;
   std::vector<double> scores_;
   PieceTrie trie_;
@@ -1204,7 +1210,7 @@ std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_file(cons
     pre[1].kind = PreTokenizerStep::kMetaspace;
     pre[1].replacement = std::string(kMetaSpace);
     const auto mask_id = static_cast<std::int32_t>(vocab.size() - 1);
-    return std::make_unique<HfUnigram>(vocab, 3, false, std::move(normalizers), std::move(pre), true,
+    return std::make_unique<HfUnigram>(path, vocab, 3, false, std::move(normalizers), std::move(pre), true,
                                        std::vector<std::int32_t>{0, 1, 2, mask_id});
   }
   if (proto.model_type == 1) return std::make_unique<SpmUnigram>(proto, std::move(processor), path);
@@ -1239,8 +1245,6 @@ std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_tokenizer_jso
                         std::to_string(vocab.size()));
     }
     unk_id = static_cast<std::int32_t>(v);
-  } else {
-    throw ModelError(what + ": model.unk_id is missing; radlite needs an unknown token for Unigram models");
   }
   const bool byte_fallback = bool_field(*model, "byte_fallback", false, what + ": model");
 
@@ -1262,7 +1266,7 @@ std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_tokenizer_jso
       }
     }
   }
-  return std::make_unique<HfUnigram>(vocab, unk_id, byte_fallback, std::move(normalizers), std::move(pre),
+  return std::make_unique<HfUnigram>(what, vocab, unk_id, byte_fallback, std::move(normalizers), std::move(pre),
                                      strip_decoded_space, std::move(hidden));
 }
 

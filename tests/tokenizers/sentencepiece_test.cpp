@@ -78,7 +78,7 @@ struct Count {
 };
 
 // Raw SentencePiece fixture: ids AND pieces of every text.
-Count check_raw(const rt::SentencePieceModel& m, const std::string& fixture) {
+Count check_raw(const rt::SentencePieceModel& m, const std::string& fixture, bool report = true) {
   const auto j = radlite::io::read_json_file(fixture);
   Count c;
   for (const auto& e : j.at("single")) {
@@ -91,7 +91,7 @@ Count check_raw(const rt::SentencePieceModel& m, const std::string& fixture) {
     ++c.total;
     if (ok) {
       ++c.ok;
-    } else {
+    } else if (report) {
       ADD_FAILURE() << fixture << ": mismatch for " << show(text) << "\n  got      " << nlohmann::json(texts).dump()
                     << "\n  expected " << e.at("pieces").dump();
     }
@@ -100,7 +100,7 @@ Count check_raw(const rt::SentencePieceModel& m, const std::string& fixture) {
 }
 
 // XLM-R fixture: <s> A </s> (single, truncated at max_length_single) and <s> A </s></s> B </s> (pairs).
-Count check_xlmr(const rt::SentencePieceModel& m, const std::string& fixture) {
+Count check_xlmr(const rt::SentencePieceModel& m, const std::string& fixture, bool report = true) {
   const auto j = radlite::io::read_json_file(fixture);
   const auto max_single = j.at("max_length_single").get<std::size_t>();
   const auto max_pair = j.at("max_length_pair").get<std::size_t>();
@@ -117,7 +117,7 @@ Count check_xlmr(const rt::SentencePieceModel& m, const std::string& fixture) {
     const auto ids = encode_with_specials(m, text);
     if (matches_prefix(inner, ids, full.size() == max_single)) {
       ++c.ok;
-    } else {
+    } else if (report) {
       ADD_FAILURE() << fixture << ": mismatch for " << show(text) << "\n  got      " << nlohmann::json(ids).dump()
                     << "\n  expected " << nlohmann::json(inner).dump();
     }
@@ -135,7 +135,7 @@ Count check_xlmr(const rt::SentencePieceModel& m, const std::string& fixture) {
       const std::vector<std::int32_t> inner(full.begin() + 1, full.end() - 1);
       if (matches_prefix(inner, encode_with_specials(m, a), full.size() == max_pair)) {
         ++c.ok;
-      } else {
+      } else if (report) {
         ADD_FAILURE() << fixture << ": pair with empty doc mismatch for " << show(a);
       }
       continue;
@@ -151,7 +151,7 @@ Count check_xlmr(const rt::SentencePieceModel& m, const std::string& fixture) {
     const auto ib = encode_with_specials(m, b);
     if (matches_prefix(ea, ia, truncated) && matches_prefix(eb, ib, truncated)) {
       ++c.ok;
-    } else {
+    } else if (report) {
       ADD_FAILURE() << fixture << ": pair mismatch for " << show(a) << " / " << show(b);
     }
   }
@@ -159,7 +159,7 @@ Count check_xlmr(const rt::SentencePieceModel& m, const std::string& fixture) {
 }
 
 // Golden model file: texts + input_ids with specials, truncated at max_seq_length.
-Count check_golden(const rt::SentencePieceModel& m) {
+Count check_golden(const rt::SentencePieceModel& m, bool report = true) {
   const auto j = radlite::io::read_json_file(kData + "/golden/xlmr-biencoder-sp-tiny.json");
   const auto max_len = j.at("max_seq_length").get<std::size_t>();
   const auto& texts = j.at("texts");
@@ -173,7 +173,7 @@ Count check_golden(const rt::SentencePieceModel& m) {
     const auto ids = encode_with_specials(m, text);
     if (matches_prefix(inner, ids, full.size() == max_len)) {
       ++c.ok;
-    } else {
+    } else if (report) {
       ADD_FAILURE() << "golden mismatch for " << show(text) << "\n  got      " << nlohmann::json(ids).dump()
                     << "\n  expected " << nlohmann::json(inner).dump();
     }
@@ -230,4 +230,186 @@ TEST(SentencePiece, GoldenThroughSpmModel) {
   std::printf("xlmr-biencoder-sp-tiny via sentencepiece.bpe.model: %d/%d texts match\n", c.ok, c.total);
   EXPECT_GT(c.total, 0);
   EXPECT_EQ(c.ok, c.total);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The parity checks above can fail: wrong id convention, changed configuration and changed text all show up.
+
+TEST(SentencePiece, ParityChecksDetectDifferences) {
+  // Raw spm ids against the XLM-R fixture: the id shift alone breaks nearly every entry.
+  const auto raw = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  const Count shifted = check_xlmr(*raw, kData + "/tokenizers/sp-unigram-test-xlmr.json", false);
+  EXPECT_LT(shifted.ok, shifted.total / 10) << "xlmr_ids=false must not match the XLM-R fixture";
+
+  // XLM-R ids against the raw fixture.
+  const auto xlmr = rt::SentencePieceModel::from_spm_file(kUnigramModel, true);
+  const Count raw_vs_xlmr = check_raw(*xlmr, kData + "/tokenizers/sp-unigram-test.json", false);
+  EXPECT_LT(raw_vs_xlmr.ok, raw_vs_xlmr.total / 10);
+
+  // The Hugging Face pipeline without its Precompiled normalizer or without WhitespaceSplit: the goldens with
+  // accents, full-width forms, tabs and newlines must then fail.
+  auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
+  auto no_norm = tj;
+  no_norm["normalizer"] = nullptr;
+  const Count c1 = check_golden(*rt::SentencePieceModel::from_tokenizer_json(no_norm, "no-normalizer"), false);
+  EXPECT_LT(c1.ok, c1.total);
+  auto no_ws = tj;
+  no_ws["pre_tokenizer"] = no_ws["pre_tokenizer"]["pretokenizers"][1];
+  const Count c2 = check_golden(*rt::SentencePieceModel::from_tokenizer_json(no_ws, "metaspace-only"), false);
+  EXPECT_LT(c2.ok, c2.total);
+  std::printf("negative controls: raw-vs-xlmr %d/%d, xlmr-vs-raw %d/%d, no normalizer %d/%d, no WhitespaceSplit %d/%d\n",
+              shifted.ok, shifted.total, raw_vs_xlmr.ok, raw_vs_xlmr.total, c1.ok, c1.total, c2.ok, c2.total);
+
+  // A one-character change in the text changes the ids.
+  const auto a = ids_of(encode(*raw, "What are the imaging features of hepatocellular carcinoma on MRI?"));
+  const auto b = ids_of(encode(*raw, "What are the imaging features of hepatocellular carcinoma on MRU?"));
+  EXPECT_NE(a, b);
+}
+
+// The score tie that libsentencepiece 0.1.97 (the system library) breaks the other way from 0.2.2.
+TEST(SentencePiece, UnigramTieFollowsSentencePiece02) {
+  const auto m = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  std::vector<std::string> pieces;
+  for (const auto& p : encode(*m, "---")) pieces.push_back(p.text);
+  EXPECT_EQ(pieces, (std::vector<std::string>{"▁", "-", "--"}));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Edge inputs.
+
+TEST(SentencePiece, EmptyWhitespaceAndInvalidUtf8) {
+  const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
+  std::vector<std::unique_ptr<const rt::SentencePieceModel>> models;
+  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, false));
+  models.push_back(rt::SentencePieceModel::from_spm_file(kBpeModel, false));
+  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, true));
+  models.push_back(rt::SentencePieceModel::from_tokenizer_json(tj, "tokenizer.json"));
+  for (std::size_t k = 0; k < models.size(); ++k) {
+    const auto& m = models[k];
+    EXPECT_TRUE(encode(*m, "").empty());
+    EXPECT_TRUE(encode(*m, "    ").empty());
+    // test_model.model keeps tabs and newlines as pieces (see the raw fixture); the Hugging Face pipelines split
+    // them away.
+    if (k >= 2) EXPECT_TRUE(encode(*m, " \t\n  \r\n \xE3\x80\x80").empty());
+    // Invalid UTF-8 (lone continuation, truncated sequence, overlong '/', encoded surrogate, 0xFF) and NUL.
+    const std::string bad = std::string("ab\x80 c\xC3 d\xC0\xAF e\xED\xA0\x80 f\xFF g") + std::string(1, '\0') + "h";
+    const auto pieces = encode(*m, bad);
+    EXPECT_FALSE(pieces.empty());
+    for (const auto& p : pieces) {
+      EXPECT_GE(p.id, 0);
+      EXPECT_LT(static_cast<std::size_t>(p.id), m->vocab_size());
+    }
+    // A 1 MB input with no whitespace and one with many words.
+    std::string big_word(1 << 20, 'a');
+    EXPECT_FALSE(encode(*m, big_word).empty());
+    std::string many;
+    for (int i = 0; i < 20000; ++i) many += "hepatocellular carcinoma ";
+    EXPECT_GE(encode(*m, many).size(), 40000u);
+  }
+}
+
+TEST(SentencePiece, DecodeRoundTrip) {
+  const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
+  const auto texts = radlite::io::read_json_file(kData + "/texts/public_texts.json");
+  std::vector<std::unique_ptr<const rt::SentencePieceModel>> models;
+  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, false));
+  models.push_back(rt::SentencePieceModel::from_spm_file(kBpeModel, false));
+  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, true));
+  models.push_back(rt::SentencePieceModel::from_tokenizer_json(tj, "tokenizer.json"));
+  for (const auto& m : models) {
+    int checked = 0;
+    for (const auto& t : texts) {
+      const std::string text = t.is_string() ? t.get<std::string>() : t.at("text").get<std::string>();
+      // Texts that normalization leaves alone: printable ASCII, single spaces, no edge spaces.
+      bool plain = !text.empty() && text.front() != ' ' && text.back() != ' ' && text.find("  ") == std::string::npos;
+      for (const char c : text) plain = plain && c >= 0x20 && c < 0x7F;
+      if (!plain) continue;
+      const auto pieces = encode(*m, text);
+      bool has_unk = false;
+      for (const auto& p : pieces) has_unk = has_unk || p.id == m->unk_id();
+      if (has_unk) continue;
+      EXPECT_EQ(m->decode(ids_of(pieces)), text);
+      ++checked;
+    }
+    EXPECT_GT(checked, 100);
+  }
+  const auto m = rt::SentencePieceModel::from_spm_file(kUnigramModel, true);
+  EXPECT_EQ(m->id_to_piece(0), "<s>");
+  EXPECT_EQ(m->id_to_piece(3), "<unk>");
+  EXPECT_EQ(m->id_to_piece(static_cast<std::int32_t>(m->vocab_size() - 1)), "<mask>");
+  EXPECT_EQ(m->vocab_size(), 1002u);
+  EXPECT_EQ(m->piece_to_id("▁the"), 8);
+  EXPECT_EQ(m->piece_to_id("no such piece"), -1);
+  EXPECT_EQ(m->unk_id(), 3);
+  EXPECT_THROW(m->id_to_piece(-1), radlite::InvalidArgument);
+  EXPECT_THROW(m->id_to_piece(1002), radlite::InvalidArgument);
+  EXPECT_THROW(m->decode({5, 5000}), radlite::InvalidArgument);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bad files.
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& bytes) {
+  const std::string path = testing::TempDir() + "/radlite_sp_" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+template <class E, class F>
+void expect_error(F&& f, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception; expected one mentioning '" << fragment << "'";
+  } catch (const E& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+
+TEST(SentencePiece, BadModelFiles) {
+  expect_error<radlite::IoError>([] { rt::SentencePieceModel::from_spm_file("/nonexistent/x.model", false); },
+                                 "/nonexistent/x.model");
+  const std::string data = radlite::io::read_file(kUnigramModel);
+  const std::string truncated = write_temp("truncated.model", data.substr(0, data.size() / 2));
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(truncated, false); }, truncated);
+  const std::string garbage = write_temp("garbage.model", "this is not a protobuf \xFF\xFF\xFF\xFF\xFF");
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(garbage, true); }, garbage);
+  const std::string empty = write_temp("empty.model", "");
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(empty, false); }, empty);
+}
+
+TEST(SentencePiece, BadTokenizerJson) {
+  const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
+  auto no_vocab = tj;
+  no_vocab["model"].erase("vocab");
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(no_vocab, "t.json"); },
+                                     "t.json: model.vocab");
+  auto bad_entry = tj;
+  bad_entry["model"]["vocab"][7] = "just a string";
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(bad_entry, "t.json"); },
+                                     "model.vocab[7]");
+  auto bpe = tj;
+  bpe["model"]["type"] = "BPE";
+  expect_error<radlite::ModelError>([&] { rt::SentencePieceModel::from_tokenizer_json(bpe, "t.json"); }, "BPE");
+  auto bad_b64 = tj;
+  bad_b64["normalizer"]["precompiled_charsmap"] = "@@@@";
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(bad_b64, "t.json"); },
+                                     "normalizer.precompiled_charsmap");
+  auto short_blob = tj;
+  short_blob["normalizer"]["precompiled_charsmap"] = "AQID";  // 3 bytes
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(short_blob, "t.json"); },
+                                     "precompiled_charsmap");
+  auto unknown_norm = tj;
+  unknown_norm["normalizer"] = {{"type", "BertNormalizer"}};
+  expect_error<radlite::ModelError>([&] { rt::SentencePieceModel::from_tokenizer_json(unknown_norm, "t.json"); },
+                                    "BertNormalizer");
+  auto bad_unk = tj;
+  bad_unk["model"]["unk_id"] = 99999;
+  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(bad_unk, "t.json"); },
+                                     "model.unk_id");
+  expect_error<radlite::FormatError>(
+      [&] { rt::SentencePieceModel::from_tokenizer_json(nlohmann::json::array(), "t.json"); }, "t.json");
 }
