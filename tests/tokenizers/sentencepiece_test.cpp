@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sentencepiece_processor.h>
 
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,9 @@ std::vector<std::int32_t> ids_of(const std::vector<rt::Piece>& pieces) {
   return ids;
 }
 
-std::string show(const std::string& text) { return nlohmann::json(text.substr(0, 80)).dump(); }
+std::string show(const std::string& text) {
+  return nlohmann::json(text.substr(0, 80)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // The Tokenizer pipeline splits special added tokens out of the text before the model sees it; this mimics
 // that for the XLM-R specials so the fixtures' literal "<s>" texts can be compared piecewise.
@@ -412,4 +416,107 @@ TEST(SentencePiece, BadTokenizerJson) {
                                      "model.unk_id");
   expect_error<radlite::FormatError>(
       [&] { rt::SentencePieceModel::from_tokenizer_json(nlohmann::json::array(), "t.json"); }, "t.json");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Our SentencePiece unigram normalizer against libsentencepiece on synthetic text mixing the hard cases
+// (whitespace runs, control characters, NFKC-sensitive forms, combining marks, CJK, emoji sequences, invalid
+// UTF-8). The normalized text (concatenated pieces) must be identical; the segmentation too, except where the
+// two segmentations score exactly the same (the tie rule of 0.1.97 differs from 0.2.x, see above).
+
+TEST(SentencePiece, UnigramMatchesLibsentencepieceOnSyntheticText) {
+  sentencepiece::SentencePieceProcessor lib;
+  ASSERT_TRUE(lib.Load(kUnigramModel).ok());
+  const auto mine = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  const std::vector<std::string> fragments = {
+      "the", "cancer", " ", "  ", "\t", "\n", "\r\n", "\xC2\xA0", "\xE3\x80\x80", "\xEF\xBC\xA1\xEF\xBD\x82",
+      "\xEF\xAC\x81", "e\xCC\x81", "\xC3\xA9", "A\xCC\x8A\xCC\x81", "\xE2\x85\xAB", "\xE3\x8D\xBF", "\xE2\x91\xA0",
+      "\xED\x95\x9C\xEA\xB5\xAD", "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", "\xE7\x99\x8C", "\xF0\x9F\x98\x80",
+      "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7", "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",
+      "\xE2\x80\x8B", "\xEF\xBF\xBD", "\x07", std::string(1, '\0'), "\x80", "\xC3", "\xED\xA0\x80", "\xFF", "--",
+      "---", "...", "\xE2\x80\x94", "\xE2\x80\x9Cq\xE2\x80\x9D", "<s>", "</s>", "<unk>", "\xE2\x96\x81", "I\xCC\x87",
+      "\xE1\xBA\x9E", "\xCE\xA3", "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A", "\xE0\xA4\xB9\xE0\xA4\xBF", "0123", "\xEF\xBC\x91"};
+  std::mt19937 rng(20240601u);
+  std::uniform_int_distribution<std::size_t> pick(0, fragments.size() - 1);
+  std::uniform_int_distribution<int> count(1, 12);
+  int identical = 0;
+  int ties = 0;
+  const int total = 3000;
+  for (int n = 0; n < total; ++n) {
+    std::string text;
+    for (int k = count(rng); k > 0; --k) text += fragments[pick(rng)];
+    const auto ours = encode(*mine, text);
+    const auto theirs = lib.EncodeAsImmutableProto(text);
+    std::string ours_norm;
+    std::string theirs_norm;
+    std::vector<std::int32_t> theirs_ids;
+    double ours_score = 0;
+    double theirs_score = 0;
+    for (const auto& p : ours) {
+      ours_norm += p.text;
+      if (p.id != mine->unk_id()) ours_score += lib.GetScore(p.id);
+    }
+    for (std::size_t i = 0; i < theirs.pieces_size(); ++i) {
+      theirs_norm += theirs.pieces(i).piece();
+      theirs_ids.push_back(static_cast<std::int32_t>(theirs.pieces(i).id()));
+      if (!lib.IsUnknown(theirs.pieces(i).id())) theirs_score += lib.GetScore(theirs.pieces(i).id());
+    }
+    ASSERT_EQ(ours_norm, theirs_norm) << "normalization differs for " << show(text);
+    if (ids_of(ours) == theirs_ids) {
+      ++identical;
+    } else if (std::abs(ours_score - theirs_score) < 1e-4) {
+      ++ties;
+    } else {
+      ADD_FAILURE() << "segmentation differs (scores " << ours_score << " vs " << theirs_score << ")";
+    }
+  }
+  std::printf("synthetic texts vs libsentencepiece %s: %d identical, %d equal-score ties, of %d\n",
+              "0.1.97", identical, ties, total);
+  EXPECT_EQ(identical + ties, total);
+  EXPECT_GT(identical, total * 9 / 10);
+}
+
+// Corrupted inputs must give an exception or a result, never a crash (run under the sanitizer build too).
+TEST(SentencePiece, CorruptedCharsmapAndModelDoNotCrash) {
+  std::mt19937 rng(7u);
+  const std::string model = radlite::io::read_file(kUnigramModel);
+  int rejected = 0;
+  for (int n = 0; n < 200; ++n) {
+    std::string mutated = model;
+    for (int k = 0; k < 8; ++k) {
+      mutated[std::uniform_int_distribution<std::size_t>(0, mutated.size() - 1)(rng)] =
+          static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+    }
+    const std::string path = testing::TempDir() + "/radlite_sp_mutated.model";
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << mutated;
+    try {
+      for (const bool xlmr : {false, true}) {
+        const auto m = rt::SentencePieceModel::from_spm_file(path, xlmr);
+        std::vector<rt::Piece> out;
+        m->encode("Hepatocellular carcinoma \xC3\xA9 \xEF\xBC\xA1 \xF0\x9F\x98\x80 end", out);
+      }
+    } catch (const radlite::Error&) {
+      ++rejected;
+    }
+  }
+  std::printf("mutated models: %d of 200 rejected with radlite::Error, the rest encoded\n", rejected);
+
+  auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
+  static const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string original = tj["normalizer"]["precompiled_charsmap"].get<std::string>();
+  for (int n = 0; n < 200; ++n) {
+    std::string b64 = original;
+    for (int k = 0; k < 16; ++k) {
+      b64[std::uniform_int_distribution<std::size_t>(0, b64.size() - 1)(rng)] =
+          kB64[std::uniform_int_distribution<int>(0, 63)(rng)];
+    }
+    if (n % 4 == 0) b64 = b64.substr(0, b64.size() / 2 / 4 * 4);
+    tj["normalizer"]["precompiled_charsmap"] = b64;
+    try {
+      const auto m = rt::SentencePieceModel::from_tokenizer_json(tj, "mutated");
+      std::vector<rt::Piece> out;
+      m->encode("Hepatocellular carcinoma \xC3\xA9 \xEF\xBC\xA1 \xF0\x9F\x98\x80 e\xCC\x81 end", out);
+    } catch (const radlite::Error&) {
+    }
+  }
 }
