@@ -17,7 +17,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
-#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -554,12 +554,10 @@ class SpmUnigram final : public SentencePieceModel {
     std::vector<std::pair<std::string, std::int32_t>> trie_entries;
     std::vector<std::pair<std::string, std::int32_t>> user_defined;
     scores_.resize(proto.pieces.size());
-    types_.resize(proto.pieces.size());
     for (std::size_t i = 0; i < proto.pieces.size(); ++i) {
       const auto& p = proto.pieces[i];
       const auto id = static_cast<std::int32_t>(i);
       vocab_.add(p.piece);
-      types_[i] = p.type;
       // User-defined symbols get a bonus so that they always win, as in SentencePiece.
       scores_[i] = p.type == kUserDefined ? static_cast<double>(p.piece.size()) * max_score - 0.1 : p.score;
       if (p.type == kUnknown && unk_id_ < 0) unk_id_ = id;
@@ -673,7 +671,6 @@ class SpmUnigram final : public SentencePieceModel {
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;  // decoding only
   Vocabulary vocab_;
   std::vector<double> scores_;
-  std::vector<int> types_;
   PieceTrie trie_;
   PieceTrie user_defined_;
   bool has_user_defined_ = false;
@@ -1210,8 +1207,9 @@ std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_file(cons
     pre[1].kind = PreTokenizerStep::kMetaspace;
     pre[1].replacement = std::string(kMetaSpace);
     const auto mask_id = static_cast<std::int32_t>(vocab.size() - 1);
+    // Decoding leaves out the five specials, as the tokenizer.json route does for its special added tokens.
     return std::make_unique<HfUnigram>(path, vocab, 3, false, std::move(normalizers), std::move(pre), true,
-                                       std::vector<std::int32_t>{0, 1, 2, mask_id});
+                                       std::vector<std::int32_t>{0, 1, 2, 3, mask_id});
   }
   if (proto.model_type == 1) return std::make_unique<SpmUnigram>(proto, std::move(processor), path);
   return std::make_unique<SpmLibrary>(proto, std::move(processor));

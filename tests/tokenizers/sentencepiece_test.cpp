@@ -520,3 +520,69 @@ TEST(SentencePiece, CorruptedCharsmapAndModelDoNotCrash) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pipeline pieces the goldens do not exercise, on a hand-made vocabulary where the expected result is forced.
+
+namespace {
+
+nlohmann::json small_unigram(bool byte_fallback, bool with_unk) {
+  nlohmann::json vocab = nlohmann::json::array();
+  vocab.push_back({"<unk>", 0.0});
+  for (const char* p : {"\xE2\x96\x81" "a", "\xE2\x96\x81", "y", "b", "yb", "\xE2\x96\x81" "ab"}) vocab.push_back({p, -1.0});
+  if (byte_fallback) {
+    char buf[8];
+    for (int b = 0; b < 256; ++b) {
+      std::snprintf(buf, sizeof buf, "<0x%02X>", b);
+      vocab.push_back({buf, -10.0});
+    }
+  }
+  nlohmann::json model = {{"type", "Unigram"}, {"vocab", vocab}, {"byte_fallback", byte_fallback}};
+  if (with_unk) model["unk_id"] = 0;
+  return {{"model", model}};
+}
+
+std::vector<std::string> texts_of(const rt::SentencePieceModel& m, const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& p : encode(m, text)) out.push_back(p.text);
+  return out;
+}
+
+}  // namespace
+
+TEST(SentencePiece, HuggingFacePipelineComponents) {
+  using V = std::vector<std::string>;
+  auto tj = small_unigram(false, true);
+  tj["normalizer"] = {{"type", "Sequence"},
+                      {"normalizers",
+                       {{{"type", "Replace"}, {"pattern", {{"String", "x"}}}, {"content", "y"}},
+                        {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}},
+                        {{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}}}}};
+  tj["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"},
+                         {"split", true}};
+  // "  a   xb " -> "a yb" -> "▁a▁yb" -> words "▁a", "▁yb"; "yb" beats "y" + "b" (one piece, -1 against -2).
+  EXPECT_EQ(texts_of(*rt::SentencePieceModel::from_tokenizer_json(tj, "t"), "  a   xb "), (V{"▁a", "▁", "yb"}));
+  // Without split the Viterbi sees "▁a▁yb" whole and "▁ab" cannot form; same pieces.
+  tj["pre_tokenizer"]["split"] = false;
+  EXPECT_EQ(texts_of(*rt::SentencePieceModel::from_tokenizer_json(tj, "t"), "a xb"), (V{"▁a", "▁", "yb"}));
+  // prepend_scheme never: no leading "▁"; consecutive unknowns ("qq") fuse into one <unk> token.
+  tj["pre_tokenizer"]["prepend_scheme"] = "never";
+  const auto never = rt::SentencePieceModel::from_tokenizer_json(tj, "t");
+  EXPECT_EQ(texts_of(*never, "ybqq"), (V{"yb", "qq"}));
+  EXPECT_EQ(ids_of(encode(*never, "ybqq")), (std::vector<std::int32_t>{5, 0}));
+
+  // Byte fallback: the unknown "c" (after "▁a") becomes its byte, not <unk>.
+  auto bf = small_unigram(true, true);
+  bf["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"add_prefix_space", true}};
+  const auto bfm = rt::SentencePieceModel::from_tokenizer_json(bf, "t");
+  EXPECT_EQ(texts_of(*bfm, "ac"), (V{"▁a", "<0x63>"}));
+  EXPECT_EQ(ids_of(encode(*bfm, "ac")), (std::vector<std::int32_t>{1, 7 + 0x63}));
+  EXPECT_EQ(texts_of(*bfm, "ab"), (V{"▁ab"}));
+  EXPECT_EQ(bfm->decode(ids_of(encode(*bfm, "ac ab"))), "ac ab");
+
+  // No unk_id: fine until a character outside the vocabulary shows up.
+  auto nounk = small_unigram(false, false);
+  const auto nu = rt::SentencePieceModel::from_tokenizer_json(nounk, "nounk.json");
+  EXPECT_EQ(texts_of(*nu, "yb"), (V{"yb"}));
+  expect_error<radlite::InvalidArgument>([&] { encode(*nu, "q"); }, "nounk.json");
+}
