@@ -18,6 +18,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"version", radlite::cli::cmd_version, "print the library and libtorch versions"},
+    {"tokenize", radlite::cli::cmd_tokenize, "tokenize JSON lines from stdin (ids, type ids, mask per line)"},
+    {"bench-tokenize", radlite::cli::cmd_bench_tokenize, "single-thread tokenizer throughput on a JSONL file"},
 };
 
 void print_usage(std::ostream& out) {

@@ -3,6 +3,7 @@ add_executable(radlite-cli
   cli/main.cpp
   cli/args.cpp
   cli/cmd_version.cpp
+  cli/cmd_tokenize.cpp
 )
 set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 target_include_directories(radlite-cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
