@@ -12,7 +12,7 @@
 //   * apostrophes (' U+2019) and '.' join two letters ("don't", "e.g"), '.' ',' ';' join two digits
 //     ("3.5", "1,000"), ':' joins two letters (UAX #29 MidLetter); letters and digits join ("b12", "covid19");
 //   * everything else separates words: spaces, hyphens, slashes, other punctuation and symbols;
-//   * Han, Hiragana and Thai characters (scripts written without spaces) each become a one-character token;
+//   * Han ideographs and Hiragana (written without spaces) each become a one-character token;
 //   * tokens longer than `max_token_length` code points are split every `max_token_length` code points,
 //     as Lucene does.
 // Lowercasing is Unicode simple case mapping per code point (Lucene's LowerCaseFilter). Invalid UTF-8
