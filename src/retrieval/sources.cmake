@@ -4,4 +4,7 @@ target_sources(radlite_core PRIVATE
   retrieval/bm25.cpp
   retrieval/metrics.cpp
   retrieval/beir.cpp
+  retrieval/dense.cpp
+  retrieval/fusion.cpp
+  retrieval/calibration.cpp
 )

@@ -6,8 +6,10 @@
 //   std::vector<double> probs = radlite::softmax(class_logits, {fit3.temperature});  // several labels
 //
 // fit_temperature minimises the mean log loss (binary cross-entropy, or cross-entropy for several labels)
-// over T in [min_temperature, max_temperature]: the loss is smooth in u = log T, so Newton's method on u is
-// used with a golden-section search on u as a safeguard; the result is accurate to `tolerance` in log T.
+// over T in [min_temperature, max_temperature]. The loss is convex in beta = 1/T (a one-parameter logistic
+// regression), so a safeguarded Newton iteration on beta (bisection on the derivative's sign bracket when a
+// Newton step leaves the bracket) finds the global minimum; it stops when beta moves by less than
+// `tolerance` relatively (i.e. about `tolerance` in log T). A minimum outside the interval is clamped.
 // Computations are in double and numerically stable (log-sum-exp, log1p).
 //
 // Thread safety: pure functions.
@@ -36,7 +38,7 @@ Matrix softmax_rows(const Matrix& logits, const CalibrationOptions& options = {}
 struct TemperatureFitOptions {
   double min_temperature = 1e-2;  // search interval for T, 0 < min < max
   double max_temperature = 1e2;
-  double tolerance = 1e-8;        // on log T
+  double tolerance = 1e-10;       // relative change of 1/T that stops the iteration (~ on log T)
   int max_iterations = 200;
 };
 
