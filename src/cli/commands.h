@@ -4,5 +4,8 @@
 namespace radlite::cli {
 
 int cmd_version(int argc, char** argv);
+int cmd_index(int argc, char** argv);
+int cmd_search(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 
 }  // namespace radlite::cli
