@@ -2,16 +2,14 @@
 // configuration (BM25, bi-encoder, fused, reranked, reranked + BM25 fusion) like the RadLIT-9 table.
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <set>
-#include <unordered_map>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/evaluation.h"
 #include "cli/model_loading.h"
 #include "cli/progress.h"
 #include "cli/retrieval_options.h"
@@ -44,63 +42,6 @@ const char kUsage[] =
     "  --output FILE          metrics as JSON (the evaluated pipeline, plus every ablation row)\n"
     "  --device D --threads N --batch-size N   model settings\n"
     "Run depth: 1000 for a single retriever (BM25 or bi-encoder alone), otherwise what the candidate lists give.\n";
-
-// Remembers cross-encoder logits per (query, document text): ablation rows rerank overlapping candidate
-// sets, and the cross-encoder is by far the slowest stage.
-class CachingScorer : public PairScorer {
- public:
-  explicit CachingScorer(std::shared_ptr<const PairScorer> inner) : inner_(std::move(inner)) {}
-  std::vector<float> score_pairs(const std::string& query, const std::vector<std::string>& docs) const override {
-    std::vector<float> out(docs.size());
-    std::vector<std::size_t> missing;
-    std::vector<std::string> keys(docs.size());
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (std::size_t i = 0; i < docs.size(); ++i) {
-        keys[i] = query + '\x1f' + docs[i];
-        auto it = cache_.find(keys[i]);
-        if (it == cache_.end())
-          missing.push_back(i);
-        else
-          out[i] = it->second;
-      }
-    }
-    if (missing.empty()) return out;
-    std::vector<std::string> todo;
-    for (std::size_t i : missing) todo.push_back(docs[i]);
-    std::vector<float> fresh = inner_->score_pairs(query, todo);
-    if (fresh.size() != todo.size()) return fresh;  // the pipeline reports the size mismatch
-    std::lock_guard<std::mutex> lock(mu_);
-    for (std::size_t j = 0; j < missing.size(); ++j) {
-      out[missing[j]] = fresh[j];
-      cache_.emplace(keys[missing[j]], fresh[j]);
-    }
-    scored_ += todo.size();
-    return out;
-  }
-  std::string identity() const override { return inner_->identity(); }
-  std::size_t scored() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return scored_;
-  }
-
- private:
-  std::shared_ptr<const PairScorer> inner_;
-  mutable std::mutex mu_;
-  mutable std::unordered_map<std::string, float> cache_;
-  mutable std::size_t scored_ = 0;
-};
-
-struct Config {
-  std::string name;
-  SearchOptions options;
-};
-
-struct Row {
-  std::string name;
-  EvalResult result;
-  double seconds = 0;
-};
 
 nlohmann::json metrics_json(const EvalResult& r) {
   return {{"queries", r.queries},      {"mrr@10", r.mrr_at_10},         {"ndcg@10", r.ndcg_at_10},
@@ -149,9 +90,9 @@ int cmd_eval(int argc, char** argv) {
   }
 
   std::shared_ptr<const TextEncoder> encoder;
-  std::shared_ptr<CachingScorer> scorer;
+  std::shared_ptr<CachingPairScorer> scorer;
   if (auto dir = args.value("--bi-encoder")) encoder = load_bi_encoder(*dir, mo);
-  if (auto dir = args.value("--cross-encoder")) scorer = std::make_shared<CachingScorer>(load_cross_encoder(*dir, mo));
+  if (auto dir = args.value("--cross-encoder")) scorer = std::make_shared<CachingPairScorer>(load_cross_encoder(*dir, mo));
 
   PipelineOptions po;
   po.bm25 = true;  // always built: cheap, and every ablation row but one uses it
@@ -163,66 +104,17 @@ int cmd_eval(int argc, char** argv) {
     pipe.add(corpus, [&](std::size_t done, std::size_t) { bar.update(done); });
   }
 
-  // Configurations, cheapest first; the evaluated pipeline is the one matching the requested stages.
   const bool dense = encoder != nullptr, rerank = scorer != nullptr;
-  const bool bm25 = args.has("--bm25") || !dense;
-  auto make = [&](bool use_dense, bool use_bm25, bool use_rerank, bool final_fusion) {
-    SearchOptions o = base;
-    o.use_dense = use_dense;
-    o.use_bm25 = use_bm25;
-    o.use_reranker = use_rerank;
-    o.final_bm25_fusion = final_fusion;
-    // A single retriever without reranking gives a deep run (1000, as trec runs usually are).
-    if (!use_rerank && use_dense != use_bm25 && !user_candidates) o.candidates = std::max<std::size_t>(o.k, 1000);
-    return o;
-  };
-  const char* fusion_name = base.fusion == FirstFusion::kRrf ? "RRF" : "linear";
-  std::vector<Config> configs;
-  configs.push_back({"BM25", make(false, true, false, false)});
-  if (dense) {
-    configs.push_back({"bi-encoder", make(true, false, false, false)});
-    configs.push_back({std::string("bi-encoder + BM25 (") + fusion_name + ")", make(true, true, false, false)});
-  }
-  if (rerank && dense) {
-    configs.push_back({"bi-encoder > reranker", make(true, false, true, false)});
-    configs.push_back({"bi-encoder + BM25 > reranker + BM25", make(true, true, true, true)});
-  } else if (rerank) {
-    configs.push_back({"BM25 > reranker", make(false, true, true, false)});
-    configs.push_back({"BM25 > reranker + BM25", make(false, true, true, true)});
-  }
-  std::size_t main_index = 0;
-  for (std::size_t i = 0; i < configs.size(); ++i) {
-    const SearchOptions& o = configs[i].options;
-    if (o.use_dense == dense && o.use_bm25 == bm25 && o.use_reranker == rerank &&
-        (!rerank || o.final_bm25_fusion == bm25))
-      main_index = i;
-  }
+  const std::vector<EvalConfig> configs = ablation_configs(dense, rerank, base, user_candidates);
+  const std::size_t main_index = requested_config(configs, dense, rerank, args.has("--bm25"));
   const bool ablation = args.has("--ablation") || dense || rerank;
 
-  std::vector<Row> rows;
-  Run main_run;
+  std::vector<EvalRow> rows;
+  std::size_t main_row = 0;
   for (std::size_t ci = 0; ci < configs.size(); ++ci) {
     if (!ablation && ci != main_index) continue;
-    const Config& c = configs[ci];
-    auto start = std::chrono::steady_clock::now();
-    Run run;
-    {
-      ProgressBar bar(c.name, queries.size(), "queries");
-      const std::size_t chunk = 16;
-      for (std::size_t s = 0; s < queries.size(); s += chunk) {
-        std::size_t e = std::min(queries.size(), s + chunk);
-        std::vector<std::string> batch(queries.begin() + s, queries.begin() + e);
-        auto results = pipe.search_batch(batch, c.options);
-        for (std::size_t i = 0; i < results.size(); ++i) {
-          auto& entries = run[qids[s + i]];
-          for (const auto& h : results[i]) entries.push_back(RunEntry{h.id, h.score});
-        }
-        bar.update(e);
-      }
-    }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    rows.push_back({c.name, evaluate(run, qrels, eo), seconds});
-    if (ci == main_index) main_run = std::move(run);
+    if (ci == main_index) main_row = rows.size();
+    rows.push_back(run_config(pipe, configs[ci], qids, queries, qrels, eo));
   }
 
   std::printf("%-40s %7s %8s %8s %8s %8s %8s %9s\n", "configuration", "queries", "MRR@10", "nDCG@10", "R@10",
@@ -235,12 +127,9 @@ int cmd_eval(int argc, char** argv) {
   if (scorer) std::printf("cross-encoder pairs scored: %zu\n", scorer->scored());
   std::fflush(stdout);
 
-  const Row* main_row = nullptr;
-  for (const auto& r : rows)
-    if (r.name == configs[main_index].name) main_row = &r;
   if (auto path = args.value("--output")) {
-    nlohmann::json j = metrics_json(main_row->result);
-    j["configuration"] = main_row->name;
+    nlohmann::json j = metrics_json(rows[main_row].result);
+    j["configuration"] = rows[main_row].name;
     nlohmann::json abl = nlohmann::json::array();
     for (const auto& r : rows) {
       nlohmann::json e = metrics_json(r.result);
@@ -257,7 +146,7 @@ int cmd_eval(int argc, char** argv) {
   if (auto path = args.value("--run-out")) {
     std::ofstream out(*path);
     if (!out) throw IoError(*path + ": cannot open for writing");
-    write_trec_run(out, main_run, "radlite");
+    write_trec_run(out, rows[main_row].run, "radlite");
     out.flush();
     if (!out) throw IoError(*path + ": write failed");
   }

@@ -8,6 +8,7 @@ add_executable(radlite-cli
   cli/cmd_eval.cpp
   cli/progress.cpp
   cli/retrieval_options.cpp
+  cli/evaluation.cpp
   cli/model_loading.cpp
 )
 set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
