@@ -49,6 +49,23 @@ constexpr std::array<CharClass, 128> make_ascii_table() {
 }
 constexpr std::array<CharClass, 128> kAsciiClass = make_ascii_table();
 
+constexpr std::array<bool, 128> make_ascii_word() {
+  std::array<bool, 128> t{};
+  for (int c = 0; c < 128; ++c) {
+    t[c] = kAsciiClass[c] == CharClass::kLetter || kAsciiClass[c] == CharClass::kDigit ||
+           kAsciiClass[c] == CharClass::kConnector;
+  }
+  return t;
+}
+constexpr std::array<bool, 128> kAsciiWord = make_ascii_word();
+
+constexpr std::array<char, 128> make_ascii_lower() {
+  std::array<char, 128> t{};
+  for (int c = 0; c < 128; ++c) t[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return t;
+}
+constexpr std::array<char, 128> kAsciiLower = make_ascii_lower();
+
 bool is_ideograph(std::int32_t cp) {
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
          (cp >= 0x20000 && cp <= 0x2FFFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
@@ -110,20 +127,18 @@ struct Decoded {
 };
 
 // Decodes the code point at `pos`, with an ASCII fast path; throws on invalid UTF-8.
+[[noreturn]] void throw_invalid_utf8(std::size_t pos, unsigned char c) {
+  const char* hex = "0123456789abcdef";
+  throw InvalidArgument("analyzer: invalid UTF-8 at byte " + std::to_string(pos) + " (byte 0x" + std::string{hex[c >> 4], hex[c & 15]} + ")");
+}
+
 inline Decoded decode(std::string_view text, std::size_t pos) {
   const auto c = static_cast<unsigned char>(text[pos]);
   if (c < 0x80) return {c, 1};
   std::int32_t cp = 0;
   const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + pos),
                                   static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
-  if (n < 0) {
-    throw InvalidArgument("analyzer: invalid UTF-8 at byte " + std::to_string(pos) + " (byte 0x" +
-                          [c] {
-                            const char* hex = "0123456789abcdef";
-                            return std::string{hex[c >> 4], hex[c & 15]};
-                          }() +
-                          ")");
-  }
+  if (n < 0) throw_invalid_utf8(pos, c);
   return {cp, static_cast<int>(n)};
 }
 
@@ -198,11 +213,12 @@ std::vector<std::string> Analyzer::analyze(std::string_view text) const {
 struct AnalyzerSession::State {
   Analyzer analyzer;
   sb_stemmer* stemmer = nullptr;
-  std::string token;  // the token being built (already lowercased)
+  bool has_stopwords = false;
   std::vector<std::string>* out = nullptr;
-  std::size_t count = 0;
+  std::size_t count = 0;       // terms emitted so far
+  std::string* cur = nullptr;  // the token being built, in place in (*out)[count]
 
-  explicit State(const Analyzer& a) : analyzer(a) {
+  explicit State(const Analyzer& a) : analyzer(a), has_stopwords(!a.impl_->stopwords.empty()) {
     if (!a.impl_->stemmer_algorithm.empty()) {
       stemmer = sb_stemmer_new(a.impl_->stemmer_algorithm.c_str(), "UTF_8");
       if (stemmer == nullptr) throw Error("analyzer: cannot create the '" + a.impl_->stemmer_algorithm + "' stemmer");
@@ -214,30 +230,34 @@ struct AnalyzerSession::State {
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
-  // Runs the token filters on `token` and appends the result.
+  std::string& begin_token() {
+    if (count == out->size()) out->emplace_back();
+    cur = &(*out)[count];
+    cur->clear();
+    return *cur;
+  }
+
+  // Runs the token filters on the finished token in place; keeps it unless a filter drops it.
   void emit() {
+    std::string& token = *cur;
+    cur = nullptr;
     const AnalyzerOptions& o = analyzer.options();
     if (o.english_possessive) {
-      if (ends_with(token, "'s")) {
+      if (ends_with(token, "'s") || ends_with(token, "'S")) {
         token.resize(token.size() - 2);
       } else if (ends_with(token, "\xE2\x80\x99s") || ends_with(token, "\xE2\x80\x99S")) {
         token.resize(token.size() - 4);
-      } else if (ends_with(token, "'S")) {
-        token.resize(token.size() - 2);
       }
       if (token.empty()) return;
     }
-    if (analyzer.is_stopword(token)) return;
-    std::string& dst = count < out->size() ? (*out)[count] : out->emplace_back();
-    ++count;
+    if (has_stopwords && analyzer.is_stopword(token)) return;
     if (stemmer != nullptr) {
       const sb_symbol* s = sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(token.data()),
                                            static_cast<int>(token.size()));
       if (s == nullptr) throw Error("analyzer: libstemmer ran out of memory");
-      dst.assign(reinterpret_cast<const char*>(s), static_cast<std::size_t>(sb_stemmer_length(stemmer)));
-    } else {
-      dst.assign(token);
+      token.assign(reinterpret_cast<const char*>(s), static_cast<std::size_t>(sb_stemmer_length(stemmer)));
     }
+    ++count;
   }
 };
 
@@ -253,33 +273,75 @@ void AnalyzerSession::analyze(std::string_view text, std::vector<std::string>& t
   const std::size_t max_len = o.max_token_length;
   st.out = &terms;
   st.count = 0;
-  st.token.clear();
+  st.cur = nullptr;
 
-  CharClass last = CharClass::kOther;  // class of the last word character of the current token
+  CharClass last = CharClass::kOther;  // class of the last letter/digit of the current token
   bool has_alnum = false;              // a token of only '_' is not emitted (as in Lucene)
   std::size_t length = 0;              // code points in the current token
 
   auto finish = [&] {
-    if (!st.token.empty() && has_alnum) st.emit();
-    st.token.clear();
+    if (st.cur != nullptr) {
+      if (has_alnum) {
+        st.emit();
+      } else {
+        st.cur = nullptr;
+      }
+    }
     last = CharClass::kOther;
     has_alnum = false;
     length = 0;
   };
   auto push = [&](std::int32_t cp) {
+    std::string& token = st.cur != nullptr ? *st.cur : st.begin_token();
     if (lower) {
       if (cp < 0x80) {
-        st.token.push_back(static_cast<char>(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+        token.push_back(kAsciiLower[static_cast<std::size_t>(cp)]);
         return;
       }
       cp = utf8proc_tolower(cp);
     }
-    append_code_point(st.token, cp);
+    append_code_point(token, cp);
   };
 
   std::size_t pos = 0;
   const std::size_t n = text.size();
+  const char* const bytes = text.data();
   while (pos < n) {
+    const auto b = static_cast<unsigned char>(bytes[pos]);
+    if (b < 0x80 && kAsciiWord[b]) {
+      // Fast path: a run of ASCII letters, digits and '_' (the bulk of English text).
+      if (length >= max_len) finish();
+      const std::size_t room = max_len - length;
+      std::size_t end = pos;
+      CharClass run_last = last;
+      bool run_alnum = false;
+      while (end < n && end - pos < room) {
+        const auto x = static_cast<unsigned char>(bytes[end]);
+        if (x >= 0x80 || !kAsciiWord[x]) break;
+        const CharClass c = kAsciiClass[x];
+        if (c != CharClass::kConnector) {
+          run_last = c;
+          run_alnum = true;
+        }
+        ++end;
+      }
+      std::string& token = st.cur != nullptr ? *st.cur : st.begin_token();
+      const std::size_t old = token.size();
+      token.append(bytes + pos, end - pos);
+      if (lower) {
+        for (std::size_t i = old; i < token.size(); ++i) token[i] = kAsciiLower[static_cast<unsigned char>(token[i])];
+      }
+      length += end - pos;
+      last = run_last;
+      has_alnum = has_alnum || run_alnum;
+      pos = end;
+      continue;
+    }
+    if (b < 0x80 && kAsciiClass[b] == CharClass::kOther) {  // spaces and plain punctuation
+      finish();
+      ++pos;
+      continue;
+    }
     const Decoded d = decode(text, pos);
     const CharClass c = classify(d.cp);
     if (is_word_class(c)) {

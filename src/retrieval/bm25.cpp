@@ -4,6 +4,7 @@
 #include <radlite/retrieval/bm25.h>
 
 #include "retrieval/binary_io.h"
+#include "retrieval/term_table.h"
 #include "retrieval/top_k.h"
 
 #include <algorithm>
@@ -24,16 +25,6 @@ constexpr char kMagic[8] = "RLBM25\0";
 constexpr char kEndMagic[8] = "RLBMEND";
 constexpr std::uint32_t kFormatVersion = 1;
 
-// Heterogeneous lookup for string_view keys without building a std::string per query term.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-struct StringEq {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
-};
-
 void validate(const Bm25Options& o) {
   if (!(o.k1 >= 0.0) || !std::isfinite(o.k1)) throw InvalidArgument("bm25: k1 must be finite and >= 0, got " + std::to_string(o.k1));
   if (!(o.b >= 0.0 && o.b <= 1.0)) throw InvalidArgument("bm25: b must be in [0, 1], got " + std::to_string(o.b));
@@ -47,8 +38,7 @@ struct Bm25Index::Impl {
   std::vector<std::string> ids;
   std::unordered_map<std::string, std::uint32_t> id_to_doc;
   std::vector<std::uint32_t> lengths;
-  std::unordered_map<std::string, std::uint32_t> vocab;  // term -> term number
-  std::vector<std::string> terms;                          // term number -> term
+  TermTable vocab;                                         // term <-> term number
   std::vector<std::vector<Posting>> postings;              // term number -> postings in doc order
   std::uint64_t total_terms = 0;
   std::uint64_t docs_with_terms = 0;
@@ -78,13 +68,13 @@ struct Bm25Index::Impl {
                    std::vector<std::pair<std::uint32_t, std::uint32_t>>& out) const {
     out.clear();
     for (const auto& t : analyzed) {
-      auto it = vocab.find(t);
-      if (it == vocab.end()) continue;
-      auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == it->second; });
+      const std::uint32_t term = vocab.find(t);
+      if (term == TermTable::kNone) continue;
+      auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == term; });
       if (same != out.end()) {
         ++same->second;
       } else {
-        out.emplace_back(it->second, 1u);
+        out.emplace_back(term, 1u);
       }
     }
   }
@@ -156,8 +146,11 @@ void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::
   // Term counts per document: gathered first, then appended, so postings stay in doc order.
   std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> doc_terms(ids.size());
   std::vector<std::uint32_t> new_lengths(ids.size());
-  std::size_t vocab_before = m.terms.size();
-  std::unordered_map<std::uint32_t, std::uint32_t> counts;
+  const std::size_t vocab_before = m.vocab.size();
+  // Per-term scratch indexed by term number: the last batch document that contained the term and its count
+  // there, so counting a document's terms needs no per-document hash map.
+  std::vector<std::uint32_t> last_doc(m.vocab.size(), std::numeric_limits<std::uint32_t>::max());
+  std::vector<std::uint32_t> tf_of(m.vocab.size(), 0);
   std::vector<std::uint32_t> order;
   try {
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -169,34 +162,32 @@ void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::
       if (analyzed.size() > std::numeric_limits<std::uint32_t>::max()) {
         throw InvalidArgument("bm25: document '" + ids[i] + "' has too many terms");
       }
-      counts.clear();
       order.clear();
+      const auto batch_doc = static_cast<std::uint32_t>(i);
       for (const auto& t : analyzed) {
-        auto it = m.vocab.find(t);
-        std::uint32_t term;
-        if (it == m.vocab.end()) {
-          term = static_cast<std::uint32_t>(m.terms.size());
-          m.vocab.emplace(t, term);
-          m.terms.push_back(t);
-        } else {
-          term = it->second;
+        const auto [term, inserted] = m.vocab.insert(t);
+        if (inserted) {
+          last_doc.push_back(std::numeric_limits<std::uint32_t>::max());
+          tf_of.push_back(0);
         }
-        auto [c, inserted] = counts.emplace(term, 0u);
-        if (inserted) order.push_back(term);
-        ++c->second;
+        if (last_doc[term] != batch_doc) {
+          last_doc[term] = batch_doc;
+          tf_of[term] = 0;
+          order.push_back(term);
+        }
+        ++tf_of[term];
       }
       auto& dt = doc_terms[i];
       dt.reserve(order.size());
-      for (std::uint32_t t : order) dt.emplace_back(t, counts[t]);
+      for (std::uint32_t t : order) dt.emplace_back(t, tf_of[t]);
       new_lengths[i] = static_cast<std::uint32_t>(analyzed.size());
     }
   } catch (...) {
     // Roll back vocabulary entries created by this call.
-    for (std::size_t t = vocab_before; t < m.terms.size(); ++t) m.vocab.erase(m.terms[t]);
-    m.terms.resize(vocab_before);
+    m.vocab.truncate(vocab_before);
     throw;
   }
-  m.postings.resize(m.terms.size());
+  m.postings.resize(m.vocab.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const auto doc = static_cast<std::uint32_t>(m.ids.size());
     m.ids.push_back(ids[i]);
@@ -291,11 +282,11 @@ std::uint32_t Bm25Index::doc_length(std::size_t doc) const {
   return impl_->lengths[doc];
 }
 
-std::size_t Bm25Index::vocabulary_size() const { return impl_->terms.size(); }
+std::size_t Bm25Index::vocabulary_size() const { return impl_->vocab.size(); }
 
 std::size_t Bm25Index::doc_frequency(std::string_view term) const {
-  auto it = impl_->vocab.find(std::string(term));
-  return it == impl_->vocab.end() ? 0 : impl_->postings[it->second].size();
+  const std::uint32_t t = impl_->vocab.find(term);
+  return t == TermTable::kNone ? 0 : impl_->postings[t].size();
 }
 
 double Bm25Index::average_length() const { return impl_->avglen(); }
@@ -320,9 +311,9 @@ void Bm25Index::save(std::ostream& out) const {
   w.u64(m.ids.size());
   for (const auto& id : m.ids) w.str(id);
   w.bytes(m.lengths.data(), m.lengths.size() * sizeof(std::uint32_t));
-  w.u64(m.terms.size());
-  for (std::size_t t = 0; t < m.terms.size(); ++t) {
-    w.str(m.terms[t]);
+  w.u64(m.vocab.size());
+  for (std::uint32_t t = 0; t < m.vocab.size(); ++t) {
+    w.str(m.vocab.term(t));
     w.u64(m.postings[t].size());
     w.bytes(m.postings[t].data(), m.postings[t].size() * sizeof(Posting));
   }
@@ -368,7 +359,8 @@ Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
   for (std::uint64_t t = 0; t < n_terms; ++t) {
     std::string term = r.str("term", kMaxString);
     if (term.empty()) r.fail("empty term at vocabulary position " + std::to_string(t));
-    if (!m.vocab.emplace(term, static_cast<std::uint32_t>(t)).second) r.fail("duplicate term '" + term + "'");
+    if (n_terms >= TermTable::kNone) r.fail("vocabulary size " + std::to_string(n_terms) + " too large");
+    if (!m.vocab.insert(term).second) r.fail("duplicate term '" + term + "'");
     const std::uint64_t df = r.u64("posting count");
     if (df == 0 || df > n_docs) r.fail("term '" + term + "' has " + std::to_string(df) + " postings for " + std::to_string(n_docs) + " documents");
     std::vector<Posting> plist;
@@ -379,7 +371,6 @@ Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
       }
       recount[plist[i].doc] += plist[i].tf;
     }
-    m.terms.push_back(std::move(term));
     m.postings.push_back(std::move(plist));
   }
   for (std::uint64_t d = 0; d < n_docs; ++d) {

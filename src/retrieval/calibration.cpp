@@ -65,23 +65,24 @@ double calibrate(double logit, const CalibrationOptions& options) {
   return sigmoid(logit / options.temperature);
 }
 
-std::vector<double> calibrate(const std::vector<float>& logits, const CalibrationOptions& options) {
+std::vector<float> calibrate(const std::vector<float>& logits, const CalibrationOptions& options) {
   check_temperature(options.temperature);
-  std::vector<double> out;
+  std::vector<float> out;
   out.reserve(logits.size());
-  for (float x : logits) out.push_back(sigmoid(static_cast<double>(x) / options.temperature));
+  for (float x : logits) out.push_back(static_cast<float>(sigmoid(static_cast<double>(x) / options.temperature)));
   return out;
 }
 
-std::vector<double> softmax(const std::vector<float>& logits, const CalibrationOptions& options) {
+std::vector<float> softmax(const std::vector<float>& logits, const CalibrationOptions& options) {
   check_temperature(options.temperature);
   if (logits.empty()) throw InvalidArgument("softmax: empty logits");
   const double t = options.temperature;
   const double mx = *std::max_element(logits.begin(), logits.end()) / t;
-  std::vector<double> out(logits.size());
+  std::vector<double> e(logits.size());
   double sum = 0.0;
-  for (std::size_t i = 0; i < logits.size(); ++i) sum += out[i] = std::exp(logits[i] / t - mx);
-  for (double& p : out) p /= sum;
+  for (std::size_t i = 0; i < logits.size(); ++i) sum += e[i] = std::exp(logits[i] / t - mx);
+  std::vector<float> out(logits.size());
+  for (std::size_t i = 0; i < e.size(); ++i) out[i] = static_cast<float>(e[i] / sum);
   return out;
 }
 
@@ -92,7 +93,7 @@ Matrix softmax_rows(const Matrix& logits, const CalibrationOptions& options) {
   for (std::size_t r = 0; r < logits.rows; ++r) {
     std::vector<float> row(logits.row(r), logits.row(r) + logits.cols);
     const auto p = softmax(row, options);
-    for (std::size_t c = 0; c < logits.cols; ++c) out(r, c) = static_cast<float>(p[c]);
+    for (std::size_t c = 0; c < logits.cols; ++c) out(r, c) = p[c];
   }
   return out;
 }

@@ -1,16 +1,16 @@
 // radlite/retrieval/calibration.h: temperature scaling of reranker logits into probabilities.
 //
-//   std::vector<double> p = radlite::calibrate(logits, {1.5});     // sigmoid(logit / 1.5)
+//   std::vector<float> p = radlite::calibrate(logits, {1.5});      // sigmoid(logit / 1.5)
 //   radlite::TemperatureFit fit = radlite::fit_temperature(dev_logits, dev_labels);
-//   std::vector<double> q = radlite::calibrate(test_logits, {fit.temperature});
-//   std::vector<double> probs = radlite::softmax(class_logits, {fit3.temperature});  // several labels
+//   std::vector<float> q = radlite::calibrate(test_logits, {fit.temperature});
+//   std::vector<float> probs = radlite::softmax(class_logits, {fit3.temperature});  // several labels
 //
 // fit_temperature minimises the mean log loss (binary cross-entropy, or cross-entropy for several labels)
 // over T in [min_temperature, max_temperature]. The loss is convex in beta = 1/T (a one-parameter logistic
 // regression), so a safeguarded Newton iteration on beta (bisection on the derivative's sign bracket when a
 // Newton step leaves the bracket) finds the global minimum; it stops when beta moves by less than
 // `tolerance` relatively (i.e. about `tolerance` in log T). A minimum outside the interval is clamped.
-// Computations are in double and numerically stable (log-sum-exp, log1p).
+// Computations are in double and numerically stable (log-sum-exp, log1p); vector results are rounded to float.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -27,11 +27,11 @@ struct CalibrationOptions {
 };
 
 /// sigmoid(logit / T) for each logit. InvalidArgument on T <= 0 or non-finite T.
-std::vector<double> calibrate(const std::vector<float>& logits, const CalibrationOptions& options = {});
+std::vector<float> calibrate(const std::vector<float>& logits, const CalibrationOptions& options = {});
 double calibrate(double logit, const CalibrationOptions& options = {});
 
 /// softmax(logits / T) over one set of labels (sums to 1). InvalidArgument on an empty input or bad T.
-std::vector<double> softmax(const std::vector<float>& logits, const CalibrationOptions& options = {});
+std::vector<float> softmax(const std::vector<float>& logits, const CalibrationOptions& options = {});
 /// Row-wise softmax of a rows x labels matrix.
 Matrix softmax_rows(const Matrix& logits, const CalibrationOptions& options = {});
 
