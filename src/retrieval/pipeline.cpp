@@ -335,7 +335,9 @@ std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, cons
                        " scores for " + std::to_string(head) + " pairs");
     for (float v : logits)
       if (!std::isfinite(v)) throw ModelError("cross-encoder '" + scorer->identity() + "' returned a non-finite logit");
-    std::vector<double> probs = calibrate(logits, CalibrationOptions{o.temperature});
+    // The double overload: probabilities near 0 or 1 keep their resolution for the final fusion.
+    std::vector<double> probs(head);
+    for (std::size_t j = 0; j < head; ++j) probs[j] = calibrate(static_cast<double>(logits[j]), CalibrationOptions{o.temperature});
     const bool final_on = o.final_bm25_fusion && bm25.has_value();
     std::vector<double> bm25_norm;
     if (final_on) {
