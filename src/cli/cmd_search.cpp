@@ -1,6 +1,7 @@
 // radlite search: queries an index directory built by `radlite index`, printing a table or JSON lines.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -109,18 +110,34 @@ int cmd_search(int argc, char** argv) {
       continue;
     }
     std::cout << (qi ? "\n" : "") << "query " << qids[qi] << ": " << queries[qi] << "\n";
-    std::printf("%4s  %-24s %9s %9s %9s %9s %9s %9s %9s  %s\n", "rank", "doc", "score", "dense", "bm25", "fused",
-                "logit", "prob", "final", "text");
-    std::fflush(stdout);
+    // Only the columns of stages that ran for this query.
+    using Field = std::optional<double> PipelineHit::*;
+    const std::vector<std::pair<const char*, Field>> columns = {
+        {"dense", &PipelineHit::dense}, {"bm25", &PipelineHit::bm25},         {"fused", &PipelineHit::fused},
+        {"logit", &PipelineHit::rerank_logit}, {"prob", &PipelineHit::rerank_prob}, {"final", &PipelineHit::final}};
+    std::vector<std::pair<const char*, Field>> shown;
+    for (const auto& c : columns)
+      if (std::any_of(hits.begin(), hits.end(), [&](const PipelineHit& h) { return (h.*(c.second)).has_value(); }))
+        shown.push_back(c);
+    std::string header = "rank  doc                          score";
+    for (const auto& c : shown) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, " %9s", c.first);
+      header += buf;
+    }
+    std::cout << header << "  text\n";
     for (std::size_t r = 0; r < hits.size(); ++r) {
       const auto& h = hits[r];
-      std::printf("%4zu  %-24s %9.4f %9s %9s %9s %9s %9s %9s  %s\n", r + 1, snippet(h.id, 24).c_str(), h.score,
-                  opt_text(h.dense).c_str(), opt_text(h.bm25).c_str(), opt_text(h.fused).c_str(),
-                  opt_text(h.rerank_logit).c_str(), opt_text(h.rerank_prob).c_str(), opt_text(h.final).c_str(),
-                  snippet(document_text(pipe.document(h.doc)), 60).c_str());
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%4zu  %-24s %9.4f", r + 1, snippet(h.id, 24).c_str(), h.score);
+      std::string line = buf;
+      for (const auto& c : shown) {
+        std::snprintf(buf, sizeof buf, " %9s", opt_text(h.*(c.second)).c_str());
+        line += buf;
+      }
+      std::cout << line << "  " << snippet(document_text(pipe.document(h.doc)), 60) << "\n";
     }
     if (hits.empty()) std::cout << "  (no match)\n";
-    std::fflush(stdout);
   }
   return 0;
 }

@@ -737,3 +737,53 @@ TEST(PipelinePersistence, SaveKilledMidwayLeavesALoadableIndex) {
   EXPECT_TRUE(leftovers(parent).empty());
   std::printf("[ info ] one save %.1f ms; %d of %d kills landed mid-save\n", save_ms, mid_save_kills, iterations);
 }
+
+// The control for the test above: the same kills during a naive in-place overwrite (files rewritten one by
+// one inside the index directory) do leave indexes that fail to load, so the test above can fail, and the
+// checksums catch the torn state instead of serving a mix of two indexes.
+TEST(PipelinePersistence, InPlaceOverwriteKilledMidwayIsDetected) {
+  auto enc = std::make_shared<HashingEncoder>(64, "test-hashing-bow-64");
+  Pipeline a = big_pipeline(20000, enc);
+  Pipeline b = big_pipeline(20000, enc);
+  b.add({{"extra", "", "zebra unicorn"}});
+  std::string parent = temp_dir("naive");
+  a.save(parent + "/a");
+  b.save(parent + "/b");
+  const std::string dir = parent + "/index";
+  const std::vector<std::string> files = {"documents.jsonl", "bm25.bin", "dense.bin", "manifest.json"};
+  auto copy_all = [&](const std::string& from) {
+    for (const auto& f : files) {
+      std::ifstream in(from + "/" + f, std::ios::binary);
+      std::ofstream out(dir + "/" + f, std::ios::binary | std::ios::trunc);
+      std::vector<char> buf(1 << 16);
+      while (in.read(buf.data(), buf.size()) || in.gcount() > 0) out.write(buf.data(), in.gcount());
+    }
+  };
+  fs::create_directories(dir);
+  copy_all(parent + "/a");
+  auto t0 = std::chrono::steady_clock::now();
+  copy_all(parent + "/a");
+  double copy_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::mt19937 rng(1);
+  int failures = 0, iterations = 0;
+  for (; iterations < 60 && failures == 0; ++iterations) {
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      for (;;) {
+        copy_all(parent + "/b");
+        copy_all(parent + "/a");
+      }
+    }
+    std::uniform_real_distribution<double> delay(0.0, 2.0 * copy_ms);
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(1000 * delay(rng))));
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    try {
+      Pipeline::load(dir, enc, nullptr);
+    } catch (const FormatError&) {
+      ++failures;
+    }
+  }
+  EXPECT_GT(failures, 0) << "no torn index in " << iterations << " kills: the kill test would not detect a naive save";
+}
