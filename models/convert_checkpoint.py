@@ -264,6 +264,9 @@ def resolve_input(path):
     if os.path.isdir(path):
         candidate = os.path.join(path, "pytorch_model.bin")
         if not os.path.isfile(candidate):
+            if os.path.isfile(os.path.join(path, "pytorch_model.bin.index.json")):
+                raise InputError(f"{path}: sharded checkpoints (pytorch_model.bin.index.json) are not supported; "
+                                 "merge the shards into one state dict first")
             raise InputError(f"{path}: directory has no pytorch_model.bin")
         return candidate
     return path
@@ -314,12 +317,17 @@ def main(argv):
     return 0
 
 
-if __name__ == "__main__":
+def run(argv):
+    """main() with its failures turned into the documented exit statuses and messages on stderr."""
     try:
-        sys.exit(main(sys.argv[1:]))
+        return main(argv)
     except Mismatch as e:
         print(f"convert_checkpoint: MISMATCH: {e}", file=sys.stderr)
-        sys.exit(1)
+        return 1
     except InputError as e:
         print(f"convert_checkpoint: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

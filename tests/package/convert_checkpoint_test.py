@@ -8,6 +8,8 @@ torch's own cast for bfloat16 (struct has no bfloat16).
     /usr/bin/python3 tests/package/convert_checkpoint_test.py [-v]
 """
 
+import contextlib
+import io
 import json
 import os
 import struct
@@ -21,6 +23,10 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONVERTER = os.path.join(HERE, "..", "..", "models", "convert_checkpoint.py")
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(CONVERTER))
+import convert_checkpoint  # noqa: E402
+
 # struct format and element size per safetensors dtype; BF16 has no struct code (handled separately).
 STRUCT_CODES = {"F64": "d", "F32": "f", "F16": "e", "I64": "q", "I32": "i", "I16": "h", "I8": "b", "U8": "B",
                 "BOOL": "?"}
@@ -31,8 +37,18 @@ CODES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch
 DTYPES = {code: dtype for dtype, code in CODES.items()}
 
 
-def run_converter(*args):
-    return subprocess.run([sys.executable, CONVERTER, *args], capture_output=True, text=True)
+def run_converter(*args, cli=False):
+    """Runs the converter: as a separate `python3 convert_checkpoint.py` process when cli is true (exit status
+    and output as a user sees them), else in this process (much faster: no torch import per call)."""
+    if cli:
+        return subprocess.run([sys.executable, CONVERTER, *args], capture_output=True, text=True)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = convert_checkpoint.run(list(args))
+        except SystemExit as e:  # argparse
+            code = e.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def parse(path):
@@ -91,9 +107,9 @@ class ConvertCheckpointTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def convert(self, *extra, output="model.safetensors"):
+    def convert(self, *extra, output="model.safetensors", cli=False):
         out = os.path.join(self.dir, output)
-        result = run_converter(self.bin, out, *extra)
+        result = run_converter(self.bin, out, *extra, cli=cli)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         return out, result
 
@@ -126,7 +142,7 @@ class ConvertCheckpointTest(unittest.TestCase):
         return header, data
 
     def test_keep_dtype_is_bit_exact(self):
-        out, result = self.convert()
+        out, result = self.convert(cli=True)
         header, data = self.check_tensors(out)
         self.assertIn("verified", result.stdout)
         self.assertIn("lm_head.decoder.weight", result.stdout)  # tied tensors are reported
@@ -184,7 +200,7 @@ class ConvertCheckpointTest(unittest.TestCase):
             byte = f.read(1)
             f.seek(-1, os.SEEK_CUR)
             f.write(bytes([byte[0] ^ 0x01]))
-        result = run_converter("--check", out, self.bin)
+        result = run_converter("--check", out, self.bin, cli=True)
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         self.assertIn("MISMATCH", result.stderr)
         self.assertIn("encoder.layer.0.attention.self.query.bias", result.stderr)
@@ -229,8 +245,8 @@ class ConvertCheckpointTest(unittest.TestCase):
             ([os.path.join(self.dir, "missing.bin")], "no such file"),
             ([self.dir + "/empty_dir_does_not_exist/"], "no such file"),
         ]
-        for args, message in cases:
-            result = run_converter(*args)
+        for i, (args, message) in enumerate(cases):
+            result = run_converter(*args, cli=(i == 0))
             self.assertEqual(result.returncode, 2, result.stderr)
             self.assertIn(message, result.stderr)
             self.assertNotIn("Traceback", result.stderr)

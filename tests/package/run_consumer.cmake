@@ -3,7 +3,7 @@
 # against it and compares what the consumer prints with the expected values.
 #
 # cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DCONSUMER_DIR=... -DWORK_DIR=... -DEXPECTED_VERSION=...
-#       -DGENERATOR=... -DCXX_COMPILER=... [-DCONFIG=...] -P run_consumer.cmake
+#       -DGENERATOR=... -DCXX_COMPILER=... [-DCONFIG=...] [-DCONSUMER_LINK_FLAGS=...] -P run_consumer.cmake
 
 foreach(var BUILD_DIR SOURCE_DIR CONSUMER_DIR WORK_DIR EXPECTED_VERSION GENERATOR CXX_COMPILER)
   if(NOT DEFINED ${var})
@@ -64,7 +64,8 @@ endif()
 set(torch_version ${CMAKE_MATCH_1})
 
 set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=${CONFIG}
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
+    "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_LINK_FLAGS}")
 
 # An incompatible major version must be refused (radliteConfigVersion.cmake, SameMajorVersion).
 string(REGEX MATCH "^[0-9]+" major "${EXPECTED_VERSION}")
