@@ -47,6 +47,24 @@ foreach(file IN LISTS package_files)
   endforeach()
 endforeach()
 
+# Dependencies in the exported link interface must be targets (found again on the user's machine by
+# radliteConfig.cmake), never this machine's library paths.
+file(GLOB_RECURSE targets_file ${stage}/*/radliteTargets.cmake)
+file(READ "${targets_file}" targets_text)
+string(REGEX MATCHALL "INTERFACE_LINK_LIBRARIES \"[^\"]*\"" link_properties "${targets_text}")
+if(NOT link_properties)
+  message(FATAL_ERROR "no INTERFACE_LINK_LIBRARIES in '${targets_file}'")
+endif()
+foreach(property IN LISTS link_properties)
+  string(REGEX REPLACE "^INTERFACE_LINK_LIBRARIES \"(.*)\"$" "\\1" items "${property}")
+  string(REGEX REPLACE "\\\\?\\$<LINK_ONLY:([^>]*)>" "\\1" items "${items}")
+  foreach(item IN LISTS items)
+    if(item MATCHES "^/" OR item MATCHES "^-l")
+      message(FATAL_ERROR "${targets_file}: the exported link interface names '${item}' instead of a target")
+    endif()
+  endforeach()
+endforeach()
+
 file(RENAME ${stage} ${prefix})
 
 foreach(header radlite/version.h radlite/matrix.h radlite/runtime.h radlite/error.h)
@@ -96,11 +114,24 @@ endif()
 
 run_step("build consumer" build_out ${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build --config ${CONFIG} --parallel 2)
 
-file(GLOB_RECURSE consumer_exe ${WORK_DIR}/consumer-build/consumer ${WORK_DIR}/consumer-build/consumer.exe)
-if(NOT consumer_exe)
-  message(FATAL_ERROR "the consumer build produced no executable:\n${build_out}")
+# The executable of <target> in the consumer build, in <out_var>.
+function(find_consumer_exe target out_var)
+  file(GLOB_RECURSE exe ${WORK_DIR}/consumer-build/${target} ${WORK_DIR}/consumer-build/${target}.exe)
+  if(NOT exe)
+    message(FATAL_ERROR "the consumer build produced no ${target} executable")
+  endif()
+  list(GET exe 0 exe)
+  set(${out_var} ${exe} PARENT_SCOPE)
+endfunction()
+
+find_consumer_exe(consumer_core core_exe)
+run_step("run consumer_core" core_out ${core_exe})
+set(expected_core "radlite core version: ${EXPECTED_VERSION}\nlibtorch mapped: no\n")
+if(NOT core_out STREQUAL expected_core)
+  message(FATAL_ERROR "consumer_core (radlite::core only) output differs.\n--- expected\n${expected_core}--- actual\n${core_out}")
 endif()
-list(GET consumer_exe 0 consumer_exe)
+
+find_consumer_exe(consumer consumer_exe)
 run_step("run consumer" run_out ${consumer_exe})
 
 set(expected "radlite version: ${EXPECTED_VERSION}
