@@ -3,7 +3,8 @@
 # against it and compares what the consumer prints with the expected values.
 #
 # cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DCONSUMER_DIR=... -DWORK_DIR=... -DEXPECTED_VERSION=...
-#       -DGENERATOR=... -DCXX_COMPILER=... [-DCONFIG=...] [-DCONSUMER_LINK_FLAGS=...] -P run_consumer.cmake
+#       -DGENERATOR=... -DCXX_COMPILER=... [-DCONFIG=...] [-DCONSUMER_LINK_FLAGS=...]
+#       [-DWITH_TOKENIZER=ON -DMODELS_DIR=<models/tiny>] -P run_consumer.cmake
 
 foreach(var BUILD_DIR SOURCE_DIR CONSUMER_DIR WORK_DIR EXPECTED_VERSION GENERATOR CXX_COMPILER)
   if(NOT DEFINED ${var})
@@ -83,7 +84,7 @@ set(torch_version ${CMAKE_MATCH_1})
 
 set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=${CONFIG}
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
-    "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_LINK_FLAGS}")
+    "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_LINK_FLAGS}" -DRADLITE_CONSUMER_WITH_TOKENIZER=${WITH_TOKENIZER})
 
 # An incompatible major version must be refused (radliteConfigVersion.cmake, SameMajorVersion).
 string(REGEX MATCH "^[0-9]+" major "${EXPECTED_VERSION}")
@@ -132,7 +133,7 @@ if(NOT core_out STREQUAL expected_core)
 endif()
 
 find_consumer_exe(consumer consumer_exe)
-run_step("run consumer" run_out ${consumer_exe})
+run_step("run consumer" run_out ${consumer_exe} ${MODELS_DIR}/bert-biencoder-cls-tiny)
 
 set(expected "radlite version: ${EXPECTED_VERSION}
 libtorch version: ${torch_version}
@@ -140,6 +141,10 @@ threads after set_num_threads(1): 1
 matrix: 2x3, row(1)[2] = 4.5
 caught radlite::Error: consumer: deliberate
 ")
+if(WITH_TOKENIZER)
+  # bert-base-uncased: [CLS] hello world [SEP]
+  string(APPEND expected "tokenizer ids: 101 7592 2088 102\ncaught radlite::IoError from the library\n")
+endif()
 if(NOT run_out STREQUAL expected)
   message(FATAL_ERROR "consumer output differs.\n--- expected\n${expected}--- actual\n${run_out}")
 endif()
