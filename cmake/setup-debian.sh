@@ -14,6 +14,7 @@ packages=(
   nlohmann-json3-dev        # JSON files
   libgtest-dev libgmock-dev # tests
   python3-torch             # models/convert_checkpoint.py and its test
+  curl                      # models/download.sh and its test
 )
 
 missing=()
