@@ -135,6 +135,17 @@ class CharsMap {
 
   bool empty() const { return units_.empty(); }
 
+  // tokenizers refuses a charsmap whose replacement table is not UTF-8; so do we on that route, which keeps
+  // invalid UTF-8 out of its pieces.
+  bool replacements_are_utf8() const {
+    for (std::size_t pos = 0; pos < normalized_.size();) {
+      const Utf8Char ch = decode_utf8(normalized_, pos);
+      if (!ch.valid) return false;
+      pos += ch.len;
+    }
+    return true;
+  }
+
   // Calls f(length, replacement) for every key that is a prefix of `key`, shortest first; stops when f returns
   // false. Out-of-range positions (a corrupted blob) end the search instead of reading past the array.
   template <class F>
@@ -346,8 +357,9 @@ class Vocabulary {
 };
 
 // Decoding in the style of the Metaspace + ByteFallback decoders: byte pieces are gathered into bytes (invalid
-// sequences become U+FFFD), "▁" becomes a space and the space the encoder prepended is removed.
-std::string decode_pieces(const std::vector<std::string>& pieces, bool strip_leading_space) {
+// sequences become U+FFFD) and "▁" becomes a space, except in the first piece where, as tokenizers' Metaspace
+// decoder does when it prepends, every "▁" is dropped.
+std::string decode_pieces(const std::vector<std::string>& pieces, std::string_view space, bool drop_first_spaces) {
   std::string text;
   std::string bytes;
   const auto flush = [&]() {
@@ -362,7 +374,8 @@ std::string decode_pieces(const std::vector<std::string>& pieces, bool strip_lea
     }
     bytes.clear();
   };
-  for (const std::string& p : pieces) {
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const std::string& p = pieces[i];
     const int b = parse_byte_piece(p);
     if (b >= 0) {
       bytes += static_cast<char>(b);
@@ -370,16 +383,15 @@ std::string decode_pieces(const std::vector<std::string>& pieces, bool strip_lea
     }
     flush();
     for (std::size_t pos = 0; pos < p.size();) {
-      if (p.compare(pos, kMetaSpace.size(), kMetaSpace) == 0) {
-        text += ' ';
-        pos += kMetaSpace.size();
+      if (p.compare(pos, space.size(), space) == 0) {
+        if (!(i == 0 && drop_first_spaces)) text += ' ';
+        pos += space.size();
       } else {
         text += p[pos++];
       }
     }
   }
   flush();
-  if (strip_leading_space && !text.empty() && text[0] == ' ') text.erase(0, 1);
   return text;
 }
 
@@ -604,7 +616,8 @@ class SpmUnigram final : public SentencePieceModel {
   std::string decode(const std::vector<std::int32_t>& ids) const override {
     for (const std::int32_t id : ids) vocab_.piece(id);  // range check with our error type
     std::string text;
-    processor_->Decode(ids, &text).IgnoreError();
+    const auto status = processor_->Decode(ids, &text);
+    if (!status.ok()) throw InvalidArgument("SentencePiece cannot decode these ids: " + status.ToString());
     return text;
   }
 
@@ -709,7 +722,8 @@ class SpmLibrary final : public SentencePieceModel {
   std::string decode(const std::vector<std::int32_t>& ids) const override {
     for (const std::int32_t id : ids) vocab_.piece(id);
     std::string text;
-    processor_->Decode(ids, &text).IgnoreError();
+    const auto status = processor_->Decode(ids, &text);
+    if (!status.ok()) throw InvalidArgument("SentencePiece cannot decode these ids: " + status.ToString());
     return text;
   }
 
@@ -921,6 +935,7 @@ void parse_normalizer(const nlohmann::json& j, const std::string& where, std::ve
     const std::string what = where + ".precompiled_charsmap";
     step.charsmap = CharsMap::parse(blob == nullptr ? std::string() : base64_decode(blob->get<std::string>(), what),
                                     what);
+    if (!step.charsmap.replacements_are_utf8()) throw FormatError(what + ": replacement strings are not UTF-8");
     if (step.charsmap.empty()) return;  // an empty charsmap normalizes nothing
   } else if (type == "Replace") {
     const nlohmann::json* pattern = member(j, "pattern");
@@ -1025,6 +1040,9 @@ class HfUnigram final : public SentencePieceModel {
         byte_fallback_(byte_fallback),
         strip_decoded_space_(strip_decoded_space),
         hidden_in_decode_(std::move(hidden_in_decode)) {
+    for (const PreTokenizerStep& step : pre_tokenizers_) {
+      if (step.kind == PreTokenizerStep::kMetaspace) space_ = step.replacement;
+    }
     double min_score = std::numeric_limits<double>::infinity();
     std::vector<std::pair<std::string, std::int32_t>> entries;
     entries.reserve(vocab.size());
@@ -1075,7 +1093,7 @@ class HfUnigram final : public SentencePieceModel {
       if (std::find(hidden_in_decode_.begin(), hidden_in_decode_.end(), id) != hidden_in_decode_.end()) continue;
       pieces.push_back(p);
     }
-    return decode_pieces(pieces, strip_decoded_space_);
+    return decode_pieces(pieces, space_, strip_decoded_space_);
   }
 
  private:
@@ -1176,6 +1194,7 @@ class HfUnigram final : public SentencePieceModel {
   double unk_score_ = 0;
   bool byte_fallback_;
   bool strip_decoded_space_;
+  std::string space_{kMetaSpace};  // the Metaspace replacement character, turned back into ' ' by decode
   std::vector<std::int32_t> hidden_in_decode_;
 };
 
@@ -1183,7 +1202,12 @@ class HfUnigram final : public SentencePieceModel {
 
 std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_file(const std::string& path,
                                                                             bool xlmr_ids) {
-  const std::string data = io::read_file(path);
+  return from_spm_bytes(io::read_file(path), path, xlmr_ids);
+}
+
+std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_bytes(std::string_view data,
+                                                                             const std::string& path,
+                                                                             bool xlmr_ids) {
   const SpmProto proto = parse_model_proto(data, path);
   auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
   const auto status = processor->LoadFromSerializedProto(absl::string_view(data.data(), data.size()));
@@ -1201,6 +1225,9 @@ std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_file(cons
     NormalizerStep step{};
     step.kind = NormalizerStep::kPrecompiled;
     step.charsmap = CharsMap::parse(proto.charsmap, path + ": normalizer_spec.precompiled_charsmap");
+    if (!step.charsmap.replacements_are_utf8()) {
+      throw FormatError(path + ": normalizer_spec.precompiled_charsmap: replacement strings are not UTF-8");
+    }
     if (!step.charsmap.empty()) normalizers.push_back(std::move(step));
     std::vector<PreTokenizerStep> pre(2);
     pre[0].kind = PreTokenizerStep::kWhitespaceSplit;

@@ -32,6 +32,9 @@ class SentencePieceModel {
 
   /// Loads a .model file. Throws IoError / FormatError naming the path.
   static std::unique_ptr<const SentencePieceModel> from_spm_file(const std::string& path, bool xlmr_ids);
+  /// The same from the bytes of a .model already in memory; `what` names them in errors (FormatError).
+  static std::unique_ptr<const SentencePieceModel> from_spm_bytes(std::string_view bytes, const std::string& what,
+                                                                  bool xlmr_ids);
   /// Builds from a parsed tokenizer.json (model.type == "Unigram"); `what` names the file in errors.
   static std::unique_ptr<const SentencePieceModel> from_tokenizer_json(const nlohmann::json& tokenizer_json,
                                                                        const std::string& what);

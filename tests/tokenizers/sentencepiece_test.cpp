@@ -261,8 +261,9 @@ TEST(SentencePiece, ParityChecksDetectDifferences) {
   no_ws["pre_tokenizer"] = no_ws["pre_tokenizer"]["pretokenizers"][1];
   const Count c2 = check_golden(*rt::SentencePieceModel::from_tokenizer_json(no_ws, "metaspace-only"), false);
   EXPECT_LT(c2.ok, c2.total);
-  std::printf("negative controls: raw-vs-xlmr %d/%d, xlmr-vs-raw %d/%d, no normalizer %d/%d, no WhitespaceSplit %d/%d\n",
-              shifted.ok, shifted.total, raw_vs_xlmr.ok, raw_vs_xlmr.total, c1.ok, c1.total, c2.ok, c2.total);
+  std::printf(
+      "negative controls: raw-vs-xlmr %d/%d, xlmr-vs-raw %d/%d, no normalizer %d/%d, no WhitespaceSplit %d/%d\n",
+      shifted.ok, shifted.total, raw_vs_xlmr.ok, raw_vs_xlmr.total, c1.ok, c1.total, c2.ok, c2.total);
 
   // A one-character change in the text changes the ids.
   const auto a = ids_of(encode(*raw, "What are the imaging features of hepatocellular carcinoma on MRI?"));
@@ -381,6 +382,13 @@ TEST(SentencePiece, BadModelFiles) {
   expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(truncated, false); }, truncated);
   const std::string garbage = write_temp("garbage.model", "this is not a protobuf \xFF\xFF\xFF\xFF\xFF");
   expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(garbage, true); }, garbage);
+  // From memory: same result as from the file, and errors name the given origin.
+  const auto from_bytes = rt::SentencePieceModel::from_spm_bytes(data, "in-memory", false);
+  const auto from_file = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  EXPECT_EQ(ids_of(encode(*from_bytes, "Hepatocellular carcinoma")),
+            ids_of(encode(*from_file, "Hepatocellular carcinoma")));
+  expect_error<radlite::FormatError>(
+      [&] { rt::SentencePieceModel::from_spm_bytes(data.substr(0, 100), "in-memory", true); }, "in-memory");
   const std::string empty = write_temp("empty.model", "");
   expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(empty, false); }, empty);
 }
@@ -434,8 +442,9 @@ TEST(SentencePiece, UnigramMatchesLibsentencepieceOnSyntheticText) {
       "\xED\x95\x9C\xEA\xB5\xAD", "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", "\xE7\x99\x8C", "\xF0\x9F\x98\x80",
       "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7", "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",
       "\xE2\x80\x8B", "\xEF\xBF\xBD", "\x07", std::string(1, '\0'), "\x80", "\xC3", "\xED\xA0\x80", "\xFF", "--",
-      "---", "...", "\xE2\x80\x94", "\xE2\x80\x9Cq\xE2\x80\x9D", "<s>", "</s>", "<unk>", "\xE2\x96\x81", "I\xCC\x87",
-      "\xE1\xBA\x9E", "\xCE\xA3", "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A", "\xE0\xA4\xB9\xE0\xA4\xBF", "0123", "\xEF\xBC\x91"};
+      "---", "...", "\xE2\x80\x94", "\xE2\x80\x9Cq\xE2\x80\x9D", "<s>", "</s>", "<unk>", "\xE2\x96\x81",
+      "I\xCC\x87", "\xE1\xBA\x9E", "\xCE\xA3", "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A", "\xE0\xA4\xB9\xE0\xA4\xBF", "0123",
+      "\xEF\xBC\x91"};
   std::mt19937 rng(20240601u);
   std::uniform_int_distribution<std::size_t> pick(0, fragments.size() - 1);
   std::uniform_int_distribution<int> count(1, 12);
@@ -529,7 +538,9 @@ namespace {
 nlohmann::json small_unigram(bool byte_fallback, bool with_unk) {
   nlohmann::json vocab = nlohmann::json::array();
   vocab.push_back({"<unk>", 0.0});
-  for (const char* p : {"\xE2\x96\x81" "a", "\xE2\x96\x81", "y", "b", "yb", "\xE2\x96\x81" "ab"}) vocab.push_back({p, -1.0});
+  for (const char* p : {"\xE2\x96\x81" "a", "\xE2\x96\x81", "y", "b", "yb", "\xE2\x96\x81" "ab"}) {
+    vocab.push_back({p, -1.0});
+  }
   if (byte_fallback) {
     char buf[8];
     for (int b = 0; b < 256; ++b) {
