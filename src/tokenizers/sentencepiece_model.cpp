@@ -892,7 +892,11 @@ std::string lowercase(const std::string& s) {
   out.reserve(s.size());
   for (std::size_t pos = 0; pos < s.size();) {
     const Utf8Char ch = decode_utf8(s, pos);
-    append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(ch.cp))));
+    if (ch.cp == 0x130) {
+      out += "i\xCC\x87";  // Rust's char::to_lowercase: the one unconditional two-character lowercase mapping
+    } else {
+      append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(ch.cp))));
+    }
     pos += ch.len;
   }
   return out;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -596,4 +597,33 @@ TEST(SentencePiece, HuggingFacePipelineComponents) {
   const auto nu = rt::SentencePieceModel::from_tokenizer_json(nounk, "nounk.json");
   EXPECT_EQ(texts_of(*nu, "yb"), (V{"yb"}));
   expect_error<radlite::InvalidArgument>([&] { encode(*nu, "q"); }, "nounk.json");
+}
+
+// encode is const and shares nothing mutable: concurrent calls give the single-threaded results.
+TEST(SentencePiece, ConcurrentEncodeIsConsistent) {
+  const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
+  const auto texts = radlite::io::read_json_file(kData + "/texts/public_texts.json");
+  std::vector<std::string> v;
+  for (const auto& t : texts) v.push_back(t.is_string() ? t.get<std::string>() : t.at("text").get<std::string>());
+  std::vector<std::unique_ptr<const rt::SentencePieceModel>> models;
+  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, false));
+  models.push_back(rt::SentencePieceModel::from_spm_file(kBpeModel, false));
+  models.push_back(rt::SentencePieceModel::from_tokenizer_json(tj, "tokenizer.json"));
+  for (const auto& m : models) {
+    std::vector<std::vector<std::int32_t>> expected;
+    for (const auto& t : v) expected.push_back(ids_of(encode(*m, t)));
+    std::vector<int> mismatches(4, 0);
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 4; ++k) {
+      threads.emplace_back([&, k] {
+        for (int r = 0; r < 3; ++r) {
+          for (std::size_t i = 0; i < v.size(); ++i) {
+            if (ids_of(encode(*m, v[i])) != expected[i]) ++mismatches[static_cast<std::size_t>(k)];
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const int n : mismatches) EXPECT_EQ(n, 0);
+  }
 }
