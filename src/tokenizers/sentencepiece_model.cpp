@@ -186,7 +186,9 @@ class CharsMap {
 
 class PieceTrie {
  public:
-  void build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
+  // With duplicate keys the first id is kept, or the last with last_wins (tokenizers fills a hash map in
+  // vocabulary order, so its last duplicate wins).
+  void build(const std::vector<std::pair<std::string, std::int32_t>>& entries, bool last_wins = false) {
     std::vector<std::map<unsigned char, std::int32_t>> children(1);
     std::vector<std::int32_t> values(1, -1);
     for (const auto& [key, id] : entries) {
@@ -205,8 +207,7 @@ class PieceTrie {
           node = it->second;
         }
       }
-      // First occurrence wins, as in a hash map filled in vocabulary order.
-      if (values[node] < 0) values[node] = id;
+      if (values[node] < 0 || last_wins) values[node] = id;
     }
     first_.assign(children.size() + 1, 0);
     labels_.clear();
@@ -332,9 +333,13 @@ int parse_byte_piece(const std::string& p) {
 // Shared vocabulary bookkeeping for the lookup methods of the interface.
 class Vocabulary {
  public:
-  void add(std::string piece) {
+  void add(std::string piece, bool last_wins = false) {
     const auto id = static_cast<std::int32_t>(pieces_.size());
-    index_.emplace(piece, id);  // first occurrence wins
+    if (last_wins) {
+      index_[piece] = id;
+    } else {
+      index_.emplace(piece, id);
+    }
     pieces_.push_back(std::move(piece));
   }
   std::size_t size() const { return pieces_.size(); }
@@ -1052,13 +1057,13 @@ class HfUnigram final : public SentencePieceModel {
     entries.reserve(vocab.size());
     scores_.reserve(vocab.size());
     for (std::size_t i = 0; i < vocab.size(); ++i) {
-      vocab_.add(vocab[i].piece);
+      vocab_.add(vocab[i].piece, /*last_wins=*/true);
       scores_.push_back(vocab[i].score);
       min_score = std::min(min_score, vocab[i].score);
       entries.emplace_back(vocab[i].piece, static_cast<std::int32_t>(i));
     }
     unk_score_ = min_score - 10.0;
-    trie_.build(entries);
+    trie_.build(entries, /*last_wins=*/true);
   }
 
   void encode(std::string_view text, std::vector<Piece>& out) const override {

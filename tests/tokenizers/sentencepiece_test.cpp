@@ -582,6 +582,11 @@ TEST(SentencePiece, HuggingFacePipelineComponents) {
   const auto never = rt::SentencePieceModel::from_tokenizer_json(tj, "t");
   EXPECT_EQ(texts_of(*never, "ybqq"), (V{"yb", "qq"}));
   EXPECT_EQ(ids_of(encode(*never, "ybqq")), (std::vector<std::int32_t>{5, 0}));
+  // A duplicated piece takes its last id, as tokenizers' vocabulary hash map does.
+  auto dup = tj;
+  dup["model"]["vocab"].push_back({"yb", -1.0});
+  EXPECT_EQ(ids_of(encode(*rt::SentencePieceModel::from_tokenizer_json(dup, "t"), "yb")),
+            (std::vector<std::int32_t>{7}));
 
   // Byte fallback: the unknown "c" (after "▁a") becomes its byte, not <unk>.
   auto bf = small_unigram(true, true);
