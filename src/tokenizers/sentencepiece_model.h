@@ -3,9 +3,9 @@
 // pipeline does those around it).
 //
 // Two sources:
-//  - a SentencePiece .model file (libsentencepiece); with xlmr_ids the ids follow the XLM-RoBERTa convention that
-//    transformers' XLMRobertaTokenizer uses: <s>=0 <pad>=1 </s>=2 <unk>=3, every other piece = spm id + 1,
-//    <mask> = last id;
+//  - a SentencePiece .model file (our own parser and segmenters, never libsentencepiece, see the .cpp); with
+//    xlmr_ids the ids follow the XLM-RoBERTa convention that transformers' XLMRobertaTokenizer uses:
+//    <s>=0 <pad>=1 </s>=2 <unk>=3, every other piece = spm id + 1, <mask> = last id;
 //  - a tokenizer.json whose model is Unigram (with its Precompiled / Replace / ... normalizer and Metaspace
 //    pre-tokenizer): ids are the tokenizer.json vocabulary's.
 // Thread safety: immutable after construction; encode may be called concurrently.
