@@ -528,7 +528,9 @@ SpmProto parse_model_proto(std::string_view data, const std::string& what) {
         } else if (f == 2 && w == 5) {
           p.score = r.fixed32_float();
         } else if (f == 3 && w == 0) {
-          p.type = static_cast<int>(r.varint());
+          // As protobuf does with an enum value it does not know: keep the field unset (NORMAL).
+          const std::uint64_t t = r.varint();
+          if (t >= kNormal && t <= kByte) p.type = static_cast<int>(t);
         } else {
           r.skip(w);
         }
@@ -541,7 +543,8 @@ SpmProto parse_model_proto(std::string_view data, const std::string& what) {
         const auto f = static_cast<std::uint32_t>(k >> 3);
         const auto w = static_cast<std::uint32_t>(k & 7);
         if (f == 3 && w == 0) {
-          proto.model_type = static_cast<int>(r.varint());
+          const std::uint64_t t = r.varint();  // an unknown enum value leaves the field as it was, as in protobuf
+          if (t >= 1 && t <= 4) proto.model_type = static_cast<int>(t);
         } else if (f == 35 && w == 0) {
           proto.byte_fallback = r.varint() != 0;
         } else if (f == 24 && w == 0) {
@@ -665,9 +668,6 @@ class SpmNative final : public SentencePieceModel {
       : model_type_(proto.model_type),
         normalizer_add_dummy_prefix_(proto.normalizer.add_dummy_prefix),
         normalizer_remove_extra_whitespaces_(proto.normalizer.remove_extra_whitespaces) {
-    if (model_type_ < 1 || model_type_ > 4) {
-      throw FormatError(what + ": unknown SentencePiece model_type " + std::to_string(model_type_));
-    }
     byte_fallback_ = proto.byte_fallback;
     unk_surface_ = proto.unk_surface;
     // Load-time checks of SentencePiece (ModelInterface::InitializePieces), so that we refuse what it refuses.
@@ -692,7 +692,6 @@ class SpmNative final : public SentencePieceModel {
       const auto id = static_cast<std::int32_t>(i);
       const std::string where = what + ": piece " + std::to_string(i);
       if (p.piece.empty()) throw FormatError(where + " is empty");
-      if (p.type < kNormal || p.type > kByte) throw FormatError(where + " has unknown type " + std::to_string(p.type));
       types_[i] = static_cast<std::uint8_t>(p.type);
       float_scores_[i] = p.score;
       const bool normal_like = p.type == kNormal || p.type == kUserDefined || p.type == kUnused;
@@ -729,7 +728,8 @@ class SpmNative final : public SentencePieceModel {
     // SentencePiece denormalizes decoded text only when the denormalizer has rules.
     if (proto.has_denormalizer && !proto.denormalizer.charsmap.empty()) {
       has_denormalizer_ = true;
-      denormalizer_ = SpmNormalizer(proto.denormalizer, false, nullptr, what + ": denormalizer_spec.precompiled_charsmap");
+      denormalizer_ =
+          SpmNormalizer(proto.denormalizer, false, nullptr, what + ": denormalizer_spec.precompiled_charsmap");
     }
   }
 

@@ -3,5 +3,5 @@
 radlite_add_test(NAME test_sentencepiece SOURCES ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_test.cpp
                  LIBS radlite_core PkgConfig::SENTENCEPIECE)
 # The same code inside a libtorch process, where libsentencepiece must not be.
-radlite_add_test(NAME test_sentencepiece_with_torch SOURCES ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_torch_process_test.cpp
-                 LIBS radlite)
+radlite_add_test(NAME test_sentencepiece_with_torch
+                 SOURCES ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_torch_process_test.cpp LIBS radlite)

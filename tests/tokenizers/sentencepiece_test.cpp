@@ -514,7 +514,9 @@ void put_varint(std::string& out, std::uint64_t v) {
   }
   out += static_cast<char>(v);
 }
-void put_key(std::string& out, std::uint32_t field, std::uint32_t wire_type) { put_varint(out, (field << 3) | wire_type); }
+void put_key(std::string& out, std::uint32_t field, std::uint32_t wire_type) {
+  put_varint(out, (field << 3) | wire_type);
+}
 void put_bytes(std::string& out, std::uint32_t field, const std::string& bytes) {
   put_key(out, field, 2);
   put_varint(out, bytes.size());
@@ -572,7 +574,8 @@ void split_model(const std::string& model, std::vector<ProtoPiece>& pieces, std:
   }
 }
 
-std::string join_model(const std::vector<ProtoPiece>& pieces, const std::string& rest, const std::string& trainer_extra) {
+std::string join_model(const std::vector<ProtoPiece>& pieces, const std::string& rest,
+                       const std::string& trainer_extra) {
   std::string out;
   for (const auto& p : pieces) {
     std::string body;
@@ -690,8 +693,8 @@ CrossCheck cross_check(const std::string& model_bytes, const std::string& name, 
     if (mine->decode(theirs_ids) == lib_text) {
       ++c.decode_identical;
     } else {
-      ADD_FAILURE() << name << ": decode differs for the ids of " << show(text) << ": " << show(mine->decode(theirs_ids))
-                    << " vs " << show(lib_text);
+      ADD_FAILURE() << name << ": decode differs for the ids of " << show(text) << ": "
+                    << show(mine->decode(theirs_ids)) << " vs " << show(lib_text);
     }
   }
   std::uniform_int_distribution<std::int32_t> any_id(0, lib.GetPieceSize() - 1);
@@ -753,6 +756,56 @@ TEST(SentencePiece, WordAndCharModelsMatchLibsentencepiece) {
   std::string t = trainer_model_type(4);
   put_bytes(variant_bytes, 2, t);
   cross_check(variant_bytes, "variant-as-char", 16u);
+}
+
+// Models that libsentencepiece refuses to load are refused here too (we replaced its loader), with a FormatError
+// naming the origin and the problem.
+TEST(SentencePiece, InvalidModelsRefusedLikeLibsentencepiece) {
+  std::vector<ProtoPiece> pieces;
+  std::string rest;
+  split_model(radlite::io::read_file(kBpeModel), pieces, rest);
+  struct Case {
+    const char* name;
+    std::string bytes;
+    const char* fragment;
+  };
+  std::vector<Case> cases;
+  auto dup = pieces;
+  dup.push_back(pieces[10]);
+  cases.push_back({"duplicate", join_model(dup, rest, ""), "already defined"});
+  auto no_unk = pieces;
+  for (auto& p : no_unk) {
+    if (p.type == 2) p.type = 3;
+  }
+  cases.push_back({"no-unk", join_model(no_unk, rest, ""), "UNKNOWN"});
+  auto two_unk = pieces;
+  two_unk.push_back({"<unk2>", 0.0f, 2});
+  cases.push_back({"two-unk", join_model(two_unk, rest, ""), "UNKNOWN"});
+  auto empty_piece = pieces;
+  empty_piece[20].piece.clear();
+  cases.push_back({"empty-piece", join_model(empty_piece, rest, ""), "empty"});
+  auto stray_byte = pieces;
+  stray_byte.push_back({"<0x41>", 0.0f, 6});
+  cases.push_back({"byte-without-fallback", join_model(stray_byte, rest, ""), "byte_fallback"});
+  std::string fallback;
+  put_key(fallback, 35, 0);
+  put_varint(fallback, 1);
+  cases.push_back({"fallback-without-bytes", join_model(stray_byte, rest, fallback), "256 byte pieces"});
+  auto bad_byte = pieces;
+  bad_byte.push_back({"<0xZZ>", 0.0f, 6});
+  cases.push_back({"invalid-byte-piece", join_model(bad_byte, rest, fallback), "not a valid byte piece"});
+  for (const Case& c : cases) {
+    sentencepiece::SentencePieceProcessor lib;
+    EXPECT_FALSE(lib.LoadFromSerializedProto(c.bytes).ok()) << c.name << ": libsentencepiece accepts it";
+    expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_bytes(c.bytes, c.name, false); },
+                                       c.fragment);
+    expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_bytes(c.bytes, c.name, true); },
+                                       c.name);
+  }
+  // The unchanged pieces load in both.
+  sentencepiece::SentencePieceProcessor lib;
+  EXPECT_TRUE(lib.LoadFromSerializedProto(join_model(pieces, rest, "")).ok());
+  EXPECT_NO_THROW(rt::SentencePieceModel::from_spm_bytes(join_model(pieces, rest, ""), "ok", false));
 }
 
 // The cross-check can fail: a model whose scores are reversed segments differently, and the checker notices.
