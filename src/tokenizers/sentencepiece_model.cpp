@@ -690,23 +690,23 @@ class SpmNative final : public SentencePieceModel {
     for (std::size_t i = 0; i < proto.pieces.size(); ++i) {
       const auto& p = proto.pieces[i];
       const auto id = static_cast<std::int32_t>(i);
-      const std::string where = what + ": piece " + std::to_string(i);
-      if (p.piece.empty()) throw FormatError(where + " is empty");
+      const auto where = [&]() { return what + ": piece " + std::to_string(i); };  // only built for errors
+      if (p.piece.empty()) throw FormatError(where() + " is empty");
       types_[i] = static_cast<std::uint8_t>(p.type);
       float_scores_[i] = p.score;
       const bool normal_like = p.type == kNormal || p.type == kUserDefined || p.type == kUnused;
       auto& index = normal_like ? normal_ : reserved_;
       if (!index.emplace(std::string_view(pieces_[i]), id).second) {
-        throw FormatError(where + " ('" + p.piece + "') is already defined");
+        throw FormatError(where() + " ('" + p.piece + "') is already defined");
       }
       if (p.type == kUnknown) {
-        if (unk_id_ >= 0) throw FormatError(where + ": a second piece of type UNKNOWN");
+        if (unk_id_ >= 0) throw FormatError(where() + ": a second piece of type UNKNOWN");
         unk_id_ = id;
       }
       if (p.type == kByte) {
-        if (!byte_fallback_) throw FormatError(where + " is a byte piece although byte_fallback is false");
+        if (!byte_fallback_) throw FormatError(where() + " is a byte piece although byte_fallback is false");
         const int b = parse_byte_piece(p.piece);
-        if (b < 0) throw FormatError(where + " ('" + p.piece + "') is not a valid byte piece");
+        if (b < 0) throw FormatError(where() + " ('" + p.piece + "') is not a valid byte piece");
         byte_found[static_cast<std::size_t>(b)] = true;
       }
       // Unigram: user-defined symbols get a bonus so that they always win, as in SentencePiece.
