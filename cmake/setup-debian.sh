@@ -7,6 +7,8 @@ packages=(
   g++ cmake make pkg-config
   libtorch-dev              # the encoder (CPU build of libtorch)
   libopenblas0-openmp       # makes libtorch's BLAS ~40x faster than the reference BLAS
+  # libsentencepiece-dev is the tests' oracle only (test_sentencepiece cross-checks against it): radlite never
+  # links it, because Debian's build embeds protobuf 3.14 and crashes any process that also loads libtorch.
   libsentencepiece-dev      # SentencePiece .model files
   libutf8proc-dev           # Unicode categories and normalization for the tokenizers
   libstemmer-dev            # Snowball/Porter stemming for BM25
