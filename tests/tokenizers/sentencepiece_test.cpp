@@ -858,6 +858,29 @@ TEST(SentencePiece, CorruptedCharsmapAndModelDoNotCrash) {
   }
   std::printf("mutated models: %d of 200 rejected with radlite::Error, the rest encoded\n", rejected);
 
+  // The same for the BPE model (our BPE segmenter and decoder on whatever vocabulary survives).
+  const std::string bpe = radlite::io::read_file(kBpeModel);
+  int bpe_rejected = 0;
+  for (int n = 0; n < 200; ++n) {
+    std::string mutated = bpe;
+    for (int k = 0; k < 8; ++k) {
+      mutated[std::uniform_int_distribution<std::size_t>(0, mutated.size() - 1)(rng)] =
+          static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+    }
+    try {
+      const auto m = rt::SentencePieceModel::from_spm_bytes(mutated, "mutated-bpe", false);
+      std::vector<rt::Piece> out;
+      m->encode("Hepatocellular carcinoma \xC3\xA9 \xEF\xBC\xA1 \xF0\x9F\x98\x80 end", out);
+      std::vector<std::int32_t> ids = ids_of(out);
+      for (std::int32_t id = 0; id < 300 && static_cast<std::size_t>(id) < m->vocab_size(); ++id) ids.push_back(id);
+      m->decode(ids);
+    } catch (const radlite::Error&) {
+      ++bpe_rejected;
+    }
+  }
+  std::printf("mutated BPE models: %d of 200 rejected with radlite::Error, the rest encoded and decoded\n",
+              bpe_rejected);
+
   auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
   static const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const std::string original = tj["normalizer"]["precompiled_charsmap"].get<std::string>();
