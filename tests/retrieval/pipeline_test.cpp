@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "radlite/error.h"
 #include "radlite/retrieval/bm25.h"
@@ -786,4 +787,46 @@ TEST(PipelinePersistence, InPlaceOverwriteKilledMidwayIsDetected) {
     }
   }
   EXPECT_GT(failures, 0) << "no torn index in " << iterations << " kills: the kill test would not detect a naive save";
+}
+
+TEST(PipelinePersistence, MalformedManifestFieldsAreNamed) {
+  auto enc = std::make_shared<HashingEncoder>();
+  Pipeline pipe(enc, nullptr);
+  pipe.add(small_corpus());
+  std::string base = temp_dir("manifest_fields");
+  // Each edit replaces one piece of the saved manifest; the error must name the manifest (manifest.json, or
+  // "the manifest records ..." next to the data file that disagrees with it) and the field or value.
+  const std::vector<std::tuple<std::string, std::string, std::string>> edits = {
+      {"\"format\": \"radlite-index\"", "\"format\": \"other\"", "format"},
+      {"\"format_version\": 1", "\"format_version\": \"1\"", "format_version"},
+      {"\"documents\": 12", "\"documents\": -3", "documents"},
+      {"\"documents\": 12", "\"documents\": 13", "13"},
+      {"\"identity\": \"test-hashing-bow-64\"", "\"identity\": 64", "identity"},
+      {"\"bytes\": ", "\"bytes\": \"x\", \"was\": ", "bytes"},
+      {"\"sha256\": \"", "\"sha256\": \"0", "sha256"},
+      {"\"files\": {", "\"files\": [], \"x\": {", "files"},
+  };
+  int n = 0;
+  for (const auto& [from, to, expect] : edits) {
+    SCOPED_TRACE(to);
+    std::string dir = base + "/" + std::to_string(n++);
+    pipe.save(dir);
+    std::string path = dir + "/manifest.json";
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    auto pos = text.find(from);
+    ASSERT_NE(pos, std::string::npos) << text;
+    text.replace(pos, from.size(), to);
+    std::ofstream(path, std::ios::trunc) << text;
+    try {
+      Pipeline::load(dir, enc, nullptr);
+      ADD_FAILURE() << "no exception";
+    } catch (const FormatError& e) {
+      std::string msg = e.what();
+      EXPECT_NE(msg.find("manifest"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(expect), std::string::npos) << msg;
+    }
+  }
 }
