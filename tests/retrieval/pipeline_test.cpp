@@ -866,3 +866,18 @@ TEST(PipelinePersistence, LoadsRacingSavesNeverMixIndexes) {
   EXPECT_GT(ok, 0);
   std::printf("[ info ] %d loads succeeded, %d failed cleanly while saves ran\n", ok, failed);
 }
+
+TEST(PipelinePersistence, EmptyIndexRoundTrip) {
+  auto enc = std::make_shared<HashingEncoder>();
+  Pipeline pipe(enc, std::make_shared<OverlapScorer>());
+  pipe.add({});
+  EXPECT_EQ(pipe.size(), 0u);
+  EXPECT_TRUE(pipe.search("anything").empty());
+  const std::string dir = temp_dir("empty") + "/index";
+  pipe.save(dir);
+  Pipeline loaded = Pipeline::load(dir, enc, nullptr);
+  EXPECT_EQ(loaded.size(), 0u);
+  EXPECT_TRUE(loaded.search("anything").empty());
+  loaded.add(small_corpus());
+  EXPECT_EQ(loaded.search("pneumothorax")[0].id, "d2");
+}
