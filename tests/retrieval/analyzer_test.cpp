@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 using radlite::Analyzer;
 using radlite::AnalyzerOptions;
 using Terms = std::vector<std::string>;
@@ -91,4 +93,39 @@ TEST(Analyzer, RejectsInvalidUtf8AndBadOptions) {
   o = {};
   o.max_token_length = 0;
   EXPECT_THROW(Analyzer{o}, radlite::InvalidArgument);
+}
+
+TEST(Analyzer, FuzzedInputNeverCrashesAndYieldsValidTerms) {
+  std::mt19937 rng(3);
+  const std::vector<std::string> pieces = {"a", "Z", "9", ".", ",", "'", "-", " ", "_", ":", "\xC3\xA9", "\xCC\x81",
+                                           "\xE2\x80\x99", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xC2\xAD", "\t"};
+  radlite::AnalyzerOptions o;
+  o.max_token_length = 5;
+  o.stemmer = "english";
+  o.english_possessive = true;
+  radlite::AnalyzerSession session{Analyzer(o)};
+  Terms terms;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
+    session.analyze(text, terms);
+    for (const auto& t : terms) {
+      EXPECT_FALSE(t.empty()) << text;
+      // Every term is itself clean input: analyzing it again must not throw.
+      EXPECT_NO_THROW(Analyzer().analyze(t)) << text;
+    }
+  }
+  std::size_t rejected = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 24);
+    for (int i = 0; i < n; ++i) text += static_cast<char>(rng() & 0xFF);
+    try {
+      session.analyze(text, terms);
+    } catch (const radlite::InvalidArgument&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 0u);
 }
