@@ -306,12 +306,20 @@ std::vector<std::vector<PipelineHit>> Pipeline::search_batch(const std::vector<s
 
 std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, const std::vector<Hit>* dense_hits,
                                                   const std::vector<Hit>* bm25_hits, const SearchOptions& o) const {
-  // Per-document stage scores, filled as stages run.
-  std::unordered_map<std::size_t, PipelineHit> info;
+  // Per-document stage scores, filled as stages run. Slots are stored contiguously and found through a doc -> slot map: lists are short (<= 2 * K1), and
+  // PipelineHit is large, so nodes of a map of hits would dominate the cost of a BM25-only search.
+  std::vector<PipelineHit> slots;
+  std::unordered_map<std::size_t, std::size_t> slot_of;
+  const std::size_t expected = (dense_hits ? dense_hits->size() : 0) + (bm25_hits ? bm25_hits->size() : 0);
+  slots.reserve(expected);
+  slot_of.reserve(expected);
   auto entry = [&](std::size_t doc) -> PipelineHit& {
-    auto [it, fresh] = info.try_emplace(doc);
-    if (fresh) it->second.doc = doc;
-    return it->second;
+    auto [it, fresh] = slot_of.try_emplace(doc, slots.size());
+    if (fresh) {
+      slots.emplace_back();
+      slots.back().doc = doc;
+    }
+    return slots[it->second];
   };
   if (dense_hits)
     for (const Hit& h : *dense_hits) entry(h.doc).dense = h.score;
@@ -366,7 +374,7 @@ std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, cons
       bm25_norm = normalize_scores(bm25_head, ScoreNormalization::kMinMax);
     }
     for (std::size_t j = 0; j < head; ++j) {
-      PipelineHit h = entry(candidates[j].doc);
+      PipelineHit h = std::move(entry(candidates[j].doc));
       h.rerank_logit = logits[j];
       h.rerank_prob = probs[j];
       if (final_on) h.final = (1.0 - o.final_bm25_weight) * probs[j] + o.final_bm25_weight * bm25_norm[j];
@@ -385,7 +393,7 @@ std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, cons
   }
   const std::size_t keep = std::min(candidates.size(), std::max(o.k, head));
   for (std::size_t j = head; j < keep; ++j) {
-    PipelineHit h = entry(candidates[j].doc);
+    PipelineHit h = std::move(entry(candidates[j].doc));
     h.score = candidates[j].score + shift;
     ranked.push_back(std::move(h));
   }
