@@ -359,7 +359,8 @@ Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
     r.fail("unsupported BM25 format version " + std::to_string(version) + " (this build reads " +
            std::to_string(kFormatVersion) + ")");
   }
-  constexpr std::size_t kMaxString = 1 << 20;
+  // Anything save() can write: add() accepts ids and terms of any length up to 4 GiB.
+  constexpr std::size_t kMaxString = 0xFFFFFFFFu;
   Bm25Options o;
   o.k1 = r.f64("k1");
   o.b = r.f64("b");
