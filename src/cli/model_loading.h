@@ -11,10 +11,14 @@
 
 namespace radlite::cli {
 
+/// Model settings from the command line (--device, --threads, --batch-size, --dtype, --max-length); the
+/// implementation maps them onto BiEncoderOptions / CrossEncoderOptions (radlite/encoder.h).
 struct ModelLoadOptions {
-  std::string device = "cpu";    // "cpu" or "cuda[:N]"
-  int threads = 0;               // intra-op threads; 0 = all cores
-  std::size_t batch_size = 32;   // texts (or pairs) per forward pass
+  std::string device = "cpu";    // "cpu", "cuda" or "cuda:N"
+  int threads = 0;               // libtorch intra-op threads; 0 = all cores
+  std::size_t batch_size = 32;   // texts (or pairs) per forward pass, >= 1
+  std::string dtype = "f32";     // compute dtype: "f32", "bf16" or "f16" (f16: CUDA only)
+  std::size_t max_length = 0;    // tokens per text or pair; 0 = the model's limit
 };
 
 /// A sentence-transformers / Hugging Face bi-encoder directory (e.g. matulichpt/radlit-biencoder).

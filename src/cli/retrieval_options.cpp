@@ -6,7 +6,7 @@ namespace radlite::cli {
 
 std::set<std::string> search_value_options() {
   return {"--k", "--candidates", "--rerank-depth", "--fusion", "--dense-weight", "--temperature", "--bm25-weight",
-          "--rrf-k", "--device", "--threads", "--batch-size"};
+          "--rrf-k", "--device", "--threads", "--batch-size", "--dtype", "--max-length"};
 }
 
 std::set<std::string> bm25_value_options() { return {"--k1", "--b", "--stopwords", "--stemmer"}; }
@@ -48,6 +48,10 @@ ModelLoadOptions model_load_options(const Args& args) {
   m.threads = args.get_int("--threads", m.threads);
   m.batch_size = get_count(args, "--batch-size", m.batch_size);
   if (m.batch_size == 0) throw InvalidArgument("option --batch-size must be >= 1");
+  m.dtype = args.get("--dtype", m.dtype);
+  if (m.dtype != "f32" && m.dtype != "bf16" && m.dtype != "f16")
+    throw InvalidArgument("option --dtype expects f32, bf16 or f16, got '" + m.dtype + "'");
+  m.max_length = get_count(args, "--max-length", m.max_length);
   return m;
 }
 
