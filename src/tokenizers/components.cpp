@@ -400,10 +400,12 @@ std::array<std::string, 256> byte_to_char_table() {
   return table;
 }
 
+const char* const kGpt2Pattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+
 class ByteLevelPreTokenizer : public PreTokenizer {
  public:
-  ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex)
-      : add_prefix_space_(add_prefix_space), use_regex_(use_regex), table_(byte_to_char_table()) {}
+  ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex, bool map_bytes = true)
+      : add_prefix_space_(add_prefix_space), use_regex_(use_regex), map_bytes_(map_bytes), table_(byte_to_char_table()) {}
 
   void apply(const Pieces& in, Pieces& out) const override {
     out.clear();
@@ -435,7 +437,10 @@ class ByteLevelPreTokenizer : public PreTokenizer {
 
   void emit(std::string_view word, bool at_start, Pieces& out) const {
     auto b = static_cast<std::uint32_t>(out.buf.size());
-    for (char ch : word) out.buf += table_[static_cast<unsigned char>(ch)];
+    if (map_bytes_)
+      for (char ch : word) out.buf += table_[static_cast<unsigned char>(ch)];
+    else
+      out.buf.append(word.data(), word.size());
     out.spans.push_back({b, static_cast<std::uint32_t>(out.buf.size()), at_start});
   }
 
@@ -500,7 +505,7 @@ class ByteLevelPreTokenizer : public PreTokenizer {
     }
   }
 
-  bool add_prefix_space_, use_regex_;
+  bool add_prefix_space_, use_regex_, map_bytes_;
   std::array<std::string, 256> table_;
 };
 
@@ -714,6 +719,13 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j, const JsonPlace&
     return std::make_unique<MetaspacePreTokenizer>(rep, scheme, get_bool(j, "split", p, true));
   }
   if (type == "Split") {
+    // The GPT-2 pattern needs \p classes std::regex lacks; files that spell it as a Split (with a ByteLevel
+    // use_regex=false after it) get the hand-written scanner. Every character belongs to some match of this
+    // pattern, so Isolated (the behaviour such files use) emits exactly the matches.
+    const json& pj = require(j, "pattern", p);
+    if (pj.is_object() && pj.contains("Regex") && pj["Regex"] == kGpt2Pattern &&
+        parse_behavior(j, "behavior", p, Behavior::Removed) == Behavior::Isolated && !get_bool(j, "invert", p, false))
+      return std::make_unique<ByteLevelPreTokenizer>(false, true, false);
     auto pat = parse_pattern(require(j, "pattern", p), p.at("pattern"));
     return std::make_unique<SplitPreTokenizer>(std::move(pat), parse_behavior(j, "behavior", p, Behavior::Removed),
                                                get_bool(j, "invert", p, false));

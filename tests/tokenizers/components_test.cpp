@@ -168,6 +168,21 @@ TEST(Components, PreTokenizers) {
   EXPECT_EQ(pre_split({{"type", "ByteLevel"}, {"add_prefix_space", true}}, "Hi"), (Strings{"\u0120Hi"}));
 }
 
+TEST(Components, Gpt2SplitPlusByteLevelWithoutRegexKeepsParity) {
+  json j = load(kModels + "/roberta-biencoder-tiny/tokenizer.json");
+  j["pre_tokenizer"] = {
+      {"type", "Sequence"},
+      {"pretokenizers",
+       {{{"type", "Split"},
+         {"pattern", {{"Regex", R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)"}}},
+         {"behavior", "Isolated"},
+         {"invert", false}},
+        {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
+  EXPECT_EQ(fixture_mismatches(Tokenizer::from_json(j.dump()), load(kData + "/tokenizers/roberta-base.json")), 0u);
+  j["pre_tokenizer"]["pretokenizers"].erase(1);  // the split without the byte mapping: different ids
+  EXPECT_GT(fixture_mismatches(Tokenizer::from_json(j.dump()), load(kData + "/tokenizers/roberta-base.json")), 200u);
+}
+
 TEST(Components, Normalizers) {
   EXPECT_EQ(normalized({{"type", "NFKC"}}, "\uFB01ne \u2460"), "fine 1");
   EXPECT_EQ(normalized({{"type", "NFD"}}, "\u00E9"), "e\u0301");
