@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "io/file_util.h"
@@ -342,6 +343,8 @@ std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::strin
   return impl;
 }
 
+void add_config_tokens(Tokenizer::Impl& impl, const json& cfg, const std::string& file);
+
 std::unique_ptr<Tokenizer::Impl> build_roberta(const std::string& vocab, const std::string& merges, const json& cfg) {
   auto impl = std::make_unique<Tokenizer::Impl>();
   impl->model = make_bpe_from_files(vocab, merges);
@@ -373,6 +376,7 @@ std::unique_ptr<Tokenizer::Impl> build_roberta(const std::string& vocab, const s
   (void)bos;
   (void)eos;
   impl->post = make_roberta_processor(cls, sep);
+  add_config_tokens(*impl, cfg, "tokenizer_config.json");
   impl->finish();
   return impl;
 }
@@ -411,6 +415,7 @@ std::unique_ptr<Tokenizer::Impl> build_bert(const std::string& vocab_txt, const 
   std::int32_t sep = special("sep_token", "[SEP]");
   special("mask_token", "[MASK]");
   impl->post = make_bert_processor(cls, sep);
+  add_config_tokens(*impl, cfg, "tokenizer_config.json");
   impl->finish();
   return impl;
 }
@@ -439,12 +444,52 @@ std::unique_ptr<Tokenizer::Impl> build_spm(const std::string& path, const json& 
     impl->add_token(t);
   }
   impl->post = make_roberta_processor(0, 2);
+  add_config_tokens(*impl, cfg, "tokenizer_config.json");
   impl->finish();
   return impl;
 #else
   (void)cfg;
   throw ModelError(path + ": SentencePiece .model files need the SentencePiece component, which this build lacks");
 #endif
+}
+
+// Extra tokens a legacy directory declares in tokenizer_config.json (added_tokens_decoder, as transformers saves
+// them, and additional_special_tokens), on top of the ones the legacy loader creates.
+void add_config_tokens(Tokenizer::Impl& impl, const json& cfg, const std::string& file) {
+  if (!cfg.is_object()) return;
+  if (cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object()) {
+    for (auto it = cfg["added_tokens_decoder"].begin(); it != cfg["added_tokens_decoder"].end(); ++it) {
+      JsonPlace tp{file, "added_tokens_decoder." + it.key()};
+      char* end = nullptr;
+      long id = std::strtol(it.key().c_str(), &end, 10);
+      if (it.key().empty() || *end != '\0' || id < 0) format_error(tp, "key is not a token id");
+      AddedToken t;
+      t.id = static_cast<std::int32_t>(id);
+      t.content = get_string(*it, "content", tp, "");
+      if (t.content.empty()) format_error(tp.at("content"), "missing or empty");
+      t.special = get_bool(*it, "special", tp, false);
+      t.lstrip = get_bool(*it, "lstrip", tp, false);
+      t.rstrip = get_bool(*it, "rstrip", tp, false);
+      t.normalized = get_bool(*it, "normalized", tp, !t.special);
+      t.single_word = get_bool(*it, "single_word", tp, false);
+      impl.add_token(std::move(t));
+    }
+  }
+  if (cfg.contains("additional_special_tokens") && cfg["additional_special_tokens"].is_array()) {
+    for (const auto& x : cfg["additional_special_tokens"]) {
+      std::string content = x.is_string() ? x.get<std::string>()
+                            : (x.is_object() && x.contains("content") && x["content"].is_string())
+                                ? x["content"].get<std::string>()
+                                : std::string();
+      if (content.empty() || impl.added_by_content.count(content)) continue;
+      AddedToken t;
+      t.content = content;
+      t.id = impl.model_token_to_id(content);
+      if (t.id < 0) continue;  // transformers would grow the vocabulary; such ids exist in no checkpoint here
+      t.special = true;
+      impl.add_token(std::move(t));
+    }
+  }
 }
 
 json read_config(const std::string& dir) {

@@ -446,3 +446,33 @@ TEST(TokenizerErrors, BadLegacyFiles) {
   std::remove((dir + "/vocab.txt").c_str());
   std::remove(dir.c_str());
 }
+
+TEST(TokenizerLegacy, ConfigAddedTokensAndLowercaseSetting) {
+  char tmpl[] = "/tmp/radlite_tok_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  {
+    std::ifstream src(kFiles + "/bert-base-uncased/vocab.txt");
+    std::ofstream(dir + "/vocab.txt") << src.rdbuf();
+    std::ofstream(dir + "/tokenizer_config.json")
+        << R"({"do_lower_case": true, "model_max_length": 1000000000000000019884624838656,
+              "added_tokens_decoder": {"1": {"content": "[XTRA]", "lstrip": false, "rstrip": false,
+                                             "normalized": false, "single_word": false, "special": true}}})";
+  }
+  Tokenizer tok = Tokenizer::from_path(dir);
+  EXPECT_EQ(tok.model_max_length(), 0u);  // the "no limit" sentinel
+  EXPECT_EQ(tok.encode("a [XTRA] b").ids, (std::vector<std::int32_t>{101, 1037, 1, 1038, 102}));
+  EXPECT_EQ(tok.decode(tok.encode("a [XTRA] b").ids), "a b");
+  EXPECT_EQ(tok.decode(tok.encode("a [XTRA] b").ids, false), "[CLS] a [XTRA] b [SEP]");
+  {
+    std::ofstream(dir + "/tokenizer_config.json") << R"({"do_lower_case": false})";
+  }
+  Tokenizer cased = Tokenizer::from_path(dir + "/vocab.txt");
+  // Without lowercasing "Hello" is not in the uncased vocabulary: WordPiece pieces or [UNK] instead of 7592.
+  EXPECT_EQ(Tokenizer::from_path(kFiles + "/bert-base-uncased/vocab.txt").encode("Hello").ids,
+            (std::vector<std::int32_t>{101, 7592, 102}));
+  EXPECT_NE(cased.encode("Hello").ids, (std::vector<std::int32_t>{101, 7592, 102}));
+  std::remove((dir + "/vocab.txt").c_str());
+  std::remove((dir + "/tokenizer_config.json").c_str());
+  std::remove(dir.c_str());
+}
