@@ -47,7 +47,9 @@ struct Encoding {
 struct EncodeOptions {
   bool add_special_tokens = true;  // <s> ... </s>, [CLS] ... [SEP], as the post-processor says
   std::size_t max_length = 0;      // 0: no truncation; else at most this many ids, special tokens included.
-                                   // Pairs are truncated longest_first (the longer side loses its last token first).
+                                   // Pairs are truncated longest_first as HF tokenizers 0.23 does it: each side
+                                   // is first capped at max_length tokens (at a word boundary), then the longer
+                                   // side gives up tokens first.
                                    // A max_length below the number of special tokens throws InvalidArgument.
 };
 

@@ -223,8 +223,11 @@ class Tokenizer::Impl {
     return n;
   }
 
-  // Ids of one text, no special tokens.
-  void encode_sequence(std::string_view input, std::vector<std::int32_t>& ids) const {
+  // Ids of one text, no special tokens. With limit > 0, stops after the first pre-token (word) at which the count
+  // reaches limit, as HF tokenizers >= 0.23 does when truncation is on ("early exit"): pair truncation then works
+  // on these capped lengths, so the cap decides which side of a pair keeps the odd token. Added tokens count but,
+  // as in HF, do not end the sequence themselves.
+  void encode_sequence(std::string_view input, std::vector<std::int32_t>& ids, std::size_t limit = 0) const {
     std::string repaired;
     if (!unicode::is_valid_utf8(input)) {
       repaired = unicode::repair_utf8(input);
@@ -233,7 +236,12 @@ class Tokenizer::Impl {
     Pieces in, out;
     std::string text;
     std::vector<Piece> pieces;
+    bool done = false;
+    auto word_done = [&] {
+      if (limit && ids.size() >= limit) done = true;
+    };
     raw_matcher.split(input, added, [&](std::string_view seg, int token, std::size_t offset) {
+      if (done) return;
       if (token >= 0) {
         ids.push_back(added[static_cast<std::size_t>(token)].id);
         return;
@@ -241,12 +249,21 @@ class Tokenizer::Impl {
       if (sp) {
         pieces.clear();
         sp->encode(seg, pieces);
-        for (const auto& p : pieces) ids.push_back(p.id);
+        // Words are not reported by the SentencePiece component: a piece starting with U+2581 begins one.
+        for (std::size_t k = 0; k < pieces.size(); ++k) {
+          if (k > 0 && pieces[k].text.compare(0, 3, "\xE2\x96\x81") == 0) {
+            word_done();
+            if (done) return;
+          }
+          ids.push_back(pieces[k].id);
+        }
+        if (!pieces.empty()) word_done();
         return;
       }
       text.assign(seg.data(), seg.size());
       if (normalizer) normalizer->normalize(text);
       normalized_matcher.split(text, added, [&](std::string_view sub, int tok2, std::size_t offset2) {
+        if (done) return;
         if (tok2 >= 0) {
           ids.push_back(added[static_cast<std::size_t>(tok2)].id);
           return;
@@ -258,7 +275,11 @@ class Tokenizer::Impl {
           pre_tokenizer->apply(in, out);
           words = &out;
         }
-        for (const auto& span : words->spans) model->tokenize(words->view(span), ids);
+        for (const auto& span : words->spans) {
+          model->tokenize(words->view(span), ids);
+          word_done();
+          if (done) return;
+        }
       });
     });
   }
@@ -568,7 +589,7 @@ Tokenizer Tokenizer::from_path(const std::string& path) {
 
 Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) const {
   Sequence a, out;
-  impl_->encode_sequence(text, a.ids);
+  impl_->encode_sequence(text, a.ids, options.max_length);
   if (options.max_length) {
     std::size_t budget = impl_->content_budget(options, false);
     if (a.ids.size() > budget) a.ids.resize(budget);
@@ -584,11 +605,11 @@ Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second,
   // transformers treats an empty second text as no pair at all (text_pair="" is falsy); the reference ids follow it.
   if (second.empty()) return encode(first, options);
   Sequence a, b, out;
-  impl_->encode_sequence(first, a.ids);
-  impl_->encode_sequence(second, b.ids);
+  impl_->encode_sequence(first, a.ids, options.max_length);
+  impl_->encode_sequence(second, b.ids, options.max_length);
   if (options.max_length) {
-    // longest_first as HF computes it: the shorter side keeps its length when it fits in half, else both get
-    // half and the longer one the odd token.
+    // longest_first as HF computes it on the capped lengths: the shorter side keeps its length when it fits in
+    // half, else both get half and the longer one the odd token (the second one on a tie).
     const std::size_t budget = impl_->content_budget(options, true);
     std::size_t n1 = a.ids.size(), n2 = b.ids.size();
     if (n1 + n2 > budget) {

@@ -317,6 +317,25 @@ TEST(Tokenizer, TruncationEdgeCases) {
   Encoding e = bert.encode_pair("a b c d e f g", "x y", p);
   EXPECT_EQ(e.ids.size(), 8u);
   EXPECT_EQ(bert.decode(e.ids), "a b c x y");
+  // HF >= 0.23 caps each side at max_length tokens (word granularity) before longest_first; the caps decide
+  // who keeps the odd token. Counts (a's, b's) as HF tokenizers 0.23.2 gives them.
+  auto counts = [&](int na, int nb, std::size_t max_length) {
+    std::string a, b;
+    for (int i = 0; i < na; ++i) a += "a ";
+    for (int i = 0; i < nb; ++i) b += "b ";
+    EncodeOptions o;
+    o.max_length = max_length;
+    auto ids = bert.encode_pair(a, b, o).ids;
+    return std::make_pair(std::count(ids.begin(), ids.end(), 1037), std::count(ids.begin(), ids.end(), 1038));
+  };
+  using P = std::pair<long, long>;
+  EXPECT_EQ(counts(25, 16, 16), P(6, 7));
+  EXPECT_EQ(counts(25, 15, 16), P(7, 6));
+  EXPECT_EQ(counts(30, 20, 16), P(6, 7));
+  EXPECT_EQ(counts(20, 7, 14), P(6, 5));
+  EXPECT_EQ(counts(13, 12, 16), P(7, 6));
+  EXPECT_EQ(counts(12, 13, 16), P(6, 7));
+  EXPECT_EQ(counts(3, 20, 13), P(3, 7));
   EXPECT_TRUE(bert.encode("").ids == (std::vector<std::int32_t>{101, 102}));
 }
 
