@@ -167,6 +167,21 @@ TEST(TokenizerParity, BertVocabTxt) {
   expect_parity(kModels + "/bert-crossencoder-tiny-vocab", "bert-base-uncased.json");
 }
 
+// Generated adversarial texts (many scripts, whitespace kinds, control and unassigned code points, emoji, literal
+// special tokens, typos) with ids recorded from HF tokenizers 0.23.2 (tools/tokenizers, tests/data/tokenizers/
+// ADVERSARIAL.md); pairs truncated at 40, which exercises the per-side cap of longest_first.
+TEST(TokenizerParity, AdversarialTextsAgainstHfTokenizers) {
+  expect_parity(kModels + "/roberta-biencoder-tiny", "hf-adversarial-roberta.json");
+  expect_parity(kFiles + "/roberta-base/vocab.json", "hf-adversarial-roberta.json");
+  expect_parity(kModels + "/bert-crossencoder-tiny", "hf-adversarial-bert.json");
+  expect_parity(kFiles + "/bert-base-uncased/vocab.txt", "hf-adversarial-bert.json");
+  expect_parity(kFiles + "/bert-base-uncased/tokenizer.json", "hf-adversarial-bert.json");
+  // Failure proof: the same texts through the other family's tokenizer do not match.
+  json fx = load(kData + "/tokenizers/hf-adversarial-bert.json");
+  Result r = run_fixture(Tokenizer::from_path(kModels + "/roberta-biencoder-tiny"), fx);
+  EXPECT_GT(r.mismatches, r.checked * 9 / 10);
+}
+
 TEST(TokenizerParity, FromJsonText) {
   std::ifstream in(kModels + "/roberta-biencoder-tiny/tokenizer.json");
   std::stringstream ss;
