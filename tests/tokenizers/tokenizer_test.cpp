@@ -222,10 +222,11 @@ TEST(TokenizerParity, MismatchesAreDetected) {
   for (const auto& e : bert["pairs"]) {
     Encoding enc = bert_json.encode_pair(e["query"].get<std::string>(), e["doc"].get<std::string>(), p);
     auto want = e["token_type_ids"].get<std::vector<std::int32_t>>();
-    std::vector<std::int32_t> zeros(want.size(), 0);
-    if (want != zeros) ++type_checked;
+    EXPECT_EQ(enc.type_ids, want);
+    if (std::any_of(want.begin(), want.end(), [](std::int32_t t) { return t != 0; })) ++type_checked;
   }
-  EXPECT_GT(type_checked, 90u);  // the fixture's type ids are not all 0, so the type-id comparison is meaningful
+  // The fixture's type ids are not all 0, so dropping the second segment's ids would be detected.
+  EXPECT_GT(type_checked, 90u);
 }
 
 // ---------------------------------------------------------------------------------------------- golden model dirs
