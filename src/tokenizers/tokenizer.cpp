@@ -173,6 +173,20 @@ class Tokenizer::Impl {
     added.push_back(std::move(t));
   }
 
+  // The id HF gives a token being added: its vocabulary id, else (for new text) the id after the vocabulary and
+  // the tokens added so far. The "id" written in tokenizer.json is not used; HF only warns when it differs.
+  std::int32_t id_for_new_token(const std::string& content) const {
+    auto it = added_by_content.find(content);
+    if (it != added_by_content.end()) return added[it->second].id;
+    std::int32_t id = model_token_to_id(content);
+    if (id >= 0) return id;
+    const auto vocab_n = static_cast<std::int32_t>(model ? model->vocab().size() : sp ? sp->vocab_size() : 0);
+    if (added.empty()) return vocab_n;
+    std::int32_t max_added = -1;
+    for (const auto& t : added) max_added = std::max(max_added, t.id);
+    return (max_added >= vocab_n || vocab_n == 0) ? max_added + 1 : vocab_n;
+  }
+
   // Builds the matchers once all tokens and the normalizer are known. With a SentencePiece component, which
   // normalizes internally, every token is matched on the raw text.
   void finish() {
@@ -345,9 +359,9 @@ std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::strin
       AddedToken a;
       const json& id = require(t, "id", tp);
       if (!id.is_number_integer() || id.get<long long>() < 0) format_error(tp.at("id"), "expected a non-negative integer");
-      a.id = id.get<std::int32_t>();
       a.content = get_string(t, "content", tp, "");
       if (a.content.empty()) format_error(tp.at("content"), "missing or empty");
+      a.id = impl->id_for_new_token(a.content);
       a.special = get_bool(t, "special", tp, false);
       a.lstrip = get_bool(t, "lstrip", tp, false);
       a.rstrip = get_bool(t, "rstrip", tp, false);
