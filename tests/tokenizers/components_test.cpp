@@ -238,11 +238,11 @@ TEST(Components, AddedTokenFlags) {
   EXPECT_EQ(bt.encode("A CT-SCAN now").ids, (std::vector<std::int32_t>{101, 1037, 30522, 2085, 102}));
   EXPECT_EQ(bt.vocab_size(), 30523u);
   // Ids of added tokens are HF's, not the file's "id": the vocabulary id for known text, else the next free id.
-  json ids = load(kModels + "/bert-crossencoder-tiny/tokenizer.json");
-  ids["added_tokens"].push_back({{"id", 5}, {"content", "zzqx-new"}, {"special", false}});
-  ids["added_tokens"].push_back({{"id", 9}, {"content", "hello"}, {"special", false}});
-  ids["added_tokens"].push_back({{"id", 7}, {"content", "zzqx-newer"}, {"special", false}});
-  Tokenizer it = Tokenizer::from_json(ids.dump());
+  json idj = load(kModels + "/bert-crossencoder-tiny/tokenizer.json");
+  idj["added_tokens"].push_back({{"id", 5}, {"content", "zzqx-new"}, {"special", false}});
+  idj["added_tokens"].push_back({{"id", 9}, {"content", "hello"}, {"special", false}});
+  idj["added_tokens"].push_back({{"id", 7}, {"content", "zzqx-newer"}, {"special", false}});
+  Tokenizer it = Tokenizer::from_json(idj.dump());
   EXPECT_EQ(it.token_to_id("zzqx-new"), 30522);
   EXPECT_EQ(it.token_to_id("hello"), 7592);
   EXPECT_EQ(it.token_to_id("zzqx-newer"), 30523);
