@@ -275,7 +275,18 @@ class Tokenizer::Impl {
         return;
       }
       text.assign(seg.data(), seg.size());
-      if (normalizer) normalizer->normalize(text);
+      // HF asks whether a split starts at original offset 0 (Metaspace prepend_scheme "first"); after
+      // normalization that is false when the normalizer deleted the first character (a control or a lone
+      // combining mark, say).
+      bool seg_at_start = offset == 0;
+      if (normalizer) {
+        normalizer->normalize(text);
+        if (seg_at_start && !seg.empty()) {
+          std::string first(seg.substr(0, unicode::cp_len(static_cast<unsigned char>(seg[0]))));
+          normalizer->normalize(first);
+          seg_at_start = !first.empty();
+        }
+      }
       normalized_matcher.split(text, added, [&](std::string_view sub, int tok2, std::size_t offset2) {
         if (done) return;
         if (tok2 >= 0) {
@@ -283,7 +294,7 @@ class Tokenizer::Impl {
           return;
         }
         in.clear();
-        in.add(sub, offset == 0 && offset2 == 0);
+        in.add(sub, seg_at_start && offset2 == 0);
         const Pieces* words = &in;
         if (pre_tokenizer) {
           pre_tokenizer->apply(in, out);

@@ -249,3 +249,15 @@ TEST(Components, AddedTokenFlags) {
   EXPECT_EQ(it.id_to_token(30523), "zzqx-newer");
   EXPECT_EQ(bt.decode(bt.encode("A CT-SCAN now").ids), "a ct-scan now");
 }
+
+// Metaspace prepend_scheme "first" prepends only to a split that starts at original offset 0; a first character
+// the normalizer deletes moves the start (values from HF tokenizers 0.23.2).
+TEST(Components, MetaspaceFirstAfterNormalizerDeletions) {
+  json j = load(kModels + "/bert-crossencoder-tiny/tokenizer.json");
+  j["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", "first"}, {"split", true}};
+  Tokenizer tok = Tokenizer::from_json(j.dump());
+  EXPECT_EQ(tok.encode("io ab").ids, (std::vector<std::int32_t>{101, 100, 100, 102}));          // "▁io" unknown
+  EXPECT_EQ(tok.encode("\u0301io ab").ids, (std::vector<std::int32_t>{101, 22834, 100, 102}));  // mark deleted
+  EXPECT_EQ(tok.encode(std::string("\0io ab", 6)).ids, (std::vector<std::int32_t>{101, 22834, 100, 102}));
+  EXPECT_EQ(tok.encode("x\u0301io").ids, (std::vector<std::int32_t>{101, 100, 102}));
+}
