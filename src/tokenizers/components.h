@@ -33,6 +33,9 @@ const nlohmann::json& require(const nlohmann::json& obj, const std::string& key,
 std::string get_string(const nlohmann::json& obj, const std::string& key, const JsonPlace& p,
                        const std::string& fallback);
 bool get_bool(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, bool fallback);
+/// An integer field within [min, max]; fallback when absent or null.
+long long get_int(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, long long fallback,
+                  long long min, long long max);
 
 /// The current splits of one text: their bytes in one buffer, so pre-tokenizers allocate per call, not per word.
 struct Pieces {
@@ -127,6 +130,8 @@ class PostProcessor {
   virtual std::size_t added_tokens(bool pair) const = 0;
   /// Joins a (and b when given) into out, adding special tokens when add_special.
   virtual void process(const Sequence& a, const Sequence* b, bool add_special, Sequence& out) const = 0;
+  /// Every id process() may add (checked against the vocabulary at load).
+  virtual std::vector<std::int32_t> special_ids() const = 0;
 };
 std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& j, const JsonPlace& p);
 /// No post-processor: the sequences concatenated, type ids 0 and 1.

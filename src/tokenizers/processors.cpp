@@ -23,6 +23,7 @@ void append_n(Sequence& out, const std::vector<std::int32_t>& ids, std::int32_t 
 class PlainProcessor : public PostProcessor {
  public:
   std::size_t added_tokens(bool) const override { return 0; }
+  std::vector<std::int32_t> special_ids() const override { return {}; }
   void process(const Sequence& a, const Sequence* b, bool, Sequence& out) const override {
     out.ids.clear();
     out.type_ids.clear();
@@ -34,6 +35,7 @@ class PlainProcessor : public PostProcessor {
 class RobertaProcessor : public PostProcessor {
  public:
   RobertaProcessor(std::int32_t cls, std::int32_t sep) : cls_(cls), sep_(sep) {}
+  std::vector<std::int32_t> special_ids() const override { return {cls_, sep_}; }
   std::size_t added_tokens(bool pair) const override { return pair ? 4 : 2; }
   void process(const Sequence& a, const Sequence* b, bool add_special, Sequence& out) const override {
     out.ids.clear();
@@ -55,6 +57,7 @@ class RobertaProcessor : public PostProcessor {
 class BertProcessor : public PostProcessor {
  public:
   BertProcessor(std::int32_t cls, std::int32_t sep) : cls_(cls), sep_(sep) {}
+  std::vector<std::int32_t> special_ids() const override { return {cls_, sep_}; }
   std::size_t added_tokens(bool pair) const override { return pair ? 3 : 2; }
   void process(const Sequence& a, const Sequence* b, bool add_special, Sequence& out) const override {
     out.ids.clear();
@@ -82,6 +85,13 @@ class TemplateProcessor : public PostProcessor {
   };
   TemplateProcessor(std::vector<Item> single, std::vector<Item> pair)
       : single_(std::move(single)), pair_(std::move(pair)) {}
+  std::vector<std::int32_t> special_ids() const override {
+    std::vector<std::int32_t> ids;
+    for (const auto* list : {&single_, &pair_})
+      for (const auto& it : *list)
+        if (it.special) ids.insert(ids.end(), it.ids.begin(), it.ids.end());
+    return ids;
+  }
   std::size_t added_tokens(bool pair) const override {
     std::size_t n = 0;
     for (auto& it : pair ? pair_ : single_)
@@ -121,6 +131,7 @@ std::vector<TemplateProcessor::Item> parse_template(const json& j, const json& s
             name = word.substr(0, colon);
             type_id = std::strtol(word.c_str() + colon + 1, nullptr, 10);
           }
+          if (name.empty()) format_error(p, "empty piece in template '" + s + "'");
           if (name[0] == '$') {
             std::string id = name.size() == 1 ? "A" : name.substr(1);
             pieces.push_back({{"Sequence", {{"id", id}, {"type_id", type_id}}}});
@@ -147,12 +158,15 @@ std::vector<TemplateProcessor::Item> parse_template(const json& j, const json& s
       const json& st = piece["SpecialToken"];
       std::string id = get_string(st, "id", ip, "");
       item.special = true;
-      item.type_id = st.value("type_id", 0);
+      item.type_id = static_cast<std::int32_t>(get_int(st, "type_id", ip, 0, 0, INT32_MAX));
       if (!specials.is_object() || !specials.contains(id))
         format_error(ip, "special token '" + id + "' is not declared in special_tokens");
-      const json& ids = specials[id].value("ids", json::array());
-      for (auto& x : ids) {
-        if (!x.is_number_integer()) format_error(ip, "special token '" + id + "' has a non-integer id");
+      const json& decl = specials[id];
+      if (!decl.is_object() || !decl.contains("ids") || !decl["ids"].is_array())
+        format_error(ip, "special token '" + id + "' has no ids array");
+      for (auto& x : decl["ids"]) {
+        if (!x.is_number_integer() || x.get<long long>() < 0 || x.get<long long>() > INT32_MAX)
+          format_error(ip, "special token '" + id + "' has an invalid id");
         item.ids.push_back(x.get<std::int32_t>());
       }
     } else if (piece.contains("Sequence")) {
@@ -162,7 +176,7 @@ std::vector<TemplateProcessor::Item> parse_template(const json& j, const json& s
       item.special = false;
       item.sequence = id == "A" ? 0 : 1;
       seen_b |= item.sequence == 1;
-      item.type_id = sq.value("type_id", 0);
+      item.type_id = static_cast<std::int32_t>(get_int(sq, "type_id", ip, 0, 0, INT32_MAX));
     } else {
       format_error(ip, "expected a SpecialToken or a Sequence piece");
     }
@@ -175,6 +189,7 @@ std::vector<TemplateProcessor::Item> parse_template(const json& j, const json& s
 class SequenceProcessor : public PostProcessor {
  public:
   explicit SequenceProcessor(std::unique_ptr<PostProcessor> joiner) : joiner_(std::move(joiner)) {}
+  std::vector<std::int32_t> special_ids() const override { return joiner_->special_ids(); }
   std::size_t added_tokens(bool pair) const override { return joiner_->added_tokens(pair); }
   void process(const Sequence& a, const Sequence* b, bool add_special, Sequence& out) const override {
     joiner_->process(a, b, add_special, out);
@@ -197,7 +212,8 @@ std::unique_ptr<PostProcessor> make_bert_processor(std::int32_t cls, std::int32_
 namespace {
 std::int32_t token_id_pair(const json& j, const std::string& key, const JsonPlace& p) {
   const json& v = require(j, key, p);
-  if (!v.is_array() || v.size() != 2 || !v[1].is_number_integer())
+  if (!v.is_array() || v.size() != 2 || !v[1].is_number_integer() || v[1].get<long long>() < 0 ||
+      v[1].get<long long>() > INT32_MAX)
     format_error(p.at(key), "expected [token, id]");
   return v[1].get<std::int32_t>();
 }
@@ -222,7 +238,7 @@ std::unique_ptr<PostProcessor> make_post_processor(const json& j, const JsonPlac
     std::unique_ptr<PostProcessor> joiner;
     for (std::size_t i = 0; i < list.size(); ++i) {
       JsonPlace ip = p.at("processors").at(i);
-      if (list[i].is_object() && list[i].value("type", "") == "ByteLevel") continue;
+      if (list[i].is_object() && list[i].contains("type") && list[i]["type"] == "ByteLevel") continue;
       if (joiner) model_error(ip, "more than one post-processor adding special tokens is not supported");
       joiner = make_post_processor(list[i], ip);
     }
@@ -424,7 +440,9 @@ std::unique_ptr<ChainDecoder> make_chain_decoder(const json& j, const JsonPlace&
   if (type == "ByteFallback") return std::make_unique<ByteFallbackDecoder>();
   if (type == "Fuse") return std::make_unique<FuseDecoder>();
   if (type == "Strip")
-    return std::make_unique<StripDecoder>(get_string(j, "content", p, " "), j.value("start", 0u), j.value("stop", 0u));
+    return std::make_unique<StripDecoder>(get_string(j, "content", p, " "),
+                                          static_cast<std::size_t>(get_int(j, "start", p, 0, 0, 1 << 20)),
+                                          static_cast<std::size_t>(get_int(j, "stop", p, 0, 0, 1 << 20)));
   if (type == "Sequence") {
     const json& list = require(j, "decoders", p);
     if (!list.is_array()) format_error(p.at("decoders"), "expected an array");

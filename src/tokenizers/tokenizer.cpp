@@ -227,6 +227,11 @@ class Tokenizer::Impl {
                           std::to_string(vocab_size()) + ")");
   }
 
+  bool has_id(std::int32_t id) const {
+    return added_by_id.count(id) || model_token(id) ||
+           (sp && id >= 0 && static_cast<std::size_t>(id) < sp->vocab_size());
+  }
+
   std::size_t vocab_size() const {
     std::size_t n = model ? model->vocab().size() : sp ? sp->vocab_size() : 0;
     for (const auto& t : added) {
@@ -339,7 +344,19 @@ class Tokenizer::Impl {
 // ------------------------------------------------------------------------------------------------ loading
 namespace {
 
+std::unique_ptr<Tokenizer::Impl> build_from_json_checked(const json& j, const std::string& file);
+
+// Every field access below validates its type; this net turns any that slipped through into a FormatError
+// naming the file instead of a json exception.
 std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::string& file) {
+  try {
+    return build_from_json_checked(j, file);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(file + ": unexpected structure: " + e.what());
+  }
+}
+
+std::unique_ptr<Tokenizer::Impl> build_from_json_checked(const json& j, const std::string& file) {
   JsonPlace root{file, ""};
   if (!j.is_object()) format_error(root, "expected a JSON object");
   auto impl = std::make_unique<Tokenizer::Impl>();
@@ -382,6 +399,9 @@ std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::strin
     }
   }
   impl->finish();
+  for (std::int32_t id : impl->post->special_ids())
+    if (!impl->has_id(id))
+      format_error(root.at("post_processor"), "special token id " + std::to_string(id) + " is not in the vocabulary");
   impl->pad = -1;
   if (j.contains("padding") && j["padding"].is_object() && j["padding"].contains("pad_id") &&
       j["padding"]["pad_id"].is_number_integer())
@@ -394,7 +414,8 @@ void add_config_tokens(Tokenizer::Impl& impl, const json& cfg, const std::string
 std::unique_ptr<Tokenizer::Impl> build_roberta(const std::string& vocab, const std::string& merges, const json& cfg) {
   auto impl = std::make_unique<Tokenizer::Impl>();
   impl->model = make_bpe_from_files(vocab, merges);
-  bool prefix = cfg.is_object() && cfg.value("add_prefix_space", false);
+  bool prefix = cfg.is_object() && cfg.contains("add_prefix_space") && cfg["add_prefix_space"].is_boolean() &&
+                cfg["add_prefix_space"].get<bool>();
   impl->pre_tokenizer = make_byte_level_pre_tokenizer(prefix);
   impl->decoder = make_byte_level_decoder();
   const Vocab& v = impl->model->vocab();
