@@ -1,9 +1,12 @@
 # Sources of the tokenizers module (part of radlite_core).
 target_sources(radlite_core PRIVATE
   tokenizers/unicode.cpp
-  tokenizers/components.cpp
+  tokenizers/json_fields.cpp
+  tokenizers/normalizers.cpp
+  tokenizers/pre_tokenizers.cpp
   tokenizers/models.cpp
-  tokenizers/processors.cpp
+  tokenizers/post_processors.cpp
+  tokenizers/decoders.cpp
   tokenizers/tokenizer.cpp
 )
 # The SentencePiece / Unigram component is developed on its own branch; Unigram tokenizer.json files and .model

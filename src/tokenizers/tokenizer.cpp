@@ -10,7 +10,7 @@
 
 #include "io/file_util.h"
 #include "radlite/error.h"
-#include "tokenizers/components.h"
+#include "tokenizers/pipeline.h"
 #include "tokenizers/sentencepiece_model.h"
 #include "tokenizers/unicode.h"
 

@@ -9,7 +9,7 @@
 
 #include "radlite/error.h"
 #include "radlite/tokenizer.h"
-#include "tokenizers/components.h"
+#include "tokenizers/pipeline.h"
 
 using radlite::EncodeOptions;
 using radlite::Tokenizer;

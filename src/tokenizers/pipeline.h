@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <regex>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,19 @@ bool get_bool(const nlohmann::json& obj, const std::string& key, const JsonPlace
 /// An integer field within [min, max]; fallback when absent or null.
 long long get_int(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, long long fallback,
                   long long min, long long max);
+
+/// The "type" of a component section (which must be an object); "" when absent.
+std::string type_of(const nlohmann::json& j, const JsonPlace& p);
+
+/// A pattern of a Replace normalizer or Split pre-tokenizer: {"String": "..."} or {"Regex": "..."}.
+/// std::regex works on bytes and has no \p classes: regexes it cannot compile are reported as unsupported.
+struct Pattern {
+  std::string literal;
+  std::unique_ptr<std::regex> regex;  // set when the pattern is a regex
+};
+Pattern parse_pattern(const nlohmann::json& j, const JsonPlace& p);
+/// Byte ranges of the non-empty matches of pat in s, in order, non-overlapping.
+void find_matches(const Pattern& pat, std::string_view s, std::vector<std::pair<std::size_t, std::size_t>>& out);
 
 /// The current splits of one text: their bytes in one buffer, so pre-tokenizers allocate per call, not per word.
 struct Pieces {
