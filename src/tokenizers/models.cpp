@@ -142,25 +142,27 @@ class Bpe : public Model {
         return;
       }
     }
-    const bool cacheable = word.size() <= kMaxCachedWordBytes;
-    Shard* shard = nullptr;
-    if (cacheable) {
-      shard = &shards_[std::hash<std::string_view>()(word) % kShards];
-      std::lock_guard<std::mutex> lock(shard->mutex);
-      auto it = shard->map.find(std::string(word));
-      if (it != shard->map.end()) {
+    if (word.size() > kMaxCachedWordBytes) {
+      merge_word(word, ids);
+      return;
+    }
+    // The key is built outside the lock so that the critical sections stay short under concurrent use.
+    std::string key(word);
+    Shard& shard = shards_[std::hash<std::string>()(key) % kShards];
+    {
+      std::lock_guard<std::mutex> lock(shard.mutex);
+      auto it = shard.map.find(key);
+      if (it != shard.map.end()) {
         ids.insert(ids.end(), it->second.begin(), it->second.end());
         return;
       }
     }
     const std::size_t before = ids.size();
     merge_word(word, ids);
-    if (cacheable) {
-      std::lock_guard<std::mutex> lock(shard->mutex);
-      // Like HF, a full cache stops taking new words rather than evicting.
-      if (shard->map.size() < kShardCapacity)
-        shard->map.emplace(std::string(word), std::vector<std::int32_t>(ids.begin() + static_cast<long>(before), ids.end()));
-    }
+    std::vector<std::int32_t> value(ids.begin() + static_cast<long>(before), ids.end());
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    // Like HF, a full cache stops taking new words rather than evicting.
+    if (shard.map.size() < kShardCapacity) shard.map.emplace(std::move(key), std::move(value));
   }
 
  private:
@@ -317,10 +319,18 @@ class WordPiece : public Model {
 
   // Greedy longest-match-first; a word with any unmatched remainder becomes one unk token.
   void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const override {
-    std::size_t bounds[kMaxBounds];
+    // Character boundaries; words longer than the stack buffer (possible only with a large
+    // max_input_chars_per_word) use the heap.
+    std::size_t stack_bounds[kMaxBounds];
+    std::vector<std::size_t> heap_bounds;
+    std::size_t* bounds = stack_bounds;
+    if (max_chars_ + 1 >= kMaxBounds && word.size() + 1 >= kMaxBounds) {
+      heap_bounds.resize(word.size() + 1);
+      bounds = heap_bounds.data();
+    }
     std::size_t nchars = 0;
     for (std::size_t i = 0; i < word.size(); i += unicode::cp_len(static_cast<unsigned char>(word[i]))) {
-      if (nchars + 1 >= kMaxBounds || nchars >= max_chars_) {
+      if (nchars >= max_chars_) {
         ids.push_back(unk_id_);
         return;
       }

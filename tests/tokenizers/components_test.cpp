@@ -261,3 +261,22 @@ TEST(Components, MetaspaceFirstAfterNormalizerDeletions) {
   EXPECT_EQ(tok.encode(std::string("\0io ab", 6)).ids, (std::vector<std::int32_t>{101, 22834, 100, 102}));
   EXPECT_EQ(tok.encode("x\u0301io").ids, (std::vector<std::int32_t>{101, 100, 102}));
 }
+
+TEST(Components, WordPieceLengthLimit) {
+  json j = {{"model",
+             {{"type", "WordPiece"},
+              {"vocab", {{"[UNK]", 0}, {"a", 1}, {"##a", 2}, {"aa", 3}, {"##aa", 4}}},
+              {"unk_token", "[UNK]"},
+              {"continuing_subword_prefix", "##"},
+              {"max_input_chars_per_word", 5000}}},
+            {"pre_tokenizer", {{"type", "WhitespaceSplit"}}}};
+  Tokenizer big = Tokenizer::from_json(j.dump());
+  auto ids = big.encode(std::string(3001, 'a')).ids;  // longest match first: aa, ##aa x 1499, ##a
+  ASSERT_EQ(ids.size(), 1501u);
+  EXPECT_EQ(ids.front(), 3);
+  EXPECT_EQ(ids.back(), 2);
+  EXPECT_EQ(big.encode(std::string(5001, 'a')).ids, (std::vector<std::int32_t>{0}));  // over the limit: unk
+  j["model"]["max_input_chars_per_word"] = 3;
+  Tokenizer small = Tokenizer::from_json(j.dump());
+  EXPECT_EQ(small.encode("aaa aaaa").ids, (std::vector<std::int32_t>{3, 2, 0}));
+}
