@@ -432,16 +432,14 @@ std::unique_ptr<Tokenizer::Impl> build_roberta(const std::string& vocab, const s
     impl->add_token(t);
     return t.id;
   };
-  std::int32_t bos = special("bos_token", "<s>", false);
+  special("bos_token", "<s>", false);
   special("pad_token", "<pad>", false);
-  std::int32_t eos = special("eos_token", "</s>", false);
+  special("eos_token", "</s>", false);
   special("unk_token", "<unk>", false);
   std::int32_t cls = special("cls_token", "<s>", false);
   std::int32_t sep = special("sep_token", "</s>", false);
   // transformers 5 builds <mask> without lstrip (the reference ids keep the space before it as its own token).
   special("mask_token", "<mask>", false);
-  (void)bos;
-  (void)eos;
   impl->post = make_roberta_processor(cls, sep);
   add_config_tokens(*impl, cfg, "tokenizer_config.json");
   impl->finish();
