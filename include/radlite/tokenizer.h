@@ -8,7 +8,7 @@
 //   // e.ids, e.type_ids, e.attention_mask; tok.decode(e.ids)
 //
 // Supported: tokenizer.json with models BPE (byte-level, byte fallback), WordPiece (also files whose model has no
-// "type"), Unigram; normalizers BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, Strip, Replace, Prepend,
+// "type"), WordLevel, Unigram; normalizers BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, Strip, Replace, Prepend,
 // Precompiled (Unigram only), Sequence; pre-tokenizers ByteLevel, BertPreTokenizer, Whitespace, WhitespaceSplit,
 // Metaspace, Split, Punctuation, Digits, Sequence; post-processors RobertaProcessing, BertProcessing,
 // TemplateProcessing, ByteLevel, Sequence; added tokens with lstrip / rstrip / single_word / normalized / special.
@@ -16,7 +16,7 @@
 // SentencePiece .model (XLM-RoBERTa id convention). A directory resolves to tokenizer.json first, then
 // vocab.json + merges.txt, vocab.txt, sentencepiece.bpe.model. A tokenizer.json "truncation" or "padding" block is
 // not applied (transformers does not apply it either): pass EncodeOptions::max_length.
-// Not supported (ModelError at load): WordLevel models, BPE dropout, Split regexes that std::regex cannot compile
+// Not supported (ModelError at load): BPE dropout, Split regexes that std::regex cannot compile
 // (other than the GPT-2 pattern, which has its own scanner).
 //
 // Invalid UTF-8 in input text: bytes that are not valid UTF-8 are replaced by U+FFFD before tokenization

@@ -372,6 +372,24 @@ class WordPiece : public Model {
   std::int32_t unk_id_;
 };
 
+// ------------------------------------------------------------------------------------------------ WordLevel
+class WordLevel : public Model {
+ public:
+  WordLevel(Vocab vocab, const std::string& unk, const JsonPlace& p) : vocab_(std::move(vocab)) {
+    unk_id_ = vocab_.find(unk);
+    if (unk_id_ < 0) format_error(p, "unk_token '" + unk + "' is not in the vocabulary");
+  }
+  const Vocab& vocab() const override { return vocab_; }
+  void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const override {
+    std::int32_t id = vocab_.find(word);
+    ids.push_back(id >= 0 ? id : unk_id_);
+  }
+
+ private:
+  Vocab vocab_;
+  std::int32_t unk_id_;
+};
+
 std::vector<std::pair<std::string, std::string>> parse_merges(const json& j, const JsonPlace& p) {
   if (!j.is_array()) format_error(p, "expected an array of merges");
   std::vector<std::pair<std::string, std::string>> out;
@@ -433,6 +451,10 @@ std::unique_ptr<Model> make_model(const json& j, const JsonPlace& p) {
     return std::make_unique<WordPiece>(std::move(v), get_string(j, "unk_token", p, "[UNK]"),
                                        get_string(j, "continuing_subword_prefix", p, "##"),
                                        static_cast<std::size_t>(std::max(0LL, max_chars)), p.at("unk_token"));
+  }
+  if (type == "WordLevel") {
+    Vocab v = vocab_from_object(require(j, "vocab", p), p.at("vocab"));
+    return std::make_unique<WordLevel>(std::move(v), get_string(j, "unk_token", p, "<unk>"), p.at("unk_token"));
   }
   model_error(p.at("type"), "unknown model type '" + type + "'");
 }

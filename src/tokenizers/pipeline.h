@@ -124,7 +124,7 @@ class Model {
   virtual void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const = 0;
   virtual const Vocab& vocab() const = 0;
 };
-/// model section of tokenizer.json (BPE, WordPiece, or a typeless section that has either's fields).
+/// model section of tokenizer.json (BPE, WordPiece, WordLevel, or a typeless section with BPE's or WordPiece's fields).
 /// Unigram is not built here (the SentencePiece component handles it); returns nullptr for it.
 std::unique_ptr<Model> make_model(const nlohmann::json& j, const JsonPlace& p);
 /// roberta-style vocab.json + merges.txt.

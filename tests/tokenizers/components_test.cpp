@@ -280,3 +280,18 @@ TEST(Components, WordPieceLengthLimit) {
   Tokenizer small = Tokenizer::from_json(j.dump());
   EXPECT_EQ(small.encode("aaa aaaa").ids, (std::vector<std::int32_t>{3, 2, 0}));
 }
+
+TEST(Components, WordLevel) {
+  json j = {{"model", {{"type", "WordLevel"}, {"vocab", {{"<unk>", 0}, {"ct", 1}, {"scan", 2}}}, {"unk_token", "<unk>"}}},
+            {"normalizer", {{"type", "Lowercase"}}},
+            {"pre_tokenizer", {{"type", "Whitespace"}}}};
+  Tokenizer tok = Tokenizer::from_json(j.dump());
+  EXPECT_EQ(tok.encode("CT scan, done").ids, (std::vector<std::int32_t>{1, 2, 0, 0}));
+  j["model"]["unk_token"] = "[UNK]";
+  try {
+    Tokenizer::from_json(j.dump());
+    ADD_FAILURE() << "unk token missing from the vocabulary was accepted";
+  } catch (const radlite::FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("model.unk_token"), std::string::npos) << e.what();
+  }
+}
