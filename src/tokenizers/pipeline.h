@@ -42,7 +42,8 @@ long long get_int(const nlohmann::json& obj, const std::string& key, const JsonP
 std::string type_of(const nlohmann::json& j, const JsonPlace& p);
 
 /// A pattern of a Replace normalizer or Split pre-tokenizer: {"String": "..."} or {"Regex": "..."}.
-/// std::regex works on bytes and has no \p classes: regexes it cannot compile are reported as unsupported.
+/// std::regex works on bytes and has no \p classes: regexes it cannot compile are reported as unsupported, and
+/// \s, \w and . in the others see bytes, not Unicode characters (exact for ASCII-only patterns and texts).
 struct Pattern {
   std::string literal;
   std::unique_ptr<std::regex> regex;  // set when the pattern is a regex
