@@ -51,6 +51,7 @@ class Tokenizer {
   static Tokenizer from_json(const std::string& tokenizer_json);
 
   Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
+  /// An empty `second` encodes `first` alone (as transformers does for text_pair=""), with options.max_length.
   Encoding encode_pair(std::string_view first, std::string_view second, const EncodeOptions& options = {}) const;
   std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
 

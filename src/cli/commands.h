@@ -4,5 +4,10 @@
 namespace radlite::cli {
 
 int cmd_version(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
+int cmd_bench_tokenize(int argc, char** argv);
+int cmd_index(int argc, char** argv);
+int cmd_search(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 
 }  // namespace radlite::cli

@@ -18,6 +18,11 @@ struct Command {
 
 const Command kCommands[] = {
     {"version", radlite::cli::cmd_version, "print the library and libtorch versions"},
+    {"tokenize", radlite::cli::cmd_tokenize, "tokenize JSON lines from stdin (ids, type ids, mask per line)"},
+    {"bench-tokenize", radlite::cli::cmd_bench_tokenize, "single-thread tokenizer throughput on a JSONL file"},
+    {"index", radlite::cli::cmd_index, "build a retrieval index directory from a BEIR corpus"},
+    {"search", radlite::cli::cmd_search, "search an index (bi-encoder, BM25, fusion, reranker)"},
+    {"eval", radlite::cli::cmd_eval, "evaluate retrieval on a BEIR dataset (MRR, nDCG, recall, MAP; ablation)"},
 };
 
 void print_usage(std::ostream& out) {

@@ -3,6 +3,14 @@ add_executable(radlite-cli
   cli/main.cpp
   cli/args.cpp
   cli/cmd_version.cpp
+  cli/cmd_tokenize.cpp
+  cli/cmd_index.cpp
+  cli/cmd_search.cpp
+  cli/cmd_eval.cpp
+  cli/progress.cpp
+  cli/retrieval_options.cpp
+  cli/evaluation.cpp
+  cli/model_loading.cpp
 )
 set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 target_include_directories(radlite-cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

@@ -1,0 +1,179 @@
+// BEIR dataset files: JSON-lines corpus and queries, TSV qrels. Every error names file and line.
+#include <radlite/error.h>
+#include <radlite/retrieval/beir.h>
+
+#include "io/file_util.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+namespace radlite {
+namespace {
+
+std::ifstream open_input(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path + ": cannot open for reading (" + std::strerror(errno) + ")");
+  return in;
+}
+
+bool blank(const std::string& line) {
+  return line.find_first_not_of(" \t\r") == std::string::npos;
+}
+
+// Calls fn(object, "file line N") for each non-blank JSON line.
+template <typename Fn>
+void for_each_json_line(std::istream& in, const std::string& what, Fn fn) {
+  std::string line;
+  std::size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (blank(line)) continue;
+    const std::string where = what + " line " + std::to_string(line_no);
+    nlohmann::json j = io::parse_json(line, where);
+    if (!j.is_object()) throw FormatError(where + ": expected a JSON object");
+    fn(j, where);
+  }
+  if (in.bad()) throw IoError(what + ": read failed");
+}
+
+std::string string_field(const nlohmann::json& j, const char* name, const std::string& where, bool required) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    if (required) throw FormatError(where + ": missing field \"" + name + "\"");
+    return {};
+  }
+  if (!it->is_string()) throw FormatError(where + ": field \"" + name + "\" must be a string, got " + it->type_name());
+  return it->get<std::string>();
+}
+
+std::string id_field(const nlohmann::json& j, const std::string& where) {
+  std::string id = string_field(j, "_id", where, true);
+  if (id.empty()) throw FormatError(where + ": field \"_id\" is empty");
+  return id;
+}
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t tab = line.find('\t', start);
+    out.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+    if (tab == std::string::npos) break;
+    start = tab + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string document_text(const BeirDocument& doc) {
+  if (doc.title.empty()) return doc.text;
+  return doc.title + " " + doc.text;
+}
+
+std::vector<BeirDocument> read_beir_corpus(std::istream& in, const std::string& what) {
+  std::vector<BeirDocument> docs;
+  std::unordered_set<std::string> ids;
+  for_each_json_line(in, what, [&](const nlohmann::json& j, const std::string& where) {
+    BeirDocument d;
+    d.id = id_field(j, where);
+    d.title = string_field(j, "title", where, false);
+    d.text = string_field(j, "text", where, true);
+    if (!ids.insert(d.id).second) throw FormatError(where + ": duplicate document id '" + d.id + "'");
+    docs.push_back(std::move(d));
+  });
+  return docs;
+}
+
+std::vector<BeirQuery> read_beir_queries(std::istream& in, const std::string& what) {
+  std::vector<BeirQuery> queries;
+  std::unordered_set<std::string> ids;
+  for_each_json_line(in, what, [&](const nlohmann::json& j, const std::string& where) {
+    BeirQuery q;
+    q.id = id_field(j, where);
+    q.text = string_field(j, "text", where, true);
+    if (!ids.insert(q.id).second) throw FormatError(where + ": duplicate query id '" + q.id + "'");
+    queries.push_back(std::move(q));
+  });
+  return queries;
+}
+
+Qrels read_beir_qrels(std::istream& in, const std::string& what) {
+  Qrels qrels;
+  std::string line;
+  std::size_t line_no = 0;
+  bool first = true;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (blank(line)) continue;
+    if (first) {
+      first = false;
+      if (line.rfind("query-id", 0) == 0) continue;
+    }
+    const std::string where = what + " line " + std::to_string(line_no);
+    const auto cols = split_tabs(line);
+    if (cols.size() != 3) {
+      throw FormatError(where + ": expected 3 tab-separated columns (query-id, corpus-id, score), got " +
+                        std::to_string(cols.size()));
+    }
+    if (cols[0].empty() || cols[1].empty()) throw FormatError(where + ": empty query-id or corpus-id");
+    int score = 0;
+    try {
+      std::size_t used = 0;
+      score = std::stoi(cols[2], &used);
+      if (used != cols[2].size()) throw std::invalid_argument("trailing characters");
+    } catch (const std::exception&) {
+      throw FormatError(where + ": score '" + cols[2] + "' is not an integer");
+    }
+    auto& judged = qrels[cols[0]];
+    if (!judged.emplace(cols[1], score).second) {
+      throw FormatError(where + ": query '" + cols[0] + "' judges doc '" + cols[1] + "' twice");
+    }
+  }
+  if (in.bad()) throw IoError(what + ": read failed");
+  return qrels;
+}
+
+std::vector<BeirDocument> load_beir_corpus(const std::string& path) {
+  auto in = open_input(path);
+  return read_beir_corpus(in, path);
+}
+
+std::vector<BeirQuery> load_beir_queries(const std::string& path) {
+  auto in = open_input(path);
+  return read_beir_queries(in, path);
+}
+
+Qrels load_beir_qrels(const std::string& path) {
+  auto in = open_input(path);
+  return read_beir_qrels(in, path);
+}
+
+BeirDataset load_beir(const std::string& dir, const std::string& split) {
+  BeirDataset data;
+  data.corpus = load_beir_corpus(io::join_path(dir, "corpus.jsonl"));
+  std::vector<BeirQuery> all = load_beir_queries(io::join_path(dir, "queries.jsonl"));
+  const std::string qrels_path = io::join_path(dir, "qrels/" + split + ".tsv");
+  data.qrels = load_beir_qrels(qrels_path);
+  std::unordered_set<std::string> doc_ids, query_ids;
+  for (const auto& d : data.corpus) doc_ids.insert(d.id);
+  for (const auto& q : all) query_ids.insert(q.id);
+  for (const auto& [qid, judged] : data.qrels) {
+    if (query_ids.count(qid) == 0) throw FormatError(qrels_path + ": query '" + qid + "' is not in queries.jsonl");
+    for (const auto& [doc, rel] : judged) {
+      (void)rel;
+      if (doc_ids.count(doc) == 0) throw FormatError(qrels_path + ": doc '" + doc + "' (query '" + qid + "') is not in corpus.jsonl");
+    }
+  }
+  for (auto& q : all) {
+    if (data.qrels.count(q.id) != 0) data.queries.push_back(std::move(q));
+  }
+  return data;
+}
+
+}  // namespace radlite

@@ -1,0 +1,100 @@
+// Little helpers for the versioned binary index formats (internal to radlite).
+// Values are written in the host byte order, which must be little-endian (checked at compile time), so the
+// files are portable across the platforms radlite supports.
+#pragma once
+
+#include <radlite/error.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace radlite::retrieval_io {
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "radlite index files are little-endian");
+
+class Writer {
+ public:
+  explicit Writer(std::ostream& out) : out_(out) {}
+  void bytes(const void* p, std::size_t n) {
+    out_.write(static_cast<const char*>(p), static_cast<std::streamsize>(n));
+    if (!out_) throw IoError("index: write failed");
+  }
+  template <typename T>
+  void pod(T v) { bytes(&v, sizeof v); }
+  void u8(std::uint8_t v) { pod(v); }
+  void u32(std::uint32_t v) { pod(v); }
+  void u64(std::uint64_t v) { pod(v); }
+  void f64(double v) { pod(v); }
+  void str(const std::string& s) {
+    u32(static_cast<std::uint32_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+
+ private:
+  std::ostream& out_;
+};
+
+class Reader {
+ public:
+  Reader(std::istream& in, std::string what) : in_(in), what_(std::move(what)) {}
+
+  [[noreturn]] void fail(const std::string& message) const {
+    throw FormatError(what_ + ": " + message + " (at byte " + std::to_string(offset_) + ")");
+  }
+  void bytes(void* p, std::size_t n, const char* field) {
+    in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n));
+    if (static_cast<std::size_t>(in_.gcount()) != n) {
+      if (in_.bad()) throw IoError(what_ + ": read failed");
+      fail(std::string("truncated while reading ") + field);
+    }
+    offset_ += n;
+  }
+  template <typename T>
+  T pod(const char* field) {
+    T v;
+    bytes(&v, sizeof v, field);
+    return v;
+  }
+  std::uint8_t u8(const char* f) { return pod<std::uint8_t>(f); }
+  std::uint32_t u32(const char* f) { return pod<std::uint32_t>(f); }
+  std::uint64_t u64(const char* f) { return pod<std::uint64_t>(f); }
+  double f64(const char* f) { return pod<double>(f); }
+  std::string str(const char* field, std::size_t max_len) {
+    const std::uint32_t n = u32(field);
+    if (n > max_len) fail(std::string(field) + " length " + std::to_string(n) + " exceeds " + std::to_string(max_len));
+    std::string s(n, '\0');
+    bytes(s.data(), n, field);
+    return s;
+  }
+  // Reads `count` PODs, growing in chunks so a corrupted huge count fails on truncation, not on allocation.
+  template <typename T>
+  void array(std::vector<T>& out, std::uint64_t count, const char* field) {
+    out.clear();
+    constexpr std::uint64_t kChunk = 1 << 16;
+    std::uint64_t done = 0;
+    while (done < count) {
+      const std::uint64_t take = std::min(kChunk, count - done);
+      out.resize(static_cast<std::size_t>(done + take));
+      bytes(out.data() + done, static_cast<std::size_t>(take) * sizeof(T), field);
+      done += take;
+    }
+  }
+  void expect_magic(const char* magic, std::size_t n, const std::string& problem) {
+    std::string got(n, '\0');
+    bytes(got.data(), n, "magic");
+    if (std::memcmp(got.data(), magic, n) != 0) fail(problem);
+  }
+  const std::string& what() const { return what_; }
+
+ private:
+  std::istream& in_;
+  std::string what_;
+  std::uint64_t offset_ = 0;
+};
+
+}  // namespace radlite::retrieval_io

@@ -1,0 +1,389 @@
+// BM25 inverted index: postings (doc, tf) per term in doc order, exact document lengths, per-document
+// length norms refreshed by add(), term-at-a-time scoring into a dense accumulator, bounded heap top-k.
+#include <radlite/error.h>
+#include <radlite/retrieval/bm25.h>
+
+#include "retrieval/binary_io.h"
+#include "retrieval/term_table.h"
+#include "retrieval/top_k.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <unordered_map>
+
+namespace radlite {
+namespace {
+
+struct Posting {
+  std::uint32_t doc;
+  std::uint32_t tf;
+};
+
+constexpr char kMagic[8] = "RLBM25\0";
+constexpr char kEndMagic[8] = "RLBMEND";
+constexpr std::uint32_t kFormatVersion = 1;
+
+void validate(const Bm25Options& o) {
+  if (!(o.k1 >= 0.0) || !std::isfinite(o.k1)) throw InvalidArgument("bm25: k1 must be finite and >= 0, got " + std::to_string(o.k1));
+  if (!(o.b >= 0.0 && o.b <= 1.0)) throw InvalidArgument("bm25: b must be in [0, 1], got " + std::to_string(o.b));
+}
+
+}  // namespace
+
+struct Bm25Index::Impl {
+  Bm25Options options;
+  Analyzer analyzer;
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, std::uint32_t> id_to_doc;
+  std::vector<std::uint32_t> lengths;
+  TermTable vocab;                                         // term <-> term number
+  std::vector<std::vector<Posting>> postings;              // term number -> postings in doc order
+  std::uint64_t total_terms = 0;
+  std::uint64_t docs_with_terms = 0;
+  std::vector<double> norms;  // k1 * (1 - b + b * len / avglen) per doc, refreshed after every add()
+
+  explicit Impl(Bm25Options o) : options(std::move(o)), analyzer(options.analyzer) {}
+
+  double avglen() const {
+    return docs_with_terms == 0 ? 0.0 : static_cast<double>(total_terms) / static_cast<double>(docs_with_terms);
+  }
+  double idf(std::size_t df) const {
+    const double n = static_cast<double>(docs_with_terms);
+    const double d = static_cast<double>(df);
+    return std::log(1.0 + (n - d + 0.5) / (d + 0.5));
+  }
+  void refresh_norms() {
+    const double avg = avglen();
+    const double k1 = options.k1, b = options.b;
+    norms.resize(lengths.size());
+    for (std::size_t i = 0; i < lengths.size(); ++i) {
+      norms[i] = avg > 0.0 ? k1 * (1.0 - b + b * static_cast<double>(lengths[i]) / avg) : k1;
+    }
+  }
+
+  // Distinct query terms known to the index with their query frequency, in first-appearance order.
+  void query_terms(const std::vector<std::string>& analyzed,
+                   std::vector<std::pair<std::uint32_t, std::uint32_t>>& out) const {
+    out.clear();
+    for (const auto& t : analyzed) {
+      const std::uint32_t term = vocab.find(t);
+      if (term == TermTable::kNone) continue;
+      auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == term; });
+      if (same != out.end()) {
+        ++same->second;
+      } else {
+        out.emplace_back(term, 1u);
+      }
+    }
+  }
+
+  struct Scratch {
+    std::vector<double> acc;
+    std::vector<std::uint32_t> touched;
+    std::vector<std::string> analyzed;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> qterms;
+  };
+
+  std::vector<Hit> search_terms(const std::vector<std::string>& analyzed, std::size_t k, Scratch& s) const {
+    std::vector<Hit> hits;
+    if (k == 0 || ids.empty()) return hits;
+    query_terms(analyzed, s.qterms);
+    if (s.qterms.empty()) return hits;
+    if (s.acc.size() < ids.size()) s.acc.assign(ids.size(), 0.0);
+    s.touched.clear();
+    double* acc = s.acc.data();
+    const double* norm = norms.data();
+    for (const auto& [term, qtf] : s.qterms) {
+      const auto& plist = postings[term];
+      const double w = idf(plist.size()) * static_cast<double>(qtf);
+      for (const Posting& p : plist) {
+        const double tf = static_cast<double>(p.tf);
+        if (acc[p.doc] == 0.0) s.touched.push_back(p.doc);
+        // A document's contribution is > 0 for every term it contains, so 0 marks "not yet touched".
+        acc[p.doc] += w * tf / (tf + norm[p.doc]);
+      }
+    }
+    TopK top(k);
+    for (std::uint32_t d : s.touched) {
+      top.push(d, acc[d]);
+      acc[d] = 0.0;
+    }
+    return top.take();
+  }
+};
+
+Bm25Index::Bm25Index(Bm25Options options) {
+  validate(options);
+  impl_ = std::make_unique<Impl>(std::move(options));
+  impl_->refresh_norms();
+}
+Bm25Index::~Bm25Index() = default;
+Bm25Index::Bm25Index(Bm25Index&&) noexcept = default;
+Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
+
+void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::string>& texts) {
+  Impl& m = *impl_;
+  if (ids.size() != texts.size()) {
+    throw InvalidArgument("bm25: add() got " + std::to_string(ids.size()) + " ids but " +
+                          std::to_string(texts.size()) + " texts");
+  }
+  if (m.ids.size() + ids.size() > std::numeric_limits<std::uint32_t>::max() - 1u) {
+    throw InvalidArgument("bm25: too many documents (the index holds at most 2^32 - 2)");
+  }
+  // Validate everything and analyze before touching the index, so a failure leaves it unchanged.
+  {
+    std::unordered_map<std::string_view, std::size_t> batch;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (m.id_to_doc.count(ids[i]) != 0 || !batch.emplace(ids[i], i).second) {
+        throw InvalidArgument("bm25: duplicate document id '" + ids[i] + "'");
+      }
+    }
+  }
+  AnalyzerSession session(m.analyzer);
+  std::vector<std::string> analyzed;
+  // Term counts per document: gathered first, then appended, so postings stay in doc order.
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> doc_terms(ids.size());
+  std::vector<std::uint32_t> new_lengths(ids.size());
+  const std::size_t vocab_before = m.vocab.size();
+  // Per-term scratch indexed by term number: the last batch document that contained the term and its count
+  // there, so counting a document's terms needs no per-document hash map.
+  std::vector<std::uint32_t> last_doc(m.vocab.size(), std::numeric_limits<std::uint32_t>::max());
+  std::vector<std::uint32_t> tf_of(m.vocab.size(), 0);
+  std::vector<std::uint32_t> order;
+  try {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      try {
+        session.analyze(texts[i], analyzed);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument("bm25: document '" + ids[i] + "': " + e.what());
+      }
+      if (analyzed.size() > std::numeric_limits<std::uint32_t>::max()) {
+        throw InvalidArgument("bm25: document '" + ids[i] + "' has too many terms");
+      }
+      order.clear();
+      const auto batch_doc = static_cast<std::uint32_t>(i);
+      for (const auto& t : analyzed) {
+        const auto [term, inserted] = m.vocab.insert(t);
+        if (inserted) {
+          last_doc.push_back(std::numeric_limits<std::uint32_t>::max());
+          tf_of.push_back(0);
+        }
+        if (last_doc[term] != batch_doc) {
+          last_doc[term] = batch_doc;
+          tf_of[term] = 0;
+          order.push_back(term);
+        }
+        ++tf_of[term];
+      }
+      auto& dt = doc_terms[i];
+      dt.reserve(order.size());
+      for (std::uint32_t t : order) dt.emplace_back(t, tf_of[t]);
+      new_lengths[i] = static_cast<std::uint32_t>(analyzed.size());
+    }
+  } catch (...) {
+    // Roll back vocabulary entries created by this call.
+    m.vocab.truncate(vocab_before);
+    throw;
+  }
+  m.postings.resize(m.vocab.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto doc = static_cast<std::uint32_t>(m.ids.size());
+    m.ids.push_back(ids[i]);
+    m.id_to_doc.emplace(ids[i], doc);
+    m.lengths.push_back(new_lengths[i]);
+    m.total_terms += new_lengths[i];
+    if (new_lengths[i] > 0) ++m.docs_with_terms;
+    for (const auto& [t, tf] : doc_terms[i]) m.postings[t].push_back({doc, tf});
+  }
+  m.refresh_norms();
+}
+
+std::vector<Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
+  Impl::Scratch s;
+  AnalyzerSession session(impl_->analyzer);
+  session.analyze(query, s.analyzed);
+  return impl_->search_terms(s.analyzed, k, s);
+}
+
+std::vector<Hit> Bm25Index::search_terms(const std::vector<std::string>& terms, std::size_t k) const {
+  Impl::Scratch s;
+  return impl_->search_terms(terms, k, s);
+}
+
+std::vector<std::vector<Hit>> Bm25Index::search_batch(const std::vector<std::string>& queries, std::size_t k,
+                                                      unsigned threads) const {
+  std::vector<std::vector<Hit>> results(queries.size());
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, queries.size())));
+  auto run = [&](std::size_t begin, std::size_t step) {
+    Impl::Scratch s;
+    AnalyzerSession session(impl_->analyzer);
+    for (std::size_t q = begin; q < queries.size(); q += step) {
+      session.analyze(queries[q], s.analyzed);
+      results[q] = impl_->search_terms(s.analyzed, k, s);
+    }
+  };
+  if (threads <= 1) {
+    run(0, 1);
+    return results;
+  }
+  std::vector<std::thread> pool;
+  std::vector<std::exception_ptr> errors(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      try {
+        run(t, threads);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return results;
+}
+
+double Bm25Index::score(std::string_view query, std::size_t doc) const {
+  const Impl& m = *impl_;
+  if (doc >= m.ids.size()) throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(m.ids.size()) + ")");
+  std::vector<std::string> analyzed = m.analyzer.analyze(query);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> qterms;
+  m.query_terms(analyzed, qterms);
+  double total = 0.0;
+  for (const auto& [term, qtf] : qterms) {
+    const auto& plist = m.postings[term];
+    auto it = std::lower_bound(plist.begin(), plist.end(), doc,
+                               [](const Posting& p, std::size_t d) { return p.doc < d; });
+    if (it == plist.end() || it->doc != doc) continue;
+    const double tf = static_cast<double>(it->tf);
+    total += m.idf(plist.size()) * static_cast<double>(qtf) * tf / (tf + m.norms[doc]);
+  }
+  return total;
+}
+
+std::size_t Bm25Index::size() const { return impl_->ids.size(); }
+
+const std::string& Bm25Index::id(std::size_t doc) const {
+  if (doc >= impl_->ids.size()) throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(impl_->ids.size()) + ")");
+  return impl_->ids[doc];
+}
+
+std::int64_t Bm25Index::find(std::string_view id) const {
+  auto it = impl_->id_to_doc.find(std::string(id));
+  return it == impl_->id_to_doc.end() ? -1 : static_cast<std::int64_t>(it->second);
+}
+
+std::uint32_t Bm25Index::doc_length(std::size_t doc) const {
+  if (doc >= impl_->ids.size()) throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(impl_->ids.size()) + ")");
+  return impl_->lengths[doc];
+}
+
+std::size_t Bm25Index::vocabulary_size() const { return impl_->vocab.size(); }
+
+std::size_t Bm25Index::doc_frequency(std::string_view term) const {
+  const std::uint32_t t = impl_->vocab.find(term);
+  return t == TermTable::kNone ? 0 : impl_->postings[t].size();
+}
+
+double Bm25Index::average_length() const { return impl_->avglen(); }
+const Bm25Options& Bm25Index::options() const { return impl_->options; }
+const Analyzer& Bm25Index::analyzer() const { return impl_->analyzer; }
+
+void Bm25Index::save(std::ostream& out) const {
+  const Impl& m = *impl_;
+  retrieval_io::Writer w(out);
+  w.bytes(kMagic, sizeof kMagic);
+  w.u32(kFormatVersion);
+  w.f64(m.options.k1);
+  w.f64(m.options.b);
+  const AnalyzerOptions& a = m.options.analyzer;
+  w.u8(a.lowercase ? 1 : 0);
+  w.str(a.stopwords);
+  w.u32(static_cast<std::uint32_t>(a.extra_stopwords.size()));
+  for (const auto& s : a.extra_stopwords) w.str(s);
+  w.str(a.stemmer);
+  w.u8(a.english_possessive ? 1 : 0);
+  w.u64(a.max_token_length);
+  w.u64(m.ids.size());
+  for (const auto& id : m.ids) w.str(id);
+  w.bytes(m.lengths.data(), m.lengths.size() * sizeof(std::uint32_t));
+  w.u64(m.vocab.size());
+  for (std::uint32_t t = 0; t < m.vocab.size(); ++t) {
+    w.str(m.vocab.term(t));
+    w.u64(m.postings[t].size());
+    w.bytes(m.postings[t].data(), m.postings[t].size() * sizeof(Posting));
+  }
+  w.bytes(kEndMagic, sizeof kEndMagic);
+}
+
+Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
+  retrieval_io::Reader r(in, what);
+  r.expect_magic(kMagic, sizeof kMagic, "not a radlite BM25 index (bad magic)");
+  const std::uint32_t version = r.u32("format version");
+  if (version != kFormatVersion) {
+    r.fail("unsupported BM25 format version " + std::to_string(version) + " (this build reads " +
+           std::to_string(kFormatVersion) + ")");
+  }
+  constexpr std::size_t kMaxString = 1 << 20;
+  Bm25Options o;
+  o.k1 = r.f64("k1");
+  o.b = r.f64("b");
+  o.analyzer.lowercase = r.u8("lowercase") != 0;
+  o.analyzer.stopwords = r.str("stopwords", kMaxString);
+  const std::uint32_t n_extra = r.u32("extra stopword count");
+  for (std::uint32_t i = 0; i < n_extra; ++i) o.analyzer.extra_stopwords.push_back(r.str("extra stopword", kMaxString));
+  o.analyzer.stemmer = r.str("stemmer", kMaxString);
+  o.analyzer.english_possessive = r.u8("english_possessive") != 0;
+  o.analyzer.max_token_length = static_cast<std::size_t>(r.u64("max_token_length"));
+  std::unique_ptr<Bm25Index> index;
+  try {
+    index = std::make_unique<Bm25Index>(o);
+  } catch (const InvalidArgument& e) {
+    r.fail(std::string("invalid stored options: ") + e.what());
+  }
+  Impl& m = *index->impl_;
+  const std::uint64_t n_docs = r.u64("document count");
+  if (n_docs >= std::numeric_limits<std::uint32_t>::max()) r.fail("document count " + std::to_string(n_docs) + " too large");
+  for (std::uint64_t i = 0; i < n_docs; ++i) {
+    std::string id = r.str("document id", kMaxString);
+    if (!m.id_to_doc.emplace(id, static_cast<std::uint32_t>(i)).second) r.fail("duplicate document id '" + id + "'");
+    m.ids.push_back(std::move(id));
+  }
+  r.array(m.lengths, n_docs, "document lengths");
+  std::vector<std::uint64_t> recount(n_docs, 0);
+  const std::uint64_t n_terms = r.u64("vocabulary size");
+  for (std::uint64_t t = 0; t < n_terms; ++t) {
+    std::string term = r.str("term", kMaxString);
+    if (term.empty()) r.fail("empty term at vocabulary position " + std::to_string(t));
+    if (n_terms >= TermTable::kNone) r.fail("vocabulary size " + std::to_string(n_terms) + " too large");
+    if (!m.vocab.insert(term).second) r.fail("duplicate term '" + term + "'");
+    const std::uint64_t df = r.u64("posting count");
+    if (df == 0 || df > n_docs) r.fail("term '" + term + "' has " + std::to_string(df) + " postings for " + std::to_string(n_docs) + " documents");
+    std::vector<Posting> plist;
+    r.array(plist, df, "postings");
+    for (std::size_t i = 0; i < plist.size(); ++i) {
+      if (plist[i].doc >= n_docs || (i > 0 && plist[i].doc <= plist[i - 1].doc) || plist[i].tf == 0) {
+        r.fail("corrupted postings of term '" + term + "'");
+      }
+      recount[plist[i].doc] += plist[i].tf;
+    }
+    m.postings.push_back(std::move(plist));
+  }
+  for (std::uint64_t d = 0; d < n_docs; ++d) {
+    if (recount[d] != m.lengths[d]) {
+      r.fail("document '" + m.ids[d] + "' length " + std::to_string(m.lengths[d]) + " does not match its postings (" +
+             std::to_string(recount[d]) + ")");
+    }
+    m.total_terms += m.lengths[d];
+    if (m.lengths[d] > 0) ++m.docs_with_terms;
+  }
+  r.expect_magic(kEndMagic, sizeof kEndMagic, "bad end marker (corrupted or truncated BM25 index)");
+  m.refresh_norms();
+  return std::move(*index);
+}
+
+}  // namespace radlite

@@ -1,0 +1,167 @@
+// Exact dense search: the stored matrix is scanned in row blocks small enough for the block's scores to
+// stay in L1/L2; each block is one Eigen matrix-vector (or matrix-matrix for batches) product followed by
+// a top-k pass that rejects most rows with one comparison against the current k-th score.
+#include <radlite/error.h>
+#include <radlite/retrieval/dense.h>
+
+#include "retrieval/binary_io.h"
+#include "retrieval/top_k.h"
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <limits>
+
+namespace radlite {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstRowMap = Eigen::Map<const RowMatrix>;
+using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
+
+constexpr char kMagic[8] = "RLDENSE";
+constexpr char kEndMagic[8] = "RLDNEND";
+constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::size_t kBlockRows = 4096;
+
+void normalize(float* v, std::size_t dim) {
+  double sq = 0.0;
+  for (std::size_t j = 0; j < dim; ++j) sq += static_cast<double>(v[j]) * v[j];
+  if (sq <= 0.0) return;
+  const float inv = static_cast<float>(1.0 / std::sqrt(sq));
+  for (std::size_t j = 0; j < dim; ++j) v[j] *= inv;
+}
+
+void check_finite(const float* v, std::size_t n, const char* what) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(v[i])) throw InvalidArgument(std::string("dense: ") + what + " contains a non-finite value at position " + std::to_string(i));
+  }
+}
+
+}  // namespace
+
+DenseIndex::DenseIndex(std::size_t dim, DenseOptions options) : dim_(dim), options_(options) {
+  if (dim == 0) throw InvalidArgument("dense: dimension must be >= 1");
+  if (options.metric != DenseMetric::kInnerProduct && options.metric != DenseMetric::kCosine) {
+    throw InvalidArgument("dense: unknown metric");
+  }
+}
+
+void DenseIndex::add(const Matrix& vectors) {
+  if (vectors.rows == 0) return;
+  if (vectors.cols != dim_) {
+    throw InvalidArgument("dense: add() expects vectors of dimension " + std::to_string(dim_) + ", got " + std::to_string(vectors.cols));
+  }
+  if (vectors.data.size() != vectors.rows * vectors.cols) throw InvalidArgument("dense: matrix data size does not match rows * cols");
+  check_finite(vectors.data.data(), vectors.data.size(), "added vectors");
+  const std::size_t old = data_.size();
+  data_.insert(data_.end(), vectors.data.begin(), vectors.data.end());
+  if (options_.metric == DenseMetric::kCosine) {
+    for (std::size_t r = 0; r < vectors.rows; ++r) normalize(data_.data() + old + r * dim_, dim_);
+  }
+  rows_ += vectors.rows;
+}
+
+const float* DenseIndex::vector(std::size_t doc) const {
+  if (doc >= rows_) throw InvalidArgument("dense: doc " + std::to_string(doc) + " out of range (size " + std::to_string(rows_) + ")");
+  return data_.data() + doc * dim_;
+}
+
+std::vector<Hit> DenseIndex::search(const float* query, std::size_t k) const {
+  if (query == nullptr) throw InvalidArgument("dense: null query");
+  check_finite(query, dim_, "query");
+  std::vector<float> q(query, query + dim_);
+  if (options_.metric == DenseMetric::kCosine) normalize(q.data(), dim_);
+  TopK top(k);
+  if (k == 0 || rows_ == 0) return top.take();
+  const ConstVecMap qv(q.data(), static_cast<Eigen::Index>(dim_));
+  Eigen::VectorXf scores(static_cast<Eigen::Index>(std::min(kBlockRows, rows_)));
+  for (std::size_t start = 0; start < rows_; start += kBlockRows) {
+    const std::size_t n = std::min(kBlockRows, rows_ - start);
+    const ConstRowMap block(data_.data() + start * dim_, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
+    scores.head(static_cast<Eigen::Index>(n)).noalias() = block * qv;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double s = scores[static_cast<Eigen::Index>(i)];
+      if (top.may_enter(s)) top.push(start + i, s);
+    }
+  }
+  return top.take();
+}
+
+std::vector<Hit> DenseIndex::search(const std::vector<float>& query, std::size_t k) const {
+  if (query.size() != dim_) {
+    throw InvalidArgument("dense: query has dimension " + std::to_string(query.size()) + ", index has " + std::to_string(dim_));
+  }
+  return search(query.data(), k);
+}
+
+std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::size_t k) const {
+  if (queries.rows == 0) return {};
+  if (queries.cols != dim_) {
+    throw InvalidArgument("dense: queries have dimension " + std::to_string(queries.cols) + ", index has " + std::to_string(dim_));
+  }
+  if (queries.data.size() != queries.rows * queries.cols) throw InvalidArgument("dense: query matrix data size does not match rows * cols");
+  check_finite(queries.data.data(), queries.data.size(), "queries");
+  RowMatrix q = ConstRowMap(queries.data.data(), static_cast<Eigen::Index>(queries.rows), static_cast<Eigen::Index>(dim_));
+  if (options_.metric == DenseMetric::kCosine) {
+    for (Eigen::Index r = 0; r < q.rows(); ++r) normalize(q.row(r).data(), dim_);
+  }
+  std::vector<TopK> tops(queries.rows, TopK(k));
+  if (k > 0 && rows_ > 0) {
+    // scores(i, j) = doc i . query j: the corpus block is read once for all queries.
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor> scores;
+    const std::size_t block_rows = std::max<std::size_t>(256, kBlockRows / std::max<std::size_t>(1, queries.rows / 8));
+    for (std::size_t start = 0; start < rows_; start += block_rows) {
+      const std::size_t n = std::min(block_rows, rows_ - start);
+      const ConstRowMap block(data_.data() + start * dim_, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
+      scores.noalias() = block * q.transpose();
+      for (std::size_t j = 0; j < queries.rows; ++j) {
+        const float* col = scores.col(static_cast<Eigen::Index>(j)).data();
+        TopK& top = tops[j];
+        for (std::size_t i = 0; i < n; ++i) {
+          if (top.may_enter(col[i])) top.push(start + i, col[i]);
+        }
+      }
+    }
+  }
+  std::vector<std::vector<Hit>> out;
+  out.reserve(queries.rows);
+  for (auto& t : tops) out.push_back(t.take());
+  return out;
+}
+
+void DenseIndex::save(std::ostream& out) const {
+  retrieval_io::Writer w(out);
+  w.bytes(kMagic, sizeof kMagic);
+  w.u32(kFormatVersion);
+  w.u8(options_.metric == DenseMetric::kCosine ? 1 : 0);
+  w.u64(rows_);
+  w.u64(dim_);
+  w.bytes(data_.data(), data_.size() * sizeof(float));
+  w.bytes(kEndMagic, sizeof kEndMagic);
+}
+
+DenseIndex DenseIndex::load(std::istream& in, const std::string& what) {
+  retrieval_io::Reader r(in, what);
+  r.expect_magic(kMagic, sizeof kMagic, "not a radlite dense index (bad magic)");
+  const std::uint32_t version = r.u32("format version");
+  if (version != kFormatVersion) {
+    r.fail("unsupported dense format version " + std::to_string(version) + " (this build reads " + std::to_string(kFormatVersion) + ")");
+  }
+  const std::uint8_t metric = r.u8("metric");
+  if (metric > 1) r.fail("unknown metric code " + std::to_string(metric));
+  const std::uint64_t rows = r.u64("row count");
+  const std::uint64_t dim = r.u64("dimension");
+  if (dim == 0 || dim > (1u << 20)) r.fail("implausible dimension " + std::to_string(dim));
+  if (rows > (std::numeric_limits<std::uint64_t>::max() / sizeof(float)) / dim) r.fail("row count " + std::to_string(rows) + " too large");
+  DenseIndex index(static_cast<std::size_t>(dim), {metric == 1 ? DenseMetric::kCosine : DenseMetric::kInnerProduct});
+  r.array(index.data_, rows * dim, "vectors");
+  for (std::size_t i = 0; i < index.data_.size(); ++i) {
+    if (!std::isfinite(index.data_[i])) r.fail("non-finite value in vector " + std::to_string(i / dim));
+  }
+  index.rows_ = static_cast<std::size_t>(rows);
+  r.expect_magic(kEndMagic, sizeof kEndMagic, "bad end marker (corrupted or truncated dense index)");
+  return index;
+}
+
+}  // namespace radlite

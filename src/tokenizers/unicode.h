@@ -1,0 +1,74 @@
+// Unicode helpers for the tokenizers (internal): UTF-8 decoding/encoding, repair of invalid UTF-8, character
+// classes with the exact definitions the Hugging Face components use (Rust's char methods, BERT's helpers),
+// normalization forms and lowercasing. Categories and normalization come from utf8proc.
+// All functions are pure; safe to call concurrently.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace radlite::tokenizers::unicode {
+
+/// Decodes the code point at s[i] (s must be valid UTF-8) and advances i past it.
+inline char32_t next_cp(std::string_view s, std::size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  if (b0 < 0xE0) {
+    char32_t c = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+    i += 2;
+    return c;
+  }
+  if (b0 < 0xF0) {
+    char32_t c = ((b0 & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+                 (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+    i += 3;
+    return c;
+  }
+  char32_t c = ((b0 & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 12) |
+               ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
+  i += 4;
+  return c;
+}
+
+/// Number of bytes of the UTF-8 sequence that starts with byte b (valid UTF-8 assumed).
+inline std::size_t cp_len(unsigned char b) { return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4; }
+
+/// Appends the UTF-8 encoding of c.
+void append_utf8(std::string& out, char32_t c);
+
+/// True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+/// s with every maximal invalid subsequence replaced by U+FFFD (Python's errors="replace" / Rust's
+/// String::from_utf8_lossy convention).
+std::string repair_utf8(std::string_view s);
+
+/// Rust char::is_whitespace (the Unicode White_Space property). utf8proc has no White_Space property; the set is
+/// small and fixed by the standard, so it is spelled out in the .cpp.
+bool is_whitespace(char32_t c);
+/// BERT's whitespace: \t \n \r or White_Space.
+inline bool is_bert_whitespace(char32_t c) { return is_whitespace(c); }
+/// BERT's control: general category C* (Cc, Cf, Cn, Co, Cs) except \t \n \r.
+bool is_bert_control(char32_t c);
+/// BERT/HF punctuation: ASCII punctuation or general category P*.
+bool is_punctuation(char32_t c);
+bool is_letter(char32_t c);    // L*
+bool is_number(char32_t c);    // N* (Rust char::is_numeric)
+bool is_mark(char32_t c);      // M*
+bool is_mark_nonspacing(char32_t c);  // Mn
+/// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls.
+bool is_word_char(char32_t c);
+/// The CJK ideograph blocks BERT surrounds with spaces.
+bool is_chinese_char(char32_t c);
+
+enum class NormForm { NFC, NFD, NFKC, NFKD };
+/// Unicode normalization of valid UTF-8.
+std::string normalize(std::string_view s, NormForm form);
+/// Full lowercase mapping char by char (as Rust's char::to_lowercase; no context-dependent rules).
+std::string lowercase(std::string_view s);
+
+}  // namespace radlite::tokenizers::unicode

@@ -1,0 +1,157 @@
+#include <radlite/error.h>
+#include <radlite/retrieval/dense.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+using radlite::DenseIndex;
+using radlite::DenseMetric;
+using radlite::Hit;
+using radlite::Matrix;
+
+namespace {
+
+Matrix random_matrix(std::size_t rows, std::size_t cols, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  Matrix m(rows, cols);
+  for (float& v : m.data) v = dist(rng);
+  return m;
+}
+
+// The oracle: double-precision dot products of every row, fully sorted.
+std::vector<Hit> brute_force(const Matrix& docs, const float* q, std::size_t k, bool cosine) {
+  std::vector<Hit> all;
+  double qn = 0.0;
+  for (std::size_t j = 0; j < docs.cols; ++j) qn += double(q[j]) * q[j];
+  for (std::size_t i = 0; i < docs.rows; ++i) {
+    double dot = 0.0, dn = 0.0;
+    for (std::size_t j = 0; j < docs.cols; ++j) {
+      dot += double(docs(i, j)) * q[j];
+      dn += double(docs(i, j)) * docs(i, j);
+    }
+    if (cosine) dot = (dn > 0 && qn > 0) ? dot / std::sqrt(dn * qn) : 0.0;
+    all.push_back({i, dot});
+  }
+  std::sort(all.begin(), all.end(), radlite::ranks_before);
+  all.resize(std::min(k, all.size()));
+  return all;
+}
+
+void expect_same(const std::vector<Hit>& got, const std::vector<Hit>& want, double tol) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(got[i].score, want[i].score, tol) << "rank " << i;
+    // Scores of random vectors are well separated, so the order must match exactly.
+    EXPECT_EQ(got[i].doc, want[i].doc) << "rank " << i;
+  }
+}
+
+}  // namespace
+
+TEST(Dense, InnerProductEqualsBruteForceSingleAndBatched) {
+  // 9000 rows: more than two scan blocks, so block boundaries are exercised.
+  const Matrix docs = random_matrix(9000, 24, 1);
+  const Matrix queries = random_matrix(7, 24, 2);
+  DenseIndex index(24);
+  index.add(docs);
+  EXPECT_EQ(index.size(), 9000u);
+  const auto batched = index.search(queries, 10);
+  ASSERT_EQ(batched.size(), 7u);
+  for (std::size_t q = 0; q < queries.rows; ++q) {
+    const auto want = brute_force(docs, queries.row(q), 10, false);
+    expect_same(index.search(queries.row(q), 10), want, 1e-4);
+    expect_same(batched[q], want, 1e-4);
+  }
+  // The oracle comparison can fail: a perturbed query gives different hits.
+  std::vector<float> perturbed(queries.row(0), queries.row(0) + 24);
+  perturbed[0] += 1.0f;
+  const auto moved = index.search(perturbed, 10);
+  const auto want = brute_force(docs, queries.row(0), 10, false);
+  EXPECT_TRUE(moved[0].doc != want[0].doc || std::fabs(moved[0].score - want[0].score) > 1e-3);
+}
+
+TEST(Dense, CosineEqualsBruteForce) {
+  Matrix docs = random_matrix(500, 8, 3);
+  for (std::size_t j = 0; j < 8; ++j) docs(17, j) = 0.0f;  // a zero vector scores 0
+  const Matrix queries = random_matrix(3, 8, 4);
+  DenseIndex index(8, {DenseMetric::kCosine});
+  index.add(docs);
+  for (std::size_t q = 0; q < queries.rows; ++q) {
+    expect_same(index.search(queries.row(q), 500), brute_force(docs, queries.row(q), 500, true), 1e-5);
+  }
+  double norm = 0.0;
+  for (std::size_t j = 0; j < 8; ++j) norm += double(index.vector(3)[j]) * index.vector(3)[j];
+  EXPECT_NEAR(norm, 1.0, 1e-6);
+}
+
+TEST(Dense, TiesKeepInsertionOrderAndIncrementalAdd) {
+  DenseIndex index(2);
+  Matrix a(2, 2);
+  a.data = {1, 0, 0, 1};
+  Matrix b(2, 2);
+  b.data = {1, 0, 0.5f, 0};
+  index.add(a);
+  index.add(b);
+  const auto hits = index.search(std::vector<float>{2, 0}, 3);
+  ASSERT_EQ(hits.size(), 3u);
+  EXPECT_EQ(hits[0].doc, 0u);
+  EXPECT_EQ(hits[1].doc, 2u);
+  EXPECT_EQ(hits[2].doc, 3u);
+  EXPECT_EQ(hits[0].score, 2.0);
+  EXPECT_EQ(index.search(std::vector<float>{1, 1}, 10).size(), 4u);
+  EXPECT_TRUE(index.search(std::vector<float>{1, 1}, 0).empty());
+  EXPECT_TRUE(DenseIndex(2).search(std::vector<float>{1, 1}, 5).empty());
+}
+
+TEST(Dense, RejectsBadInput) {
+  EXPECT_THROW(DenseIndex(0), radlite::InvalidArgument);
+  DenseIndex index(3);
+  EXPECT_THROW(index.add(Matrix(2, 4)), radlite::InvalidArgument);
+  Matrix nan(1, 3);
+  nan.data[1] = std::nanf("");
+  EXPECT_THROW(index.add(nan), radlite::InvalidArgument);
+  EXPECT_THROW(index.search(std::vector<float>{1, 2}, 1), radlite::InvalidArgument);
+  EXPECT_THROW(index.search(Matrix(1, 2), 1), radlite::InvalidArgument);
+  EXPECT_THROW(index.vector(0), radlite::InvalidArgument);
+}
+
+TEST(Dense, SaveLoadRoundTripAndCorruption) {
+  const Matrix docs = random_matrix(50, 6, 5);
+  DenseIndex index(6, {DenseMetric::kCosine});
+  index.add(docs);
+  std::stringstream buf;
+  index.save(buf);
+  const std::string bytes = buf.str();
+  std::istringstream in(bytes);
+  const DenseIndex copy = DenseIndex::load(in, "dense.bin");
+  EXPECT_EQ(copy.size(), 50u);
+  EXPECT_EQ(copy.options().metric, DenseMetric::kCosine);
+  const auto a = index.search(docs.row(0), 5), b = copy.search(docs.row(0), 5);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].doc, b[i].doc);
+    EXPECT_EQ(a[i].score, b[i].score);
+  }
+  for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{12}, std::size_t{30}, bytes.size() - 1}) {
+    std::istringstream t(bytes.substr(0, n));
+    try {
+      DenseIndex::load(t, "dense.bin");
+      FAIL() << "truncation at " << n;
+    } catch (const radlite::FormatError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("dense.bin: ", 0), 0u) << e.what();
+    }
+  }
+  std::string bad = bytes;
+  bad[12] = 7;  // metric code
+  std::istringstream t1(bad);
+  EXPECT_THROW(DenseIndex::load(t1, "d"), radlite::FormatError);
+  bad = bytes;
+  bad[20] = static_cast<char>(0x7F);  // top byte of the row count: rejected before any allocation
+  std::istringstream t2(bad);
+  EXPECT_THROW(DenseIndex::load(t2, "d"), radlite::FormatError);
+}
