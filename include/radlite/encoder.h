@@ -72,6 +72,8 @@ class BiEncoder : public TextEncoder {
 
   /// Tokenizes (truncating at max_length) and encodes; one row per text, in input order.
   Matrix encode(const std::vector<std::string>& texts) const;
+  /// The ids encode() feeds the network for `text`: special tokens added, truncated at max_length().
+  std::vector<std::int32_t> tokenize(const std::string& text) const;
   /// Encodes token ids that already carry the special tokens (e.g. from Tokenizer::encode); every row must be
   /// non-empty, at most max_length() long, with ids inside the vocabulary. One row per sequence, in input order.
   Matrix encode_ids(const std::vector<std::vector<std::int32_t>>& ids) const;
@@ -86,7 +88,8 @@ class BiEncoder : public TextEncoder {
   std::size_t max_length() const;
   /// Whether rows are L2-normalized (the Normalize module, or the override).
   bool normalizes() const;
-  /// The tokenizer encode() uses.
+  /// The tokenizer encode() uses (the model directory's). A directory without tokenizer files loads for the ids
+  /// path only: then this and the text methods throw ModelError.
   const Tokenizer& tokenizer() const;
 
   class Impl;
@@ -127,6 +130,10 @@ class CrossEncoder : public PairScorer {
   /// Raw logits, num_labels() per pair, in input order.
   std::vector<std::vector<float>> logits(const std::string& query, const std::vector<std::string>& documents) const;
   std::vector<std::vector<float>> logits(const std::vector<std::pair<std::string, std::string>>& pairs) const;
+  /// The pair as logits() feeds it to the network: special tokens, segment ids, truncated longest_first at
+  /// max_length(). Like sentence-transformers' CrossEncoder, an empty document still gets its separator(s)
+  /// (transformers' tokenizer(query, "") would drop them and the logits would differ).
+  TokenizedPair tokenize(const std::string& query, const std::string& document) const;
   /// Raw logits of pre-tokenized pairs (see TokenizedPair); rows must fit max_length().
   std::vector<std::vector<float>> logits_ids(const std::vector<TokenizedPair>& pairs) const;
 
@@ -140,6 +147,7 @@ class CrossEncoder : public PairScorer {
 
   std::size_t num_labels() const;
   std::size_t max_length() const;
+  /// As BiEncoder::tokenizer().
   const Tokenizer& tokenizer() const;
 
   class Impl;

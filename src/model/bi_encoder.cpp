@@ -128,9 +128,7 @@ BiEncoder BiEncoder::load(const std::string& dir, const BiEncoderOptions& option
   impl->dimension = static_cast<std::size_t>(config.hidden_size) * static_cast<std::size_t>(impl->layout.pooling.count());
   impl->dir = dir;
   impl->weight_files = ckpt.files();
-#ifdef RADLITE_HAVE_TOKENIZER
   impl->tokenizer = model::load_tokenizer(tdir);
-#endif
   return BiEncoder(std::move(impl));
 }
 

@@ -11,6 +11,7 @@
 #include "model/encoder_access.h"
 #include "model/encoder_impl.h"
 #include "radlite/error.h"
+#include "radlite/retrieval/calibration.h"
 #include "radlite/runtime.h"
 
 namespace radlite {
@@ -110,9 +111,7 @@ CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOption
   impl->batch_size = options.batch_size;
   impl->dir = dir;
   impl->weight_files = ckpt.files();
-#ifdef RADLITE_HAVE_TOKENIZER
   impl->tokenizer = model::load_tokenizer(dir);
-#endif
   return CrossEncoder(std::move(impl));
 }
 
@@ -121,22 +120,11 @@ std::vector<std::vector<float>> CrossEncoder::logits_ids(const std::vector<Token
 }
 
 std::vector<float> CrossEncoder::calibrate(const std::vector<float>& logits, double temperature) {
-  if (!(temperature > 0) || !std::isfinite(temperature))
-    throw InvalidArgument("temperature must be a positive number, got " + std::to_string(temperature));
+  // One implementation of the calibration for the whole library: the retrieval module's.
   if (logits.empty()) throw InvalidArgument("calibrate: no logits");
-  std::vector<float> out(logits.size());
-  if (logits.size() == 1) {
-    const double z = logits[0] / temperature;
-    out[0] = static_cast<float>(z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)));
-    return out;
-  }
-  double m = -INFINITY;
-  for (float v : logits) m = std::max(m, v / temperature);
-  double sum = 0;
-  for (float v : logits) sum += std::exp(v / temperature - m);
-  for (std::size_t i = 0; i < logits.size(); ++i)
-    out[i] = static_cast<float>(std::exp(logits[i] / temperature - m) / sum);
-  return out;
+  CalibrationOptions options;
+  options.temperature = temperature;
+  return logits.size() == 1 ? radlite::calibrate(logits, options) : radlite::softmax(logits, options);
 }
 
 std::size_t CrossEncoder::num_labels() const { return impl_->num_labels; }
@@ -158,5 +146,7 @@ std::vector<std::vector<float>> EncoderAccess::logits(const CrossEncoder& encode
 }
 
 const Tokenizer* EncoderAccess::tokenizer(const CrossEncoder& encoder) { return encoder.impl_->tokenizer.get(); }
+
+bool EncoderAccess::roberta_style(const CrossEncoder& encoder) { return encoder.impl_->encoder->config().roberta_like(); }
 
 }  // namespace radlite::model

@@ -20,9 +20,11 @@ struct EncoderAccess {
   /// CrossEncoder::logits_ids with a perturbed forward pass.
   static std::vector<std::vector<float>> logits(const CrossEncoder& encoder, const std::vector<TokenizedPair>& pairs,
                                                 const Perturbation& perturb);
-  /// The loaded tokenizer, or nullptr in builds without one.
+  /// The loaded tokenizer.
   static const Tokenizer* tokenizer(const BiEncoder& encoder);
   static const Tokenizer* tokenizer(const CrossEncoder& encoder);
+  /// True for RoBERTa / XLM-RoBERTa (</s></s> between segments, one segment type), false for BERT.
+  static bool roberta_style(const CrossEncoder& encoder);
 };
 
 }  // namespace radlite::model

@@ -21,7 +21,7 @@ class BiEncoder::Impl {
  public:
   model::BiEncoderLayout layout;
   std::unique_ptr<model::TransformerEncoder> encoder;
-  std::shared_ptr<const Tokenizer> tokenizer;  // null in builds without the tokenizer module
+  std::shared_ptr<const Tokenizer> tokenizer;
   std::size_t batch_size = 32;
   std::size_t max_length = 0;
   bool normalize = false;
@@ -41,7 +41,7 @@ class BiEncoder::Impl {
 class CrossEncoder::Impl {
  public:
   std::unique_ptr<model::TransformerEncoder> encoder;
-  std::shared_ptr<const Tokenizer> tokenizer;  // null in builds without the tokenizer module
+  std::shared_ptr<const Tokenizer> tokenizer;
   // BERT: pooler (dense + tanh) then classifier. RoBERTa: classifier.dense + tanh then classifier.out_proj.
   at::Tensor head_dense_w, head_dense_b, head_out_w, head_out_b;
   std::size_t num_labels = 1;
@@ -61,7 +61,7 @@ namespace model {
 /// "<directory name> sha256:<16 hex>" over the checkpoint's weight files, in order.
 std::string model_identity(const std::string& dir, const std::vector<std::string>& weight_files);
 
-/// Loads the tokenizer of a model directory (defined with the text path, only in builds that have the tokenizer).
+/// Loads the tokenizer of a model directory (defined with the text path, encode_text.cpp).
 std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir);
 
 }  // namespace model
