@@ -1,4 +1,5 @@
 // radlite encode: JSON lines in, one embedding per line out, in order.
+#include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -48,31 +49,46 @@ int cmd_encode(int argc, char** argv) {
   std::vector<InputLine> lines;
   std::string out;
   while (read_chunk(std::cin, kChunkLines, line_number, lines)) {
+    // Lines before a bad one are still answered, so the output stays one line per input up to the error.
     std::vector<std::vector<std::int32_t>> ids;
     ids.reserve(lines.size());
+    std::exception_ptr pending;
     for (const auto& line : lines) {
-      const auto j = parse_object_line(line);
-      if (j.contains("input_ids")) {
-        ids.push_back(int_array_field(j, "input_ids", line));
-      } else if (j.contains("text")) {
-        ids.push_back(encoder.tokenize(string_field(j, "text", line)));
-      } else {
-        throw FormatError("stdin line " + std::to_string(line.number) + ": expected a \"text\" or \"input_ids\" field");
+      try {
+        const auto j = parse_object_line(line);
+        if (j.contains("input_ids")) {
+          ids.push_back(int_array_field(j, "input_ids", line));
+        } else if (j.contains("text")) {
+          ids.push_back(encoder.tokenize(string_field(j, "text", line)));
+        } else {
+          throw FormatError("stdin line " + std::to_string(line.number) +
+                            ": expected a \"text\" or \"input_ids\" field");
+        }
+      } catch (const Error&) {
+        pending = std::current_exception();
+        break;
       }
     }
     Matrix m;
     try {
       m = encoder.encode_ids(ids);
     } catch (const InvalidArgument&) {
-      // Name the offending line: find it by encoding the chunk's lines one at a time (error path only).
-      for (std::size_t i = 0; i < ids.size(); ++i) {
+      // Find the offending line by encoding one at a time (error path only), answer the lines before it.
+      std::size_t bad = 0;
+      std::string message;
+      for (; bad < ids.size(); ++bad) {
         try {
-          encoder.encode_ids({ids[i]});
+          encoder.encode_ids({ids[bad]});
         } catch (const InvalidArgument& e) {
-          throw InvalidArgument("stdin line " + std::to_string(lines[i].number) + ": " + e.what());
+          message = e.what();
+          break;
         }
       }
-      throw;
+      if (bad == ids.size()) throw;
+      ids.resize(bad);
+      m = encoder.encode_ids(ids);
+      pending = std::make_exception_ptr(
+          InvalidArgument("stdin line " + std::to_string(lines[bad].number) + ": " + message));
     }
     out.clear();
     for (std::size_t r = 0; r < m.rows; ++r) {
@@ -85,6 +101,7 @@ int cmd_encode(int argc, char** argv) {
     }
     std::cout << out;
     std::cout.flush();
+    if (pending) std::rethrow_exception(pending);
   }
   return 0;
 }

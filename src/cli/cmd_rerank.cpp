@@ -1,4 +1,5 @@
 // radlite rerank: JSON lines of (query, doc) pairs in, logits and a calibrated score per line out, in order.
+#include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -55,34 +56,49 @@ int cmd_rerank(int argc, char** argv) {
   std::vector<InputLine> lines;
   std::string out;
   while (read_chunk(std::cin, kChunkLines, line_number, lines)) {
+    // Lines before a bad one are still answered, so the output stays one line per input up to the error.
     std::vector<TokenizedPair> pairs;
     pairs.reserve(lines.size());
+    std::exception_ptr pending;
     for (const auto& line : lines) {
-      const auto j = parse_object_line(line);
-      if (j.contains("input_ids")) {
-        TokenizedPair p;
-        p.ids = int_array_field(j, "input_ids", line);
-        if (j.contains("token_type_ids")) p.type_ids = int_array_field(j, "token_type_ids", line);
-        pairs.push_back(std::move(p));
-      } else if (j.contains("query") || j.contains("doc")) {
-        pairs.push_back(model.tokenize(string_field(j, "query", line), string_field(j, "doc", line)));
-      } else {
-        throw FormatError("stdin line " + std::to_string(line.number) +
-                          ": expected \"query\" and \"doc\" fields, or \"input_ids\"");
+      try {
+        const auto j = parse_object_line(line);
+        if (j.contains("input_ids")) {
+          TokenizedPair p;
+          p.ids = int_array_field(j, "input_ids", line);
+          if (j.contains("token_type_ids")) p.type_ids = int_array_field(j, "token_type_ids", line);
+          pairs.push_back(std::move(p));
+        } else if (j.contains("query") || j.contains("doc")) {
+          pairs.push_back(model.tokenize(string_field(j, "query", line), string_field(j, "doc", line)));
+        } else {
+          throw FormatError("stdin line " + std::to_string(line.number) +
+                            ": expected \"query\" and \"doc\" fields, or \"input_ids\"");
+        }
+      } catch (const Error&) {
+        pending = std::current_exception();
+        break;
       }
     }
     std::vector<std::vector<float>> logits;
     try {
       logits = model.logits_ids(pairs);
     } catch (const InvalidArgument&) {
-      for (std::size_t i = 0; i < pairs.size(); ++i) {
+      // Find the offending line by scoring one at a time (error path only), answer the lines before it.
+      std::size_t bad = 0;
+      std::string message;
+      for (; bad < pairs.size(); ++bad) {
         try {
-          model.logits_ids({pairs[i]});
+          model.logits_ids({pairs[bad]});
         } catch (const InvalidArgument& e) {
-          throw InvalidArgument("stdin line " + std::to_string(lines[i].number) + ": " + e.what());
+          message = e.what();
+          break;
         }
       }
-      throw;
+      if (bad == pairs.size()) throw;
+      pairs.resize(bad);
+      logits = model.logits_ids(pairs);
+      pending = std::make_exception_ptr(
+          InvalidArgument("stdin line " + std::to_string(lines[bad].number) + ": " + message));
     }
     out.clear();
     for (const auto& l : logits) {
@@ -107,6 +123,7 @@ int cmd_rerank(int argc, char** argv) {
     }
     std::cout << out;
     std::cout.flush();
+    if (pending) std::rethrow_exception(pending);
   }
   return 0;
 }
