@@ -9,5 +9,7 @@ int cmd_bench_tokenize(int argc, char** argv);
 int cmd_index(int argc, char** argv);
 int cmd_search(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_encode(int argc, char** argv);
+int cmd_rerank(int argc, char** argv);
 
 }  // namespace radlite::cli

@@ -22,6 +22,8 @@ const Command kCommands[] = {
     {"bench-tokenize", radlite::cli::cmd_bench_tokenize, "single-thread tokenizer throughput on a JSONL file"},
     {"index", radlite::cli::cmd_index, "build a retrieval index directory from a BEIR corpus"},
     {"search", radlite::cli::cmd_search, "search an index (bi-encoder, BM25, fusion, reranker)"},
+    {"encode", radlite::cli::cmd_encode, "embed JSON lines of texts or token ids with a bi-encoder"},
+    {"rerank", radlite::cli::cmd_rerank, "score JSON lines of (query, doc) pairs with a cross-encoder"},
     {"eval", radlite::cli::cmd_eval, "evaluate retrieval on a BEIR dataset (MRR, nDCG, recall, MAP; ablation)"},
 };
 

@@ -11,6 +11,9 @@ add_executable(radlite-cli
   cli/retrieval_options.cpp
   cli/evaluation.cpp
   cli/model_loading.cpp
+  cli/cmd_encode.cpp
+  cli/cmd_rerank.cpp
+  cli/model_cli_common.cpp
 )
 set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 target_include_directories(radlite-cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

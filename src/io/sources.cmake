@@ -2,4 +2,5 @@
 target_sources(radlite_core PRIVATE
   io/file_util.cpp
   io/sha256.cpp
+  io/safetensors.cpp
 )

@@ -1,0 +1,167 @@
+// BiEncoder: loading a sentence-transformers directory and encoding ids (the text path is in encode_text.cpp).
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "io/safetensors.h"
+#include "io/sha256.h"
+#include "model/encoder_access.h"
+#include "model/encoder_impl.h"
+#include "radlite/error.h"
+#include "radlite/runtime.h"
+
+namespace radlite {
+
+namespace model {
+
+std::string model_identity(const std::string& dir, const std::vector<std::string>& weight_files) {
+  std::string name = dir;
+  while (name.size() > 1 && name.back() == '/') name.pop_back();
+  if (auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  std::string digest;
+  if (weight_files.size() == 1) {
+    digest = io::sha256_file(weight_files.front());
+  } else {
+    // Sharded: the hash of the shards' hashes, in file-name order.
+    std::string all;
+    for (const auto& f : weight_files) all += io::sha256_file(f);
+    digest = io::sha256_hex(all.data(), all.size());
+  }
+  return name + " sha256:" + digest.substr(0, 16);
+}
+
+}  // namespace model
+
+namespace {
+
+// Pooling as sentence-transformers' Pooling module computes it, on float32 token states [B, L, H].
+at::Tensor pool(const at::Tensor& states, const at::Tensor& mask_long, const model::PoolingConfig& p) {
+  const at::Tensor mask = mask_long.to(at::kFloat).unsqueeze(-1);  // [B, L, 1]
+  std::vector<at::Tensor> parts;
+  if (p.cls) parts.push_back(states.select(1, 0));
+  if (p.max) parts.push_back(std::get<0>(states.masked_fill(mask.eq(0), -1e9).max(1)));
+  if (p.mean || p.mean_sqrt_len) {
+    at::Tensor sum = (states * mask).sum(1);
+    at::Tensor count = mask.sum(1).clamp_min(1e-9);
+    if (p.mean) parts.push_back(sum / count);
+    if (p.mean_sqrt_len) parts.push_back(sum / count.sqrt());
+  }
+  if (p.weighted_mean) {
+    at::Tensor w = at::arange(1, states.size(1) + 1, states.options()).view({1, -1, 1}) * mask;
+    parts.push_back((states * w).sum(1) / w.sum(1).clamp_min(1e-9));
+  }
+  if (p.last_token) {
+    // Sequences are right-padded: the last real token sits at length - 1.
+    at::Tensor last = (mask_long.sum(1) - 1).clamp_min(0).view({-1, 1, 1}).expand({-1, 1, states.size(2)});
+    parts.push_back(states.gather(1, last).squeeze(1));
+  }
+  return parts.size() == 1 ? parts.front() : at::cat(parts, 1);
+}
+
+}  // namespace
+
+Matrix BiEncoder::Impl::embed(const std::vector<std::vector<std::int32_t>>& ids, const model::Perturbation& perturb,
+                              std::vector<Matrix>* token_states) const {
+  const auto& cfg = encoder->config();
+  model::validate_rows(ids, max_length, cfg, "sequence");
+  Matrix out(ids.size(), dimension);
+  if (token_states) token_states->assign(ids.size(), Matrix());
+  if (ids.empty()) return out;
+
+  c10::InferenceMode guard;
+  std::vector<std::size_t> lengths;
+  for (const auto& r : ids) lengths.push_back(r.size());
+  const auto order = model::length_order(lengths);
+  for (std::size_t start = 0; start < order.size(); start += batch_size) {
+    const std::size_t end = std::min(order.size(), start + batch_size);
+    std::vector<const std::vector<std::int32_t>*> rows;
+    for (std::size_t i = start; i < end; ++i) rows.push_back(&ids[order[i]]);
+    const model::Batch batch = model::make_batch(rows, {}, cfg.pad_token_id, encoder->placement());
+    at::Tensor states = encoder->forward(batch, perturb).to(at::kFloat);
+    at::Tensor pooled = pool(states, batch.mask, layout.pooling);
+    if (normalize) pooled = pooled / pooled.norm(2, {1}, true).clamp_min(1e-12);
+    pooled = pooled.to(at::kCPU).contiguous();
+    for (std::size_t i = start; i < end; ++i)
+      std::memcpy(out.row(order[i]), pooled[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
+                  dimension * sizeof(float));
+    if (token_states) {
+      at::Tensor host = states.to(at::kCPU).contiguous();
+      for (std::size_t i = start; i < end; ++i) {
+        const std::size_t len = ids[order[i]].size();
+        Matrix m(len, static_cast<std::size_t>(cfg.hidden_size));
+        at::Tensor rowt = host[static_cast<std::int64_t>(i - start)].narrow(0, 0, static_cast<std::int64_t>(len));
+        std::memcpy(m.data.data(), rowt.contiguous().data_ptr<float>(), m.data.size() * sizeof(float));
+        (*token_states)[order[i]] = std::move(m);
+      }
+    }
+  }
+  return out;
+}
+
+BiEncoder::BiEncoder(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+BiEncoder::~BiEncoder() = default;
+
+BiEncoder BiEncoder::load(const std::string& dir, const BiEncoderOptions& options) {
+  if (options.batch_size == 0) throw InvalidArgument("BiEncoderOptions.batch_size must be at least 1");
+  const model::Placement placement = model::resolve_placement(options.device, options.dtype);
+  auto impl = std::make_shared<Impl>();
+  impl->layout = model::read_bi_encoder_layout(dir);
+  const std::string& tdir = impl->layout.transformer_dir;
+  const model::EncoderConfig config = model::read_encoder_config(tdir);
+  const io::Checkpoint ckpt = io::Checkpoint::open_directory(tdir);
+
+  radlite::set_num_threads(options.threads);
+  {
+    c10::InferenceMode guard;
+    impl->encoder = std::make_unique<model::TransformerEncoder>(ckpt, config, model::detect_prefix(ckpt, config),
+                                                                 placement);
+  }
+  const std::size_t limit = static_cast<std::size_t>(config.max_tokens());
+  if (options.max_length > limit)
+    throw InvalidArgument(dir + ": max_length " + std::to_string(options.max_length) + " exceeds the model's limit of " +
+                          std::to_string(limit) + " tokens (" + config.path + " max_position_embeddings)");
+  impl->max_length = options.max_length ? options.max_length : impl->layout.max_seq_length;
+  impl->batch_size = options.batch_size;
+  impl->normalize = options.normalize.value_or(impl->layout.normalize);
+  impl->dimension = static_cast<std::size_t>(config.hidden_size) * static_cast<std::size_t>(impl->layout.pooling.count());
+  impl->dir = dir;
+  impl->weight_files = ckpt.files();
+  impl->tokenizer = model::load_tokenizer(tdir);
+  return BiEncoder(std::move(impl));
+}
+
+Matrix BiEncoder::encode_ids(const std::vector<std::vector<std::int32_t>>& ids) const {
+  return impl_->embed(ids, {});
+}
+
+std::size_t BiEncoder::dimension() const { return impl_->dimension; }
+std::size_t BiEncoder::max_length() const { return impl_->max_length; }
+bool BiEncoder::normalizes() const { return impl_->normalize; }
+
+std::string BiEncoder::identity() const {
+  std::call_once(impl_->identity_once, [&] { impl_->identity = model::model_identity(impl_->dir, impl_->weight_files); });
+  return impl_->identity;
+}
+
+}  // namespace radlite
+
+namespace radlite::model {
+
+Matrix EncoderAccess::embed(const BiEncoder& encoder, const std::vector<std::vector<std::int32_t>>& ids,
+                            const Perturbation& perturb) {
+  return encoder.impl_->embed(ids, perturb);
+}
+
+std::vector<Matrix> EncoderAccess::token_states(const BiEncoder& encoder,
+                                                const std::vector<std::vector<std::int32_t>>& ids,
+                                                const Perturbation& perturb) {
+  std::vector<Matrix> states;
+  encoder.impl_->embed(ids, perturb, &states);
+  return states;
+}
+
+const Tokenizer* EncoderAccess::tokenizer(const BiEncoder& encoder) { return encoder.impl_->tokenizer.get(); }
+
+}  // namespace radlite::model

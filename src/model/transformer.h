@@ -1,0 +1,79 @@
+// The BERT / RoBERTa / XLM-RoBERTa encoder stack on ATen, and weight loading from safetensors (internal).
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "io/safetensors.h"
+#include "model/model_config.h"
+#include "model/perturbation.h"
+#include "radlite/encoder.h"
+
+namespace radlite::model {
+
+/// Where and in what dtype the weights live.
+struct Placement {
+  at::Device device = at::kCPU;
+  at::ScalarType dtype = at::kFloat;
+};
+
+/// Parses "cpu", "cuda", "cuda:N" and checks the device is usable; InvalidArgument otherwise.
+/// F16 on CPU is refused (no CPU float16 GEMM in libtorch 1.13).
+Placement resolve_placement(const std::string& device, DType dtype);
+
+/// Copies a checkpoint tensor to `placement`, converting F32 / F16 / BF16 to the compute dtype. ModelError naming
+/// the file and tensor when it is missing, has another shape, or an unsupported dtype.
+at::Tensor load_weight(const io::Checkpoint& ckpt, const std::string& name, const std::vector<std::int64_t>& shape,
+                       const Placement& placement);
+
+/// The prefix under which the base model's tensors are stored ("", "bert." or "roberta."); ModelError when the
+/// checkpoint has none of them.
+std::string detect_prefix(const io::Checkpoint& ckpt, const EncoderConfig& config);
+
+/// One padded batch, on the model's device.
+struct Batch {
+  at::Tensor ids;       // [B, L] int64, padded with the pad id
+  at::Tensor type_ids;  // [B, L] int64, or undefined (all zero)
+  at::Tensor mask;      // [B, L] int64, 1 for real tokens
+  std::vector<std::int64_t> lengths;
+};
+
+class TransformerEncoder {
+ public:
+  TransformerEncoder(const io::Checkpoint& ckpt, const EncoderConfig& config, const std::string& prefix,
+                     const Placement& placement);
+
+  /// last_hidden_state [B, L, H] in the compute dtype.
+  at::Tensor forward(const Batch& batch, const Perturbation& perturb = {}) const;
+
+  const EncoderConfig& config() const { return config_; }
+  const Placement& placement() const { return placement_; }
+
+ private:
+  struct Layer {
+    at::Tensor qkv_w, qkv_b;  // query, key and value fused into one [3H, H] projection
+    at::Tensor attn_out_w, attn_out_b, attn_ln_w, attn_ln_b;
+    at::Tensor inter_w, inter_b, out_w, out_b, out_ln_w, out_ln_b;
+  };
+  EncoderConfig config_;
+  Placement placement_;
+  at::Tensor word_, position_, token_type_, emb_ln_w_, emb_ln_b_;
+  std::vector<Layer> layers_;
+};
+
+/// Builds padded batches from rows of ids: `order` lists the rows in the sequence they are batched (sorted by
+/// length), each pass takes up to batch_size of them.
+Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
+                 const std::vector<const std::vector<std::int32_t>*>& type_rows, std::int64_t pad_id,
+                 const Placement& placement);
+
+/// Checks every row: non-empty, at most max_len tokens, ids in [0, vocab), type ids in [0, type_vocab) when given.
+void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size_t max_len,
+                   const EncoderConfig& config, const char* what);
+
+/// Row indices sorted by decreasing length (stable), so each pass pads little.
+std::vector<std::size_t> length_order(const std::vector<std::size_t>& lengths);
+
+}  // namespace radlite::model
