@@ -5,6 +5,7 @@
 // With the bundled tiny model (random weights) the similarities are meaningless; with the real
 // matulichpt/radlit-biencoder the two pulmonary-embolism texts come out closest.
 #include <radlite/encoder.h>
+#include <radlite/error.h>
 
 #include <cmath>
 #include <cstdio>

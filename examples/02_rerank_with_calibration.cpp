@@ -4,6 +4,7 @@
 //
 // RadLITE calibrates its reranker with T = 1.5: probability = sigmoid(logit / T).
 #include <radlite/encoder.h>
+#include <radlite/error.h>
 #include <radlite/retrieval/calibration.h>
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 // 03: BM25 alone, no model: index a BEIR corpus and search it.
 //
 //   ./03_bm25_only [CORPUS_JSONL] ["query" ...]
+#include <radlite/error.h>
 #include <radlite/retrieval/beir.h>
 #include <radlite/retrieval/bm25.h>
 

@@ -4,6 +4,7 @@
 //
 // Saves the index to a directory and loads it back, as an application would between runs.
 #include <radlite/encoder.h>
+#include <radlite/error.h>
 #include <radlite/retrieval/pipeline.h>
 
 #include <cstdio>

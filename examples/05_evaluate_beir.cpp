@@ -6,6 +6,7 @@
 // BM25 alone by default; with a bi-encoder directory, dense retrieval fused with BM25 (RRF) is evaluated too.
 // `radlite eval` does the same and more (reranker, ablation table, TREC run files).
 #include <radlite/encoder.h>
+#include <radlite/error.h>
 #include <radlite/retrieval/metrics.h>
 #include <radlite/retrieval/pipeline.h>
 

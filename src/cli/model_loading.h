@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "radlite/encoder.h"
 #include "radlite/text_models.h"
 
 namespace radlite::cli {
@@ -17,7 +18,7 @@ struct ModelLoadOptions {
   std::string device = "cpu";    // "cpu", "cuda" or "cuda:N"
   int threads = 0;               // libtorch intra-op threads; 0 = all cores
   std::size_t batch_size = 32;   // texts (or pairs) per forward pass, >= 1
-  std::string dtype = "f32";     // compute dtype: "f32", "bf16" or "f16" (f16: CUDA only)
+  DType dtype = DType::F32;      // compute dtype (F16: CUDA only)
   std::size_t max_length = 0;    // tokens per text or pair; 0 = the model's limit
 };
 

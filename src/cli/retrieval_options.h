@@ -26,9 +26,6 @@ std::set<std::string> bm25_value_options();
 /// --device, --threads, --batch-size, --dtype, --max-length (InvalidArgument naming the option on a bad value).
 ModelLoadOptions model_load_options(const Args& args);
 
-/// Non-negative integer option (InvalidArgument naming it otherwise).
-std::size_t get_count(const Args& args, const std::string& name, std::size_t fallback);
-
 /// At most `max_chars` bytes of `text` on one line (whitespace collapsed), cut at a UTF-8 boundary, "..."
 /// appended when cut.
 std::string snippet(const std::string& text, std::size_t max_chars);
