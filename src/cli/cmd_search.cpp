@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/hit_table.h"
 #include "cli/model_loading.h"
 #include "cli/retrieval_options.h"
 #include "radlite/error.h"
@@ -38,13 +39,6 @@ const char kUsage[] =
     "  --device D --threads N --batch-size N --dtype f32|bf16|f16 --max-length N   model settings\n";
 
 nlohmann::json opt_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
-
-std::string opt_text(const std::optional<double>& v) {
-  if (!v) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", *v);
-  return buf;
-}
 
 }  // namespace
 
@@ -110,34 +104,7 @@ int cmd_search(int argc, char** argv) {
       continue;
     }
     std::cout << (qi ? "\n" : "") << "query " << qids[qi] << ": " << queries[qi] << "\n";
-    // Only the columns of stages that ran for this query.
-    using Field = std::optional<double> PipelineHit::*;
-    const std::vector<std::pair<const char*, Field>> columns = {
-        {"dense", &PipelineHit::dense}, {"bm25", &PipelineHit::bm25},         {"fused", &PipelineHit::fused},
-        {"logit", &PipelineHit::rerank_logit}, {"prob", &PipelineHit::rerank_prob}, {"final", &PipelineHit::final}};
-    std::vector<std::pair<const char*, Field>> shown;
-    for (const auto& c : columns)
-      if (std::any_of(hits.begin(), hits.end(), [&](const PipelineHit& h) { return (h.*(c.second)).has_value(); }))
-        shown.push_back(c);
-    std::string header = "rank  doc                          score";
-    for (const auto& c : shown) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, " %9s", c.first);
-      header += buf;
-    }
-    std::cout << header << "  text\n";
-    for (std::size_t r = 0; r < hits.size(); ++r) {
-      const auto& h = hits[r];
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "%4zu  %-24s %9.4f", r + 1, snippet(h.id, 24).c_str(), h.score);
-      std::string line = buf;
-      for (const auto& c : shown) {
-        std::snprintf(buf, sizeof buf, " %9s", opt_text(h.*(c.second)).c_str());
-        line += buf;
-      }
-      std::cout << line << "  " << snippet(document_text(pipe.document(h.doc)), 60) << "\n";
-    }
-    if (hits.empty()) std::cout << "  (no match)\n";
+    print_hit_table(std::cout, pipe, hits);
   }
   return 0;
 }

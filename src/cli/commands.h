@@ -4,6 +4,7 @@
 namespace radlite::cli {
 
 int cmd_version(int argc, char** argv);
+int cmd_demo(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_bench_tokenize(int argc, char** argv);
 int cmd_index(int argc, char** argv);

@@ -17,6 +17,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"demo", radlite::cli::cmd_demo, "index the bundled corpus and answer a few questions with the full pipeline"},
     {"version", radlite::cli::cmd_version, "print the library and libtorch versions"},
     {"tokenize", radlite::cli::cmd_tokenize, "tokenize JSON lines from stdin (ids, type ids, mask per line)"},
     {"bench-tokenize", radlite::cli::cmd_bench_tokenize, "single-thread tokenizer throughput on a JSONL file"},

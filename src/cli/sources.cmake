@@ -11,10 +11,13 @@ add_executable(radlite-cli
   cli/retrieval_options.cpp
   cli/evaluation.cpp
   cli/model_loading.cpp
+  cli/hit_table.cpp
+  cli/cmd_demo.cpp
   cli/cmd_encode.cpp
   cli/cmd_rerank.cpp
   cli/model_cli_common.cpp
 )
 set_target_properties(radlite-cli PROPERTIES OUTPUT_NAME radlite RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 target_include_directories(radlite-cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_compile_definitions(radlite-cli PRIVATE RADLITE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 target_link_libraries(radlite-cli PRIVATE radlite nlohmann_json::nlohmann_json)
