@@ -7,13 +7,16 @@ packages=(
   g++ cmake make pkg-config
   libtorch-dev              # the encoder (CPU build of libtorch)
   libopenblas0-openmp       # makes libtorch's BLAS ~40x faster than the reference BLAS
-  libsentencepiece-dev      # SentencePiece .model files
+  # libsentencepiece-dev is the tests' oracle only (test_sentencepiece cross-checks against it): radlite never
+  # links it, because Debian's build embeds protobuf 3.14 and crashes any process that also loads libtorch.
+  libsentencepiece-dev      # test oracle for radlite's own SentencePiece code (see above)
   libutf8proc-dev           # Unicode categories and normalization for the tokenizers
   libstemmer-dev            # Snowball/Porter stemming for BM25
   libeigen3-dev             # dense vectors in the retrieval module
   nlohmann-json3-dev        # JSON files
   libgtest-dev libgmock-dev # tests
   python3-torch             # models/convert_checkpoint.py and its test
+  curl                      # models/download.sh and its test
 )
 
 missing=()

@@ -7,15 +7,23 @@
 //   radlite::Encoding p = tok.encode_pair("query", "document", {.max_length = 512});
 //   // e.ids, e.type_ids, e.attention_mask; tok.decode(e.ids)
 //
-// Supported: tokenizer.json with models BPE (byte-level, byte fallback), WordPiece, Unigram; the normalizers,
-// pre-tokenizers and post-processors BERT, RoBERTa and XLM-RoBERTa style models use; added tokens. Legacy files:
-// vocab.json + merges.txt (RoBERTa), vocab.txt (+ do_lower_case from tokenizer_config.json), SentencePiece .model
-// (XLM-RoBERTa id convention). A directory resolves to tokenizer.json first, then the legacy files.
+// Supported: tokenizer.json with models BPE (byte-level, byte fallback), WordPiece (also files whose model has no
+// "type"), WordLevel, Unigram; normalizers BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, Strip, Replace, Prepend,
+// Precompiled (Unigram only), Sequence; pre-tokenizers ByteLevel, BertPreTokenizer, Whitespace, WhitespaceSplit,
+// Metaspace, Split, Punctuation, Digits, Sequence; post-processors RobertaProcessing, BertProcessing,
+// TemplateProcessing, ByteLevel, Sequence; added tokens with lstrip / rstrip / single_word / normalized / special.
+// Legacy files: vocab.json + merges.txt (RoBERTa), vocab.txt (+ do_lower_case from tokenizer_config.json),
+// SentencePiece .model (XLM-RoBERTa id convention). A directory resolves to tokenizer.json first, then
+// vocab.json + merges.txt, vocab.txt, sentencepiece.bpe.model. A tokenizer.json "truncation" or "padding" block is
+// not applied (transformers does not apply it either): pass EncodeOptions::max_length.
+// Not supported (ModelError at load): BPE dropout, Split regexes that std::regex cannot compile
+// (other than the GPT-2 pattern, which has its own scanner).
 //
 // Invalid UTF-8 in input text: bytes that are not valid UTF-8 are replaced by U+FFFD before tokenization
 // (as Python's bytes.decode(errors="replace") does); never undefined behaviour.
 //
-// Thread safety: a Tokenizer is immutable after loading; concurrent calls on one instance are safe.
+// Thread safety: a Tokenizer is immutable after loading (its BPE word cache is internally synchronized); concurrent
+// calls on one instance are safe.
 // Copies are cheap and share the loaded state.
 #pragma once
 
@@ -39,7 +47,10 @@ struct Encoding {
 struct EncodeOptions {
   bool add_special_tokens = true;  // <s> ... </s>, [CLS] ... [SEP], as the post-processor says
   std::size_t max_length = 0;      // 0: no truncation; else at most this many ids, special tokens included.
-                                   // Pairs are truncated longest_first (the longer side loses its last token first).
+                                   // Pairs are truncated longest_first as HF tokenizers 0.23 does it: each side
+                                   // is first capped at max_length tokens (at a word boundary), then the longer
+                                   // side gives up tokens first.
+                                   // A max_length below the number of special tokens throws InvalidArgument.
 };
 
 class Tokenizer {
@@ -53,6 +64,7 @@ class Tokenizer {
   Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
   /// An empty `second` encodes `first` alone (as transformers does for text_pair=""), with options.max_length.
   Encoding encode_pair(std::string_view first, std::string_view second, const EncodeOptions& options = {}) const;
+  /// encode() of each text, in order (on the calling thread).
   std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
 
   /// Text of ids; special tokens are dropped when skip_special_tokens is true.

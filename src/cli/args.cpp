@@ -62,6 +62,12 @@ int Args::get_int(const std::string& name, int fallback) const {
   return static_cast<int>(x);
 }
 
+std::size_t Args::get_count(const std::string& name, std::size_t fallback) const {
+  const int v = get_int(name, static_cast<int>(fallback));
+  if (v < 0) throw InvalidArgument("option " + name + " must be >= 0, got " + std::to_string(v));
+  return static_cast<std::size_t>(v);
+}
+
 double Args::get_double(const std::string& name, double fallback) const {
   auto v = value(name);
   if (!v) return fallback;

@@ -20,6 +20,8 @@ class Args {
   std::string get(const std::string& name, const std::string& fallback) const;
   std::string required(const std::string& name) const;  // throws InvalidArgument when absent
   int get_int(const std::string& name, int fallback) const;
+  /// A non-negative integer option; InvalidArgument naming it when negative or malformed.
+  std::size_t get_count(const std::string& name, std::size_t fallback) const;
   double get_double(const std::string& name, double fallback) const;
   const std::vector<std::string>& positional() const { return positional_; }
 

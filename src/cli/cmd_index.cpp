@@ -32,13 +32,15 @@ const char kUsage[] =
     "  --k1 X --b Y        BM25 parameters (default 1.2, 0.75)\n"
     "  --stopwords none|english   --stemmer none|porter|english   BM25 analysis (default none, none)\n"
     "  --device D --threads N     bi-encoder device (default cpu) and threads (default all cores)\n"
+    "  --dtype f32|bf16|f16 --max-length N   compute dtype (default f32), tokens per text (default: model's)\n"
     "A progress bar is drawn on stderr when it is a terminal.\n";
 
 }  // namespace
 
 int cmd_index(int argc, char** argv) {
   auto values = bm25_value_options();
-  for (const char* v : {"--corpus", "--out", "--bi-encoder", "--batch-size", "--device", "--threads"}) values.insert(v);
+  for (const char* v : {"--corpus", "--out", "--bi-encoder", "--batch-size", "--device", "--threads", "--dtype", "--max-length"})
+    values.insert(v);
   Args args(argc, argv, values, {"--no-bm25", "--help"});
   if (args.has("--help")) {
     std::cout << kUsage;

@@ -44,11 +44,11 @@ int cmd_rerank(int argc, char** argv) {
   const double temperature = args.get_double("--temperature", 1.0);
   if (!(temperature > 0)) throw InvalidArgument("--temperature must be > 0");
   CrossEncoderOptions options;
-  options.batch_size = size_option(args, "--batch-size", 32);
+  options.batch_size = args.get_count("--batch-size", 32);
   options.threads = args.get_int("--threads", 0);
   options.device = args.get("--device", "cpu");
   options.dtype = parse_dtype(args.get("--dtype", "float32"));
-  options.max_length = size_option(args, "--max-length", 0);
+  options.max_length = args.get_count("--max-length", 0);
   const CrossEncoder model = CrossEncoder::load(args.required("--model"), options);
 
   std::ios::sync_with_stdio(false);

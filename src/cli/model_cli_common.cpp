@@ -56,17 +56,12 @@ const std::string& string_field(const nlohmann::json& j, const char* key, const 
 }
 
 DType parse_dtype(const std::string& name) {
-  if (name == "float32") return DType::F32;
-  if (name == "float16") return DType::F16;
-  if (name == "bfloat16") return DType::BF16;
+  if (name == "float32" || name == "f32") return DType::F32;
+  if (name == "float16" || name == "f16") return DType::F16;
+  if (name == "bfloat16" || name == "bf16") return DType::BF16;
   throw InvalidArgument("--dtype must be float32, float16 or bfloat16, got '" + name + "'");
 }
 
-std::size_t size_option(const Args& args, const std::string& name, std::size_t fallback) {
-  const int v = args.get_int(name, static_cast<int>(fallback));
-  if (v < 0) throw InvalidArgument("option " + name + " must not be negative, got " + std::to_string(v));
-  return static_cast<std::size_t>(v);
-}
 
 void append_float(std::string& out, float v) {
   if (!std::isfinite(v)) {

@@ -32,11 +32,9 @@ std::vector<std::int32_t> int_array_field(const nlohmann::json& j, const char* k
 /// A string field; FormatError naming the line and field when missing or not a string.
 const std::string& string_field(const nlohmann::json& j, const char* key, const InputLine& line);
 
-/// "float32" | "float16" | "bfloat16"; InvalidArgument otherwise.
+/// "float32" | "float16" | "bfloat16" (or f32 / f16 / bf16); InvalidArgument otherwise.
 DType parse_dtype(const std::string& name);
 
-/// A non-negative integer option (InvalidArgument when negative).
-std::size_t size_option(const Args& args, const std::string& name, std::size_t fallback);
 
 /// Appends a float with enough digits to round-trip (%.9g); non-finite values as null.
 void append_float(std::string& out, float v);

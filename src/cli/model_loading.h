@@ -7,14 +7,19 @@
 #include <memory>
 #include <string>
 
+#include "radlite/encoder.h"
 #include "radlite/text_models.h"
 
 namespace radlite::cli {
 
+/// Model settings from the command line (--device, --threads, --batch-size, --dtype, --max-length); the
+/// implementation maps them onto BiEncoderOptions / CrossEncoderOptions (radlite/encoder.h).
 struct ModelLoadOptions {
-  std::string device = "cpu";    // "cpu" or "cuda[:N]"
-  int threads = 0;               // intra-op threads; 0 = all cores
-  std::size_t batch_size = 32;   // texts (or pairs) per forward pass
+  std::string device = "cpu";    // "cpu", "cuda" or "cuda:N"
+  int threads = 0;               // libtorch intra-op threads; 0 = all cores
+  std::size_t batch_size = 32;   // texts (or pairs) per forward pass, >= 1
+  DType dtype = DType::F32;      // compute dtype (F16: CUDA only)
+  std::size_t max_length = 0;    // tokens per text or pair; 0 = the model's limit
 };
 
 /// A sentence-transformers / Hugging Face bi-encoder directory (e.g. matulichpt/radlit-biencoder).

@@ -53,7 +53,13 @@ void ProgressBar::update(std::size_t done) {
 void ProgressBar::finish() {
   if (finished_) return;
   finished_ = true;
-  if (enabled_) draw(true);
+  if (!enabled_) return;
+  if (drawn_ && drawn_done_ == done_) {
+    std::fputc('\n', stream_);  // the final state is already on screen: only end its line
+    std::fflush(stream_);
+  } else {
+    draw(true);
+  }
 }
 
 void ProgressBar::draw(bool final_draw) {
@@ -62,6 +68,8 @@ void ProgressBar::draw(bool final_draw) {
   // \r + clear-to-end-of-line so a shorter line does not leave the tail of the previous one.
   std::fprintf(stream_, "\r%s\x1b[K%s", line.c_str(), final_draw ? "\n" : "");
   std::fflush(stream_);
+  drawn_ = true;
+  drawn_done_ = done_;
 }
 
 std::string ProgressBar::render(const std::string& label, std::size_t done, std::size_t total,

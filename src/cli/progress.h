@@ -43,7 +43,8 @@ class ProgressBar {
   std::string label_, unit_;
   std::size_t total_, done_ = 0;
   std::FILE* stream_;
-  bool enabled_, finished_ = false;
+  bool enabled_, finished_ = false, drawn_ = false;
+  std::size_t drawn_done_ = 0;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

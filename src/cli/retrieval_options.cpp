@@ -1,26 +1,21 @@
 #include "cli/retrieval_options.h"
 
+#include "cli/model_cli_common.h"
 #include "radlite/error.h"
 
 namespace radlite::cli {
 
 std::set<std::string> search_value_options() {
   return {"--k", "--candidates", "--rerank-depth", "--fusion", "--dense-weight", "--temperature", "--bm25-weight",
-          "--rrf-k", "--device", "--threads", "--batch-size"};
+          "--rrf-k", "--device", "--threads", "--batch-size", "--dtype", "--max-length"};
 }
 
 std::set<std::string> bm25_value_options() { return {"--k1", "--b", "--stopwords", "--stemmer"}; }
 
-std::size_t get_count(const Args& args, const std::string& name, std::size_t fallback) {
-  int v = args.get_int(name, static_cast<int>(fallback));
-  if (v < 0) throw InvalidArgument("option " + name + " must be >= 0, got " + std::to_string(v));
-  return static_cast<std::size_t>(v);
-}
-
 void apply_search_options(const Args& args, SearchOptions& o) {
-  o.k = get_count(args, "--k", o.k);
-  o.candidates = get_count(args, "--candidates", o.candidates);
-  o.rerank_depth = get_count(args, "--rerank-depth", o.rerank_depth);
+  o.k = args.get_count("--k", o.k);
+  o.candidates = args.get_count("--candidates", o.candidates);
+  o.rerank_depth = args.get_count("--rerank-depth", o.rerank_depth);
   if (auto f = args.value("--fusion")) {
     if (*f == "rrf")
       o.fusion = FirstFusion::kRrf;
@@ -46,8 +41,10 @@ ModelLoadOptions model_load_options(const Args& args) {
   ModelLoadOptions m;
   m.device = args.get("--device", m.device);
   m.threads = args.get_int("--threads", m.threads);
-  m.batch_size = get_count(args, "--batch-size", m.batch_size);
+  m.batch_size = args.get_count("--batch-size", m.batch_size);
   if (m.batch_size == 0) throw InvalidArgument("option --batch-size must be >= 1");
+  m.dtype = parse_dtype(args.get("--dtype", "float32"));
+  m.max_length = args.get_count("--max-length", m.max_length);
   return m;
 }
 

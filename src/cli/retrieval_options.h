@@ -23,11 +23,8 @@ void apply_search_options(const Args& args, SearchOptions& o);
 void apply_bm25_options(const Args& args, Bm25Options& o);
 std::set<std::string> bm25_value_options();
 
-/// --device, --threads, --batch-size.
+/// --device, --threads, --batch-size, --dtype, --max-length (InvalidArgument naming the option on a bad value).
 ModelLoadOptions model_load_options(const Args& args);
-
-/// Non-negative integer option (InvalidArgument naming it otherwise).
-std::size_t get_count(const Args& args, const std::string& name, std::size_t fallback);
 
 /// At most `max_chars` bytes of `text` on one line (whitespace collapsed), cut at a UTF-8 boundary, "..."
 /// appended when cut.

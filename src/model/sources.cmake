@@ -8,11 +8,3 @@ target_sources(radlite PRIVATE
   model/cross_encoder.cpp
   model/encode_text.cpp
 )
-
-# Debian's libsentencepiece (used by radlite_core) exports the protobuf-lite 3.14 it bundles; libtorch needs the
-# system libprotobuf 3.21. In one process the library that comes first in symbol order serves both, and with
-# libsentencepiece first libprotobuf's own static initialisation crashes before main(). Putting libprotobuf first
-# (a link option precedes every library on the link line) lets every binary that links radlite start; the price
-# is that libsentencepiece's .model parser then refuses to run in those binaries (protobuf version check,
-# reported as an exception). tokenizer.json files are unaffected.
-target_link_options(radlite INTERFACE "LINKER:--push-state,--no-as-needed,-lprotobuf,--pop-state")

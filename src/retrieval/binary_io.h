@@ -31,6 +31,7 @@ class Writer {
   void u64(std::uint64_t v) { pod(v); }
   void f64(double v) { pod(v); }
   void str(const std::string& s) {
+    if (s.size() > 0xFFFFFFFFu) throw InvalidArgument("index: a string of " + std::to_string(s.size()) + " bytes is too long to save");
     u32(static_cast<std::uint32_t>(s.size()));
     bytes(s.data(), s.size());
   }
@@ -67,8 +68,15 @@ class Reader {
   std::string str(const char* field, std::size_t max_len) {
     const std::uint32_t n = u32(field);
     if (n > max_len) fail(std::string(field) + " length " + std::to_string(n) + " exceeds " + std::to_string(max_len));
-    std::string s(n, '\0');
-    bytes(s.data(), n, field);
+    // Grown in chunks, so a corrupted length fails on truncation rather than on a huge allocation.
+    std::string s;
+    constexpr std::size_t kChunk = 1 << 16;
+    while (s.size() < n) {
+      const std::size_t old = s.size();
+      const std::size_t take = std::min<std::size_t>(kChunk, n - old);
+      s.resize(old + take);
+      bytes(s.data() + old, take, field);
+    }
     return s;
   }
   // Reads `count` PODs, growing in chunks so a corrupted huge count fails on truncation, not on allocation.

@@ -84,6 +84,7 @@ struct Bm25Index::Impl {
     std::vector<std::uint32_t> touched;
     std::vector<std::string> analyzed;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> qterms;
+    std::vector<std::pair<std::uint32_t, double>> contributions;  // sparse path: (doc, term contribution)
   };
 
   std::vector<Hit> search_terms(const std::vector<std::string>& analyzed, std::size_t k, Scratch& s) const {
@@ -91,6 +92,11 @@ struct Bm25Index::Impl {
     if (k == 0 || ids.empty()) return hits;
     query_terms(analyzed, s.qterms);
     if (s.qterms.empty()) return hits;
+    std::size_t total_postings = 0;
+    for (const auto& qt : s.qterms) total_postings += postings[qt.first].size();
+    // A dense accumulator costs O(N) to allocate and clear; when the query touches few postings (a large
+    // collection, or a fresh Scratch for a single search), sorting the contributions is cheaper.
+    if (s.acc.size() < ids.size() && total_postings * 16 < ids.size()) return search_sparse(k, s);
     if (s.acc.size() < ids.size()) s.acc.assign(ids.size(), 0.0);
     s.touched.clear();
     double* acc = s.acc.data();
@@ -109,6 +115,31 @@ struct Bm25Index::Impl {
     for (std::uint32_t d : s.touched) {
       top.push(d, acc[d]);
       acc[d] = 0.0;
+    }
+    return top.take();
+  }
+
+  // Same scores as the dense path, bit for bit: contributions are summed per document in query-term order
+  // (the stable sort keeps that order among one document's contributions).
+  std::vector<Hit> search_sparse(std::size_t k, Scratch& s) const {
+    s.contributions.clear();
+    const double* norm = norms.data();
+    for (const auto& [term, qtf] : s.qterms) {
+      const auto& plist = postings[term];
+      const double w = idf(plist.size()) * static_cast<double>(qtf);
+      for (const Posting& p : plist) {
+        const double tf = static_cast<double>(p.tf);
+        s.contributions.emplace_back(p.doc, w * tf / (tf + norm[p.doc]));
+      }
+    }
+    std::stable_sort(s.contributions.begin(), s.contributions.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    TopK top(k);
+    for (std::size_t i = 0; i < s.contributions.size();) {
+      const std::uint32_t doc = s.contributions[i].first;
+      double sum = 0.0;
+      for (; i < s.contributions.size() && s.contributions[i].first == doc; ++i) sum += s.contributions[i].second;
+      top.push(doc, sum);
     }
     return top.take();
   }
@@ -328,7 +359,8 @@ Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
     r.fail("unsupported BM25 format version " + std::to_string(version) + " (this build reads " +
            std::to_string(kFormatVersion) + ")");
   }
-  constexpr std::size_t kMaxString = 1 << 20;
+  // Anything save() can write: add() accepts ids and terms of any length up to 4 GiB.
+  constexpr std::size_t kMaxString = 0xFFFFFFFFu;
   Bm25Options o;
   o.k1 = r.f64("k1");
   o.b = r.f64("b");

@@ -5,6 +5,7 @@
 #include <radlite/retrieval/dense.h>
 
 #include "retrieval/binary_io.h"
+#include "retrieval/dense_kernels.h"
 #include "retrieval/top_k.h"
 
 #include <Eigen/Core>
@@ -40,6 +41,17 @@ void check_finite(const float* v, std::size_t n, const char* what) {
 
 }  // namespace
 
+void dense_kernels::dot_rows(const float* rows, std::size_t n, std::size_t dim, const float* query, float* scores,
+                             bool allow_avx2) {
+  if (allow_avx2 && avx2_available()) {
+    dot_rows_avx2(rows, n, dim, query, scores);
+    return;
+  }
+  const ConstRowMap block(rows, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim));
+  Eigen::Map<Eigen::VectorXf> out(scores, static_cast<Eigen::Index>(n));
+  out.noalias() = block * ConstVecMap(query, static_cast<Eigen::Index>(dim));
+}
+
 DenseIndex::DenseIndex(std::size_t dim, DenseOptions options) : dim_(dim), options_(options) {
   if (dim == 0) throw InvalidArgument("dense: dimension must be >= 1");
   if (options.metric != DenseMetric::kInnerProduct && options.metric != DenseMetric::kCosine) {
@@ -74,14 +86,13 @@ std::vector<Hit> DenseIndex::search(const float* query, std::size_t k) const {
   if (options_.metric == DenseMetric::kCosine) normalize(q.data(), dim_);
   TopK top(k);
   if (k == 0 || rows_ == 0) return top.take();
-  const ConstVecMap qv(q.data(), static_cast<Eigen::Index>(dim_));
-  Eigen::VectorXf scores(static_cast<Eigen::Index>(std::min(kBlockRows, rows_)));
+  std::vector<float> scores(std::min(kBlockRows, rows_));
+  const bool avx2 = dense_kernels::avx2_available();
   for (std::size_t start = 0; start < rows_; start += kBlockRows) {
     const std::size_t n = std::min(kBlockRows, rows_ - start);
-    const ConstRowMap block(data_.data() + start * dim_, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
-    scores.head(static_cast<Eigen::Index>(n)).noalias() = block * qv;
+    dense_kernels::dot_rows(data_.data() + start * dim_, n, dim_, q.data(), scores.data(), avx2);
     for (std::size_t i = 0; i < n; ++i) {
-      const double s = scores[static_cast<Eigen::Index>(i)];
+      const double s = scores[i];
       if (top.may_enter(s)) top.push(start + i, s);
     }
   }

@@ -115,35 +115,49 @@ json analyzer_json(const AnalyzerOptions& a) {
               {"max_token_length", a.max_token_length}};
 }
 
-std::uint64_t file_size_or_missing(const std::string& path, const std::string& name) {
+// One index file opened for loading. The stream is opened once and used both for the checksum and for
+// parsing, so a save that swaps the directory in between cannot make us parse bytes we did not verify.
+struct IndexFile {
+  std::string path;
+  std::ifstream in;
+};
+
+IndexFile open_index_file(const std::string& dir, const std::string& name) {
+  IndexFile f{io::join_path(dir, name), {}};
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw FormatError(path + ": missing index file '" + name + "'");
-  return static_cast<std::uint64_t>(st.st_size);
+  if (::stat(f.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw FormatError(f.path + ": missing index file '" + name + "'");
+  f.in.open(f.path, std::ios::binary);
+  if (!f.in) throw IoError(f.path + ": cannot open for reading");
+  return f;
 }
 
-// Verifies one file listed in the manifest: present, the recorded size (a cheap truncation check that
-// also gives the clearer message), then the recorded sha256.
-void verify_file(const std::string& dir, const std::string& name, const json& files, const std::string& manifest_path) {
+// Verifies one file listed in the manifest: the recorded size (a cheap truncation check that also gives
+// the clearer message), then the recorded sha256; leaves the stream at the start for parsing.
+void verify_file(IndexFile& f, const std::string& name, const json& files, const std::string& manifest_path) {
   const json& entry = field(files, name.c_str(), manifest_path + ": files");
-  std::string what = manifest_path + ": files." + name;
-  std::string expected_sha = string_field(entry, "sha256", what);
-  std::uint64_t expected_bytes = uint_field(entry, "bytes", what);
-  std::string path = io::join_path(dir, name);
-  std::uint64_t actual = file_size_or_missing(path, name);
+  const std::string what = manifest_path + ": files." + name;
+  const std::string expected_sha = string_field(entry, "sha256", what);
+  const std::uint64_t expected_bytes = uint_field(entry, "bytes", what);
+  io::Sha256 hash;
+  std::vector<char> buf(1 << 16);
+  std::uint64_t actual = 0;
+  while (f.in) {
+    f.in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = static_cast<std::size_t>(f.in.gcount());
+    hash.update(buf.data(), got);
+    actual += got;
+  }
+  if (f.in.bad()) throw IoError(f.path + ": read failed");
   if (actual != expected_bytes)
-    throw FormatError(path + ": size " + std::to_string(actual) + " bytes, the manifest records " +
+    throw FormatError(f.path + ": size " + std::to_string(actual) + " bytes, the manifest records " +
                       std::to_string(expected_bytes) + " (truncated or modified file)");
-  std::string sha = io::sha256_file(path);
+  const std::string sha = hash.hex_digest();
   if (sha != expected_sha)
-    throw FormatError(path + ": sha256 " + sha + " does not match the manifest (" + expected_sha +
+    throw FormatError(f.path + ": sha256 " + sha + " does not match the manifest (" + expected_sha +
                       "): the file is corrupted or was modified");
-}
-
-std::ifstream open_for_reading(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open for reading");
-  return in;
+  f.in.clear();
+  f.in.seekg(0);
 }
 
 }  // namespace
@@ -292,12 +306,20 @@ std::vector<std::vector<PipelineHit>> Pipeline::search_batch(const std::vector<s
 
 std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, const std::vector<Hit>* dense_hits,
                                                   const std::vector<Hit>* bm25_hits, const SearchOptions& o) const {
-  // Per-document stage scores, filled as stages run.
-  std::unordered_map<std::size_t, PipelineHit> info;
+  // Per-document stage scores, filled as stages run. Slots are stored contiguously and found through a doc -> slot map: lists are short (<= 2 * K1), and
+  // PipelineHit is large, so nodes of a map of hits would dominate the cost of a BM25-only search.
+  std::vector<PipelineHit> slots;
+  std::unordered_map<std::size_t, std::size_t> slot_of;
+  const std::size_t expected = (dense_hits ? dense_hits->size() : 0) + (bm25_hits ? bm25_hits->size() : 0);
+  slots.reserve(expected);
+  slot_of.reserve(expected);
   auto entry = [&](std::size_t doc) -> PipelineHit& {
-    auto [it, fresh] = info.try_emplace(doc);
-    if (fresh) it->second.doc = doc;
-    return it->second;
+    auto [it, fresh] = slot_of.try_emplace(doc, slots.size());
+    if (fresh) {
+      slots.emplace_back();
+      slots.back().doc = doc;
+    }
+    return slots[it->second];
   };
   if (dense_hits)
     for (const Hit& h : *dense_hits) entry(h.doc).dense = h.score;
@@ -352,7 +374,7 @@ std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, cons
       bm25_norm = normalize_scores(bm25_head, ScoreNormalization::kMinMax);
     }
     for (std::size_t j = 0; j < head; ++j) {
-      PipelineHit h = entry(candidates[j].doc);
+      PipelineHit h = std::move(entry(candidates[j].doc));
       h.rerank_logit = logits[j];
       h.rerank_prob = probs[j];
       if (final_on) h.final = (1.0 - o.final_bm25_weight) * probs[j] + o.final_bm25_weight * bm25_norm[j];
@@ -371,7 +393,7 @@ std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, cons
   }
   const std::size_t keep = std::min(candidates.size(), std::max(o.k, head));
   for (std::size_t j = head; j < keep; ++j) {
-    PipelineHit h = entry(candidates[j].doc);
+    PipelineHit h = std::move(entry(candidates[j].doc));
     h.score = candidates[j].score + shift;
     ranked.push_back(std::move(h));
   }
@@ -483,13 +505,18 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   }
   // An index without embeddings ignores a given encoder: there is nothing to compare queries with.
 
-  verify_file(dir, kDocumentsFile, files, manifest_path);
-  if (impl->options.bm25) verify_file(dir, kBm25File, files, manifest_path);
-  if (impl->encoder) verify_file(dir, kDenseFile, files, manifest_path);
+  // Open everything first, then verify, then parse from the same streams (see IndexFile).
+  IndexFile docs_file = open_index_file(dir, kDocumentsFile);
+  std::optional<IndexFile> bm25_file, dense_file;
+  if (impl->options.bm25) bm25_file.emplace(open_index_file(dir, kBm25File));
+  if (impl->encoder) dense_file.emplace(open_index_file(dir, kDenseFile));
+  verify_file(docs_file, kDocumentsFile, files, manifest_path);
+  if (bm25_file) verify_file(*bm25_file, kBm25File, files, manifest_path);
+  if (dense_file) verify_file(*dense_file, kDenseFile, files, manifest_path);
 
   {
-    const std::string path = io::join_path(dir, kDocumentsFile);
-    std::ifstream in = open_for_reading(path);
+    const std::string& path = docs_file.path;
+    std::istream& in = docs_file.in;
     std::string line;
     std::size_t line_no = 0;
     while (std::getline(in, line)) {
@@ -507,8 +534,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
                         std::to_string(n_docs));
   }
   if (impl->options.bm25) {
-    const std::string path = io::join_path(dir, kBm25File);
-    std::ifstream in = open_for_reading(path);
+    const std::string& path = bm25_file->path;
+    std::istream& in = bm25_file->in;
     impl->bm25.emplace(Bm25Index::load(in, path));
     if (impl->bm25->size() != impl->docs.size())
       throw FormatError(path + ": " + std::to_string(impl->bm25->size()) + " documents, documents.jsonl has " +
@@ -520,8 +547,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     impl->options.bm25_options = impl->bm25->options();
   }
   if (impl->encoder) {
-    const std::string path = io::join_path(dir, kDenseFile);
-    std::ifstream in = open_for_reading(path);
+    const std::string& path = dense_file->path;
+    std::istream& in = dense_file->in;
     impl->dense.emplace(DenseIndex::load(in, path));
     if (impl->dense->size() != impl->docs.size() || impl->dense->dim() != dim)
       throw FormatError(path + ": " + std::to_string(impl->dense->size()) + " x " + std::to_string(impl->dense->dim()) +

@@ -7,7 +7,7 @@
 
 #include "io/file_util.h"
 #include "radlite/error.h"
-#include "tokenizers/components.h"
+#include "tokenizers/pipeline.h"
 #include "tokenizers/unicode.h"
 
 namespace radlite::tokenizers {
@@ -142,25 +142,27 @@ class Bpe : public Model {
         return;
       }
     }
-    const bool cacheable = word.size() <= kMaxCachedWordBytes;
-    Shard* shard = nullptr;
-    if (cacheable) {
-      shard = &shards_[std::hash<std::string_view>()(word) % kShards];
-      std::lock_guard<std::mutex> lock(shard->mutex);
-      auto it = shard->map.find(std::string(word));
-      if (it != shard->map.end()) {
+    if (word.size() > kMaxCachedWordBytes) {
+      merge_word(word, ids);
+      return;
+    }
+    // The key is built outside the lock so that the critical sections stay short under concurrent use.
+    std::string key(word);
+    Shard& shard = shards_[std::hash<std::string>()(key) % kShards];
+    {
+      std::lock_guard<std::mutex> lock(shard.mutex);
+      auto it = shard.map.find(key);
+      if (it != shard.map.end()) {
         ids.insert(ids.end(), it->second.begin(), it->second.end());
         return;
       }
     }
     const std::size_t before = ids.size();
     merge_word(word, ids);
-    if (cacheable) {
-      std::lock_guard<std::mutex> lock(shard->mutex);
-      // Like HF, a full cache stops taking new words rather than evicting.
-      if (shard->map.size() < kShardCapacity)
-        shard->map.emplace(std::string(word), std::vector<std::int32_t>(ids.begin() + static_cast<long>(before), ids.end()));
-    }
+    std::vector<std::int32_t> value(ids.begin() + static_cast<long>(before), ids.end());
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    // Like HF, a full cache stops taking new words rather than evicting.
+    if (shard.map.size() < kShardCapacity) shard.map.emplace(std::move(key), std::move(value));
   }
 
  private:
@@ -317,10 +319,18 @@ class WordPiece : public Model {
 
   // Greedy longest-match-first; a word with any unmatched remainder becomes one unk token.
   void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const override {
-    std::size_t bounds[kMaxBounds];
+    // Character boundaries; words longer than the stack buffer (possible only with a large
+    // max_input_chars_per_word) use the heap.
+    std::size_t stack_bounds[kMaxBounds];
+    std::vector<std::size_t> heap_bounds;
+    std::size_t* bounds = stack_bounds;
+    if (max_chars_ + 1 >= kMaxBounds && word.size() + 1 >= kMaxBounds) {
+      heap_bounds.resize(word.size() + 1);
+      bounds = heap_bounds.data();
+    }
     std::size_t nchars = 0;
     for (std::size_t i = 0; i < word.size(); i += unicode::cp_len(static_cast<unsigned char>(word[i]))) {
-      if (nchars + 1 >= kMaxBounds || nchars >= max_chars_) {
+      if (nchars >= max_chars_) {
         ids.push_back(unk_id_);
         return;
       }
@@ -359,6 +369,24 @@ class WordPiece : public Model {
   Vocab vocab_;
   std::string prefix_;
   std::size_t max_chars_;
+  std::int32_t unk_id_;
+};
+
+// ------------------------------------------------------------------------------------------------ WordLevel
+class WordLevel : public Model {
+ public:
+  WordLevel(Vocab vocab, const std::string& unk, const JsonPlace& p) : vocab_(std::move(vocab)) {
+    unk_id_ = vocab_.find(unk);
+    if (unk_id_ < 0) format_error(p, "unk_token '" + unk + "' is not in the vocabulary");
+  }
+  const Vocab& vocab() const override { return vocab_; }
+  void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const override {
+    std::int32_t id = vocab_.find(word);
+    ids.push_back(id >= 0 ? id : unk_id_);
+  }
+
+ private:
+  Vocab vocab_;
   std::int32_t unk_id_;
 };
 
@@ -423,6 +451,10 @@ std::unique_ptr<Model> make_model(const json& j, const JsonPlace& p) {
     return std::make_unique<WordPiece>(std::move(v), get_string(j, "unk_token", p, "[UNK]"),
                                        get_string(j, "continuing_subword_prefix", p, "##"),
                                        static_cast<std::size_t>(std::max(0LL, max_chars)), p.at("unk_token"));
+  }
+  if (type == "WordLevel") {
+    Vocab v = vocab_from_object(require(j, "vocab", p), p.at("vocab"));
+    return std::make_unique<WordLevel>(std::move(v), get_string(j, "unk_token", p, "<unk>"), p.at("unk_token"));
   }
   model_error(p.at("type"), "unknown model type '" + type + "'");
 }

@@ -1,19 +1,21 @@
 // SentencePiece-family segmentation: see sentencepiece_model.h.
 //
-// Three encoders live here, because the reference outputs come from three different programs:
-//  - SpmUnigram: a SentencePiece unigram .model with SentencePiece 0.2.x semantics (its normalizer with
-//    add_dummy_prefix / remove_extra_whitespaces, Viterbi over the whole normalized sentence, merged unknowns,
-//    byte fallback). It is our own code rather than libsentencepiece because the installed 0.1.97 breaks exact
-//    score ties differently from 0.2.x (one of the 228 reference texts).
-//  - SpmLibrary: other .model types (BPE, word, char) through libsentencepiece, which matches the reference.
+// Two encoders live here, because the reference outputs come from two different programs:
+//  - SpmNative: a SentencePiece .model (unigram, BPE, word or char) with SentencePiece 0.2.x semantics (its
+//    normalizer with add_dummy_prefix / remove_extra_whitespaces, Viterbi over the whole normalized sentence or
+//    BPE merging by score, merged unknowns, byte fallback, and its decoder).
 //  - HfUnigram: the Hugging Face `tokenizers` pipeline for a Unigram model (normalizers, WhitespaceSplit /
 //    Metaspace pre-tokenizers, Viterbi per pre-token, fused unknowns, byte fallback). tokenizer.json files use it,
 //    and so does a .model loaded with xlmr_ids, because transformers' XLMRobertaTokenizer converts the .model into
 //    exactly such a Unigram tokenizer (vocabulary <s> <pad> </s> <unk> + pieces[3:] + <mask>, Precompiled
 //    normalizer, WhitespaceSplit + Metaspace), whatever the .model's own algorithm.
+//
+// libsentencepiece is deliberately NOT used at run time: Debian's libsentencepiece.so.0 embeds protobuf-lite 3.14
+// and exports its symbols, and any process that also loads libtorch (protobuf 3.21) crashes in protobuf's static
+// initializers. It remains the tests' oracle (test_sentencepiece links it, without torch). Its 0.1.97 also
+// breaks exact unigram score ties differently from the 0.2.x that produced the reference outputs.
 #include "tokenizers/sentencepiece_model.h"
 
-#include <sentencepiece_processor.h>
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -21,6 +23,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <queue>
 #include <regex>
 #include <unordered_map>
 #include <utility>
@@ -135,6 +138,17 @@ class CharsMap {
 
   bool empty() const { return units_.empty(); }
 
+  // tokenizers refuses a charsmap whose replacement table is not UTF-8; so do we on that route, which keeps
+  // invalid UTF-8 out of its pieces.
+  bool replacements_are_utf8() const {
+    for (std::size_t pos = 0; pos < normalized_.size();) {
+      const Utf8Char ch = decode_utf8(normalized_, pos);
+      if (!ch.valid) return false;
+      pos += ch.len;
+    }
+    return true;
+  }
+
   // Calls f(length, replacement) for every key that is a prefix of `key`, shortest first; stops when f returns
   // false. Out-of-range positions (a corrupted blob) end the search instead of reading past the array.
   template <class F>
@@ -175,7 +189,9 @@ class CharsMap {
 
 class PieceTrie {
  public:
-  void build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
+  // With duplicate keys the first id is kept, or the last with last_wins (tokenizers fills a hash map in
+  // vocabulary order, so its last duplicate wins).
+  void build(const std::vector<std::pair<std::string, std::int32_t>>& entries, bool last_wins = false) {
     std::vector<std::map<unsigned char, std::int32_t>> children(1);
     std::vector<std::int32_t> values(1, -1);
     for (const auto& [key, id] : entries) {
@@ -194,8 +210,7 @@ class PieceTrie {
           node = it->second;
         }
       }
-      // First occurrence wins, as in a hash map filled in vocabulary order.
-      if (values[node] < 0) values[node] = id;
+      if (values[node] < 0 || last_wins) values[node] = id;
     }
     first_.assign(children.size() + 1, 0);
     labels_.clear();
@@ -321,9 +336,13 @@ int parse_byte_piece(const std::string& p) {
 // Shared vocabulary bookkeeping for the lookup methods of the interface.
 class Vocabulary {
  public:
-  void add(std::string piece) {
+  void add(std::string piece, bool last_wins = false) {
     const auto id = static_cast<std::int32_t>(pieces_.size());
-    index_.emplace(piece, id);  // first occurrence wins
+    if (last_wins) {
+      index_[piece] = id;
+    } else {
+      index_.emplace(piece, id);
+    }
     pieces_.push_back(std::move(piece));
   }
   std::size_t size() const { return pieces_.size(); }
@@ -346,8 +365,9 @@ class Vocabulary {
 };
 
 // Decoding in the style of the Metaspace + ByteFallback decoders: byte pieces are gathered into bytes (invalid
-// sequences become U+FFFD), "▁" becomes a space and the space the encoder prepended is removed.
-std::string decode_pieces(const std::vector<std::string>& pieces, bool strip_leading_space) {
+// sequences become U+FFFD) and "▁" becomes a space, except in the first piece where, as tokenizers' Metaspace
+// decoder does when it prepends, every "▁" is dropped.
+std::string decode_pieces(const std::vector<std::string>& pieces, std::string_view space, bool drop_first_spaces) {
   std::string text;
   std::string bytes;
   const auto flush = [&]() {
@@ -362,7 +382,8 @@ std::string decode_pieces(const std::vector<std::string>& pieces, bool strip_lea
     }
     bytes.clear();
   };
-  for (const std::string& p : pieces) {
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const std::string& p = pieces[i];
     const int b = parse_byte_piece(p);
     if (b >= 0) {
       bytes += static_cast<char>(b);
@@ -370,16 +391,15 @@ std::string decode_pieces(const std::vector<std::string>& pieces, bool strip_lea
     }
     flush();
     for (std::size_t pos = 0; pos < p.size();) {
-      if (p.compare(pos, kMetaSpace.size(), kMetaSpace) == 0) {
-        text += ' ';
-        pos += kMetaSpace.size();
+      if (p.compare(pos, space.size(), space) == 0) {
+        if (!(i == 0 && drop_first_spaces)) text += ' ';
+        pos += space.size();
       } else {
         text += p[pos++];
       }
     }
   }
   flush();
-  if (strip_leading_space && !text.empty() && text[0] == ' ') text.erase(0, 1);
   return text;
 }
 
@@ -445,6 +465,13 @@ class WireReader {
 
 enum PieceType : int { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
 
+struct SpmNormalizerSpec {
+  std::string charsmap;
+  bool add_dummy_prefix = true;
+  bool remove_extra_whitespaces = true;
+  bool escape_whitespaces = true;
+};
+
 struct SpmProto {
   struct P {
     std::string piece;
@@ -455,11 +482,32 @@ struct SpmProto {
   int model_type = 1;  // UNIGRAM
   bool byte_fallback = false;
   bool treat_whitespace_as_suffix = false;
-  std::string charsmap;
-  bool add_dummy_prefix = true;
-  bool remove_extra_whitespaces = true;
-  bool escape_whitespaces = true;
+  bool has_unk_surface = false;
+  std::string unk_surface = " \xE2\x81\x87 ";  // trainer_spec.unk_surface's default
+  SpmNormalizerSpec normalizer;
+  bool has_denormalizer = false;
+  SpmNormalizerSpec denormalizer;
 };
+
+void parse_normalizer_spec(std::string_view data, const std::string& what, SpmNormalizerSpec& spec) {
+  WireReader r(data, what);
+  while (!r.done()) {
+    const std::uint64_t k = r.varint();
+    const auto f = static_cast<std::uint32_t>(k >> 3);
+    const auto w = static_cast<std::uint32_t>(k & 7);
+    if (f == 2 && w == 2) {
+      spec.charsmap = std::string(r.bytes());
+    } else if (f == 3 && w == 0) {
+      spec.add_dummy_prefix = r.varint() != 0;
+    } else if (f == 4 && w == 0) {
+      spec.remove_extra_whitespaces = r.varint() != 0;
+    } else if (f == 5 && w == 0) {
+      spec.escape_whitespaces = r.varint() != 0;
+    } else {
+      r.skip(w);
+    }
+  }
+}
 
 SpmProto parse_model_proto(std::string_view data, const std::string& what) {
   SpmProto proto;
@@ -480,7 +528,9 @@ SpmProto parse_model_proto(std::string_view data, const std::string& what) {
         } else if (f == 2 && w == 5) {
           p.score = r.fixed32_float();
         } else if (f == 3 && w == 0) {
-          p.type = static_cast<int>(r.varint());
+          // As protobuf does with an enum value it does not know: keep the field unset (NORMAL).
+          const std::uint64_t t = r.varint();
+          if (t >= kNormal && t <= kByte) p.type = static_cast<int>(t);
         } else {
           r.skip(w);
         }
@@ -493,33 +543,24 @@ SpmProto parse_model_proto(std::string_view data, const std::string& what) {
         const auto f = static_cast<std::uint32_t>(k >> 3);
         const auto w = static_cast<std::uint32_t>(k & 7);
         if (f == 3 && w == 0) {
-          proto.model_type = static_cast<int>(r.varint());
+          const std::uint64_t t = r.varint();  // an unknown enum value leaves the field as it was, as in protobuf
+          if (t >= 1 && t <= 4) proto.model_type = static_cast<int>(t);
         } else if (f == 35 && w == 0) {
           proto.byte_fallback = r.varint() != 0;
         } else if (f == 24 && w == 0) {
           proto.treat_whitespace_as_suffix = r.varint() != 0;
+        } else if (f == 44 && w == 2) {
+          proto.has_unk_surface = true;
+          proto.unk_surface = std::string(r.bytes());
         } else {
           r.skip(w);
         }
       }
     } else if (field == 3 && wt == 2) {
-      WireReader r(top.bytes(), what);
-      while (!r.done()) {
-        const std::uint64_t k = r.varint();
-        const auto f = static_cast<std::uint32_t>(k >> 3);
-        const auto w = static_cast<std::uint32_t>(k & 7);
-        if (f == 2 && w == 2) {
-          proto.charsmap = std::string(r.bytes());
-        } else if (f == 3 && w == 0) {
-          proto.add_dummy_prefix = r.varint() != 0;
-        } else if (f == 4 && w == 0) {
-          proto.remove_extra_whitespaces = r.varint() != 0;
-        } else if (f == 5 && w == 0) {
-          proto.escape_whitespaces = r.varint() != 0;
-        } else {
-          r.skip(w);
-        }
-      }
+      parse_normalizer_spec(top.bytes(), what, proto.normalizer);
+    } else if (field == 5 && wt == 2) {
+      proto.has_denormalizer = true;
+      parse_normalizer_spec(top.bytes(), what, proto.denormalizer);
     } else {
       top.skip(wt);
     }
@@ -529,106 +570,26 @@ SpmProto parse_model_proto(std::string_view data, const std::string& what) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// SentencePiece 0.2.x unigram encoder.
+// SentencePiece's own algorithms (0.2.x semantics) for .model files: the normalizer, then unigram Viterbi, BPE
+// merging, word or character splitting, then SentencePiece's post-processing (merged unknowns, byte fallback).
+//
+// Why not libsentencepiece: Debian's build (0.1.97) carries its own protobuf-lite 3.14 and exports its symbols;
+// in a process that also loads libtorch (which links protobuf 3.21) the two collide and the process crashes at
+// startup. So radlite parses .model files and segments itself; libsentencepiece is only the tests' oracle.
 
-class SpmUnigram final : public SentencePieceModel {
+// NormalizerSpec semantics: charsmap rules (longest match), user-defined symbols kept verbatim, dummy prefix,
+// extra-whitespace removal, whitespace escaping to "▁".
+class SpmNormalizer {
  public:
-  SpmUnigram(const SpmProto& proto, std::unique_ptr<sentencepiece::SentencePieceProcessor> processor,
-             const std::string& what)
-      : processor_(std::move(processor)) {
-    charsmap_ = CharsMap::parse(proto.charsmap, what + ": normalizer_spec.precompiled_charsmap");
-    add_dummy_prefix_ = proto.add_dummy_prefix;
-    remove_extra_whitespaces_ = proto.remove_extra_whitespaces;
-    escape_whitespaces_ = proto.escape_whitespaces;
-    treat_whitespace_as_suffix_ = proto.treat_whitespace_as_suffix;
-    byte_fallback_ = proto.byte_fallback;
-
-    float min_score = std::numeric_limits<float>::max();
-    float max_score = std::numeric_limits<float>::min();  // SentencePiece starts from FLT_MIN as well
-    for (const auto& p : proto.pieces) {
-      if (p.type == kNormal) {
-        min_score = std::min(min_score, p.score);
-        max_score = std::max(max_score, p.score);
-      }
-    }
-    std::vector<std::pair<std::string, std::int32_t>> trie_entries;
-    std::vector<std::pair<std::string, std::int32_t>> user_defined;
-    scores_.resize(proto.pieces.size());
-    for (std::size_t i = 0; i < proto.pieces.size(); ++i) {
-      const auto& p = proto.pieces[i];
-      const auto id = static_cast<std::int32_t>(i);
-      vocab_.add(p.piece);
-      // User-defined symbols get a bonus so that they always win, as in SentencePiece.
-      scores_[i] = p.type == kUserDefined ? static_cast<double>(p.piece.size()) * max_score - 0.1 : p.score;
-      if (p.type == kUnknown && unk_id_ < 0) unk_id_ = id;
-      // Unused pieces sit in SentencePiece's trie but are skipped; control, unknown and byte pieces never match.
-      if (p.type == kNormal || p.type == kUserDefined) trie_entries.emplace_back(p.piece, id);
-      if (p.type == kUserDefined) user_defined.emplace_back(p.piece, id);
-    }
-    if (unk_id_ < 0) throw FormatError(what + ": SentencePiece model has no piece of type UNKNOWN");
-    unk_score_ = static_cast<double>(min_score - 10.0f);
-    trie_.build(trie_entries);
-    user_defined_.build(user_defined);
-    has_user_defined_ = !user_defined.empty();
-  }
-
-  void encode(std::string_view text, std::vector<Piece>& out) const override {
-    const std::string normalized = normalize(text);
-    if (normalized.empty()) return;
-    std::vector<Segment> segments;
-    viterbi(normalized, trie_, scores_, unk_score_, unk_id_, segments);
-    bool prev_unk = false;
-    for (const Segment& seg : segments) {
-      const std::string_view surface = std::string_view(normalized).substr(seg.begin, seg.end - seg.begin);
-      const bool is_unk = seg.id == unk_id_;
-      if (is_unk && byte_fallback_) {
-        for (const char b : surface) {
-          const std::string bp = byte_piece(static_cast<unsigned char>(b));
-          const std::int32_t id = vocab_.find(bp);
-          out.push_back({bp, id >= 0 ? id : unk_id_});
-        }
-      } else if (is_unk && prev_unk) {
-        out.back().text.append(surface);  // SentencePiece reports a run of unknowns as one piece
-      } else {
-        out.push_back({std::string(surface), seg.id});
-      }
-      prev_unk = is_unk;
-    }
-  }
-
-  std::size_t vocab_size() const override { return vocab_.size(); }
-  std::string id_to_piece(std::int32_t id) const override { return vocab_.piece(id); }
-  std::int32_t piece_to_id(const std::string& piece) const override { return vocab_.find(piece); }
-  std::int32_t unk_id() const override { return unk_id_; }
-
-  std::string decode(const std::vector<std::int32_t>& ids) const override {
-    for (const std::int32_t id : ids) vocab_.piece(id);  // range check with our error type
-    std::string text;
-    processor_->Decode(ids, &text).IgnoreError();
-    return text;
-  }
-
- private:
-  // Longest user-defined symbol or charsmap rule at the start of `input`, else one character (U+FFFD for an
-  // invalid byte). Returns (replacement, bytes consumed).
-  std::pair<std::string_view, std::size_t> normalize_prefix(std::string_view input) const {
-    if (has_user_defined_) {
-      std::size_t longest = 0;
-      user_defined_.prefix_matches(input, [&](std::size_t len, std::int32_t) { longest = len; });
-      if (longest > 0) return {input.substr(0, longest), longest};
-    }
-    std::size_t longest = 0;
-    std::string_view rep;
-    charsmap_.prefix_matches(input, [&](std::size_t len, std::string_view r) {
-      longest = len;
-      rep = r;
-      return true;
-    });
-    if (longest > 0) return {rep, longest};
-    const Utf8Char ch = decode_utf8(input, 0);
-    if (!ch.valid) return {kReplacementChar, 1};
-    return {input.substr(0, ch.len), ch.len};
-  }
+  SpmNormalizer() = default;
+  SpmNormalizer(const SpmNormalizerSpec& spec, bool treat_whitespace_as_suffix, const PieceTrie* user_defined,
+                const std::string& what)
+      : charsmap_(CharsMap::parse(spec.charsmap, what)),
+        user_defined_(user_defined),
+        add_dummy_prefix_(spec.add_dummy_prefix),
+        remove_extra_whitespaces_(spec.remove_extra_whitespaces),
+        escape_whitespaces_(spec.escape_whitespaces),
+        treat_whitespace_as_suffix_(treat_whitespace_as_suffix) {}
 
   std::string normalize(std::string_view input) const {
     std::string out;
@@ -668,55 +629,363 @@ class SpmUnigram final : public SentencePieceModel {
     return out;
   }
 
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;  // decoding only
-  Vocabulary vocab_;
-  std::vector<double> scores_;
-  PieceTrie trie_;
-  PieceTrie user_defined_;
-  bool has_user_defined_ = false;
+ private:
+  // Longest user-defined symbol or charsmap rule at the start of `input`, else one character (U+FFFD for an
+  // invalid byte). Returns (replacement, bytes consumed).
+  std::pair<std::string_view, std::size_t> normalize_prefix(std::string_view input) const {
+    if (user_defined_ != nullptr) {
+      std::size_t longest = 0;
+      user_defined_->prefix_matches(input, [&](std::size_t len, std::int32_t) { longest = len; });
+      if (longest > 0) return {input.substr(0, longest), longest};
+    }
+    std::size_t longest = 0;
+    std::string_view rep;
+    charsmap_.prefix_matches(input, [&](std::size_t len, std::string_view r) {
+      longest = len;
+      rep = r;
+      return true;
+    });
+    if (longest > 0) return {rep, longest};
+    const Utf8Char ch = decode_utf8(input, 0);
+    if (!ch.valid) return {kReplacementChar, 1};
+    return {input.substr(0, ch.len), ch.len};
+  }
+
   CharsMap charsmap_;
-  std::int32_t unk_id_ = -1;
-  double unk_score_ = 0;
+  const PieceTrie* user_defined_ = nullptr;  // owned by the model; null when there are none
   bool add_dummy_prefix_ = true;
   bool remove_extra_whitespaces_ = true;
   bool escape_whitespaces_ = true;
   bool treat_whitespace_as_suffix_ = false;
-  bool byte_fallback_ = false;
 };
 
-// ---------------------------------------------------------------------------------------------------------------
-// Other .model types through libsentencepiece.
+// Byte length of the character starting with `lead`, as SentencePiece's OneCharLen (from the lead byte only).
+std::size_t one_char_len(unsigned char lead) { return lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4; }
 
-class SpmLibrary final : public SentencePieceModel {
+class SpmNative final : public SentencePieceModel {
  public:
-  SpmLibrary(const SpmProto& proto, std::unique_ptr<sentencepiece::SentencePieceProcessor> processor)
-      : processor_(std::move(processor)) {
-    for (const auto& p : proto.pieces) vocab_.add(p.piece);
-    unk_id_ = processor_->unk_id();
+  SpmNative(const SpmProto& proto, const std::string& what)
+      : model_type_(proto.model_type),
+        normalizer_add_dummy_prefix_(proto.normalizer.add_dummy_prefix),
+        normalizer_remove_extra_whitespaces_(proto.normalizer.remove_extra_whitespaces) {
+    byte_fallback_ = proto.byte_fallback;
+    unk_surface_ = proto.unk_surface;
+    // Load-time checks of SentencePiece (ModelInterface::InitializePieces), so that we refuse what it refuses.
+    float min_score = std::numeric_limits<float>::max();
+    float max_score = std::numeric_limits<float>::min();  // SentencePiece starts from FLT_MIN as well
+    for (const auto& p : proto.pieces) {
+      if (p.type == kNormal) {
+        min_score = std::min(min_score, p.score);
+        max_score = std::max(max_score, p.score);
+      }
+    }
+    std::vector<bool> byte_found(256, false);
+    std::vector<std::pair<std::string, std::int32_t>> trie_entries;
+    std::vector<std::pair<std::string, std::int32_t>> user_defined;
+    pieces_.reserve(proto.pieces.size());
+    for (const auto& p : proto.pieces) pieces_.push_back(p.piece);  // no reallocation after this: views below
+    scores_.resize(proto.pieces.size());
+    float_scores_.resize(proto.pieces.size());
+    types_.resize(proto.pieces.size());
+    for (std::size_t i = 0; i < proto.pieces.size(); ++i) {
+      const auto& p = proto.pieces[i];
+      const auto id = static_cast<std::int32_t>(i);
+      const auto where = [&]() { return what + ": piece " + std::to_string(i); };  // only built for errors
+      if (p.piece.empty()) throw FormatError(where() + " is empty");
+      types_[i] = static_cast<std::uint8_t>(p.type);
+      float_scores_[i] = p.score;
+      const bool normal_like = p.type == kNormal || p.type == kUserDefined || p.type == kUnused;
+      auto& index = normal_like ? normal_ : reserved_;
+      if (!index.emplace(std::string_view(pieces_[i]), id).second) {
+        throw FormatError(where() + " ('" + p.piece + "') is already defined");
+      }
+      if (p.type == kUnknown) {
+        if (unk_id_ >= 0) throw FormatError(where() + ": a second piece of type UNKNOWN");
+        unk_id_ = id;
+      }
+      if (p.type == kByte) {
+        if (!byte_fallback_) throw FormatError(where() + " is a byte piece although byte_fallback is false");
+        const int b = parse_byte_piece(p.piece);
+        if (b < 0) throw FormatError(where() + " ('" + p.piece + "') is not a valid byte piece");
+        byte_found[static_cast<std::size_t>(b)] = true;
+      }
+      // Unigram: user-defined symbols get a bonus so that they always win, as in SentencePiece.
+      scores_[i] = p.type == kUserDefined ? static_cast<double>(p.piece.size()) * max_score - 0.1 : p.score;
+      // Unused pieces sit in SentencePiece's trie but are skipped; control, unknown and byte pieces never match.
+      if (p.type == kNormal || p.type == kUserDefined) trie_entries.emplace_back(p.piece, id);
+      if (p.type == kUserDefined) user_defined.emplace_back(p.piece, id);
+    }
+    if (unk_id_ < 0) throw FormatError(what + ": SentencePiece model has no piece of type UNKNOWN");
+    if (byte_fallback_ && std::find(byte_found.begin(), byte_found.end(), false) != byte_found.end()) {
+      throw FormatError(what + ": byte_fallback is true but the model lacks some of the 256 byte pieces");
+    }
+    unk_score_ = static_cast<double>(min_score - 10.0f);
+    trie_.build(trie_entries);
+    user_defined_.build(user_defined);
+    const PieceTrie* ud = user_defined.empty() ? nullptr : &user_defined_;
+    normalizer_ = SpmNormalizer(proto.normalizer, proto.treat_whitespace_as_suffix, ud,
+                                what + ": normalizer_spec.precompiled_charsmap");
+    // SentencePiece denormalizes decoded text only when the denormalizer has rules.
+    if (proto.has_denormalizer && !proto.denormalizer.charsmap.empty()) {
+      has_denormalizer_ = true;
+      denormalizer_ =
+          SpmNormalizer(proto.denormalizer, false, nullptr, what + ": denormalizer_spec.precompiled_charsmap");
+    }
   }
 
   void encode(std::string_view text, std::vector<Piece>& out) const override {
-    const auto result = processor_->EncodeAsImmutableProto(absl::string_view(text.data(), text.size()));
-    for (std::size_t i = 0; i < result.pieces_size(); ++i) {
-      const auto& p = result.pieces(i);
-      out.push_back({p.piece(), static_cast<std::int32_t>(p.id())});
+    const std::string normalized = normalize(text);
+    if (normalized.empty()) return;
+    std::vector<std::pair<std::string_view, std::int32_t>> segments;
+    switch (model_type_) {
+      case 1: segment_unigram(normalized, segments); break;
+      case 2: segment_bpe(normalized, segments); break;
+      case 3: segment_words(normalized, segments); break;
+      default: segment_chars(normalized, segments); break;
+    }
+    // SentencePiece's post-processing: unknown pieces become their bytes with byte fallback, else a run of
+    // unknowns is reported as one piece.
+    bool prev_unk = false;
+    for (const auto& [surface, id] : segments) {
+      const bool is_unk = types_[static_cast<std::size_t>(id)] == kUnknown;
+      if (is_unk && byte_fallback_) {
+        for (const char b : surface) {
+          std::string bp = byte_piece(static_cast<unsigned char>(b));
+          const std::int32_t bid = lookup(bp);
+          out.push_back({std::move(bp), bid >= 0 ? bid : unk_id_});
+        }
+      } else if (is_unk && prev_unk) {
+        out.back().text.append(surface);
+      } else {
+        out.push_back({std::string(surface), id});
+      }
+      prev_unk = is_unk;
     }
   }
-  std::size_t vocab_size() const override { return vocab_.size(); }
-  std::string id_to_piece(std::int32_t id) const override { return vocab_.piece(id); }
-  std::int32_t piece_to_id(const std::string& piece) const override { return vocab_.find(piece); }
+
+  std::size_t vocab_size() const override { return pieces_.size(); }
+  std::string id_to_piece(std::int32_t id) const override { return piece(id); }
+  std::int32_t piece_to_id(const std::string& p) const override { return lookup(p); }
   std::int32_t unk_id() const override { return unk_id_; }
+
+  // SentencePiece 0.2.x DecodeIds: control pieces vanish, unknown ones show unk_surface, runs of byte pieces
+  // are decoded as UTF-8 (an invalid byte gives U+FFFD), "▁" becomes a space, and the leading "▁" of the text
+  // is dropped as the normalizer's dummy prefix / whitespace trimming implies.
   std::string decode(const std::vector<std::int32_t>& ids) const override {
-    for (const std::int32_t id : ids) vocab_.piece(id);
+    for (const std::int32_t id : ids) piece(id);  // range check with our error type, before any work
     std::string text;
-    processor_->Decode(ids, &text).IgnoreError();
+    std::string bytes;
+    const auto flush = [&]() {
+      for (std::size_t pos = 0; pos < bytes.size();) {
+        const Utf8Char ch = decode_utf8(bytes, pos);
+        if (ch.valid) {
+          text.append(bytes, pos, ch.len);
+        } else {
+          text.append(kReplacementChar);
+        }
+        pos += ch.len;
+      }
+      bytes.clear();
+    };
+    bool is_bos_ws = true;
+    bool bos_ws_seen = false;
+    for (const std::int32_t given : ids) {
+      const std::string& p = piece(given);
+      // SentencePiece maps the piece back to an id, so a text shared by a reserved piece resolves to that one.
+      const std::int32_t id = lookup(p);
+      const int type = types_[static_cast<std::size_t>(id)];
+      if (type == kByte) {
+        bytes += static_cast<char>(parse_byte_piece(p));
+        continue;
+      }
+      flush();
+      if (bos_ws_seen || !text.empty()) is_bos_ws = false;
+      bos_ws_seen = false;
+      if (type == kControl) continue;
+      if (type == kUnknown) {
+        text += unk_surface_;
+        continue;
+      }
+      std::string_view rest = p;
+      if (is_bos_ws && (normalizer_add_dummy_prefix_ || normalizer_remove_extra_whitespaces_)) {
+        const bool consumed = rest.compare(0, kMetaSpace.size(), kMetaSpace) == 0;
+        if (consumed) rest.remove_prefix(kMetaSpace.size());
+        bos_ws_seen = consumed && !normalizer_remove_extra_whitespaces_;
+      }
+      while (!rest.empty()) {
+        if (rest.compare(0, kMetaSpace.size(), kMetaSpace) == 0) {
+          text += ' ';
+          rest.remove_prefix(kMetaSpace.size());
+        } else {
+          text += rest.front();
+          rest.remove_prefix(1);
+        }
+      }
+    }
+    flush();
+    if (has_denormalizer_) text = denormalizer_.normalize(text);
     return text;
   }
 
+  SpmNative(const SpmNative&) = delete;  // normalizer_ points into user_defined_
+  SpmNative& operator=(const SpmNative&) = delete;
+
  private:
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
-  Vocabulary vocab_;
-  std::int32_t unk_id_ = 0;
+  const std::string& piece(std::int32_t id) const {
+    if (id < 0 || static_cast<std::size_t>(id) >= pieces_.size()) {
+      throw InvalidArgument("token id " + std::to_string(id) + " is out of range [0, " +
+                            std::to_string(pieces_.size()) + ")");
+    }
+    return pieces_[static_cast<std::size_t>(id)];
+  }
+
+  // SentencePiece's PieceToId without the unknown fallback: reserved (control, unknown, byte) pieces first.
+  std::int32_t lookup(std::string_view p) const {
+    if (const auto it = reserved_.find(p); it != reserved_.end()) return it->second;
+    if (const auto it = normal_.find(p); it != normal_.end()) return it->second;
+    return -1;
+  }
+  std::int32_t lookup_or_unk(std::string_view p) const {
+    const std::int32_t id = lookup(p);
+    return id >= 0 ? id : unk_id_;
+  }
+
+  std::string normalize(std::string_view text) const { return normalizer_.normalize(text); }
+
+  // Longest user-defined symbol at the start of s (SentencePiece's PrefixMatcher), else one character.
+  std::size_t prefix_match(std::string_view s, bool* is_user_defined) const {
+    std::size_t longest = 0;
+    user_defined_.prefix_matches(s, [&](std::size_t len, std::int32_t) { longest = len; });
+    *is_user_defined = longest > 0;
+    if (longest > 0) return longest;
+    return std::min(one_char_len(static_cast<unsigned char>(s[0])), s.size());
+  }
+
+  void segment_unigram(std::string_view s, std::vector<std::pair<std::string_view, std::int32_t>>& out) const {
+    std::vector<Segment> segments;
+    viterbi(s, trie_, scores_, unk_score_, unk_id_, segments);
+    for (const Segment& seg : segments) out.emplace_back(s.substr(seg.begin, seg.end - seg.begin), seg.id);
+  }
+
+  // SentencePiece BPE: start from characters (user-defined symbols whole and frozen), repeatedly merge the
+  // adjacent pair whose concatenation is a vocabulary piece with the highest score (leftmost on ties), then
+  // split pieces of type UNUSED back into the two symbols that last formed them.
+  void segment_bpe(std::string_view s, std::vector<std::pair<std::string_view, std::int32_t>>& out) const {
+    struct Symbol {
+      std::size_t begin;
+      std::size_t len;  // 0 once merged into its left neighbour
+      int prev;
+      int next;
+      bool frozen;
+    };
+    struct Candidate {
+      float score;
+      int left;
+      int right;
+      std::size_t len;
+    };
+    // Highest score first; among equal scores the leftmost pair.
+    const auto worse = [](const Candidate& a, const Candidate& b) {
+      return a.score < b.score || (a.score == b.score && a.left > b.left);
+    };
+    std::vector<Symbol> symbols;
+    for (std::size_t pos = 0; pos < s.size();) {
+      bool frozen = false;
+      const std::size_t len = prefix_match(s.substr(pos), &frozen);
+      const int index = static_cast<int>(symbols.size());
+      symbols.push_back({pos, len, index - 1, pos + len < s.size() ? index + 1 : -1, frozen});
+      pos += len;
+    }
+    std::priority_queue<Candidate, std::vector<Candidate>, decltype(worse)> agenda(worse);
+    // Merged text -> the two symbols that most recently formed it, for UNUSED pieces only.
+    std::unordered_map<std::string_view, std::pair<std::string_view, std::string_view>> split_of;
+    const auto text_of = [&](const Symbol& sym) { return s.substr(sym.begin, sym.len); };
+    const auto consider = [&](int left, int right) {
+      if (left < 0 || right < 0) return;
+      const Symbol& l = symbols[static_cast<std::size_t>(left)];
+      const Symbol& r = symbols[static_cast<std::size_t>(right)];
+      if (l.frozen || r.frozen) return;
+      const std::string_view merged = s.substr(l.begin, l.len + r.len);
+      const auto it = normal_.find(merged);
+      if (it == normal_.end()) return;
+      const auto id = static_cast<std::size_t>(it->second);
+      agenda.push({float_scores_[id], left, right, merged.size()});
+      if (types_[id] == kUnused) split_of[merged] = {text_of(l), text_of(r)};
+    };
+    for (std::size_t i = 1; i < symbols.size(); ++i) consider(static_cast<int>(i - 1), static_cast<int>(i));
+    while (!agenda.empty()) {
+      const Candidate top = agenda.top();
+      agenda.pop();
+      Symbol& l = symbols[static_cast<std::size_t>(top.left)];
+      Symbol& r = symbols[static_cast<std::size_t>(top.right)];
+      // Stale: one side was merged away or grew since the candidate was queued.
+      if (l.len == 0 || r.len == 0 || l.len + r.len != top.len) continue;
+      l.len += r.len;
+      l.next = r.next;
+      if (r.next >= 0) symbols[static_cast<std::size_t>(r.next)].prev = top.left;
+      r.len = 0;
+      consider(l.prev, top.left);
+      consider(top.left, l.next);
+    }
+    std::vector<std::string_view> stack;
+    for (int index = 0; index >= 0; index = symbols[static_cast<std::size_t>(index)].next) {
+      stack.push_back(text_of(symbols[static_cast<std::size_t>(index)]));
+      while (!stack.empty()) {
+        const std::string_view w = stack.back();
+        stack.pop_back();
+        const std::int32_t id = lookup_or_unk(w);
+        const auto split = types_[static_cast<std::size_t>(id)] == kUnused ? split_of.find(w) : split_of.end();
+        if (split == split_of.end()) {
+          out.emplace_back(w, id);
+        } else {
+          stack.push_back(split->second.second);
+          stack.push_back(split->second.first);
+        }
+      }
+    }
+  }
+
+  // Word model: a word starts at the beginning and at every "▁".
+  void segment_words(std::string_view s, std::vector<std::pair<std::string_view, std::int32_t>>& out) const {
+    std::size_t begin = 0;
+    for (std::size_t pos = 0; pos < s.size();) {
+      const std::size_t len = std::min(one_char_len(static_cast<unsigned char>(s[pos])), s.size() - pos);
+      if (pos > begin && s.substr(pos, len) == kMetaSpace) {
+        out.emplace_back(s.substr(begin, pos - begin), lookup_or_unk(s.substr(begin, pos - begin)));
+        begin = pos;
+      }
+      pos += len;
+    }
+    out.emplace_back(s.substr(begin), lookup_or_unk(s.substr(begin)));
+  }
+
+  void segment_chars(std::string_view s, std::vector<std::pair<std::string_view, std::int32_t>>& out) const {
+    for (std::size_t pos = 0; pos < s.size();) {
+      bool user_defined = false;
+      const std::size_t len = prefix_match(s.substr(pos), &user_defined);
+      out.emplace_back(s.substr(pos, len), lookup_or_unk(s.substr(pos, len)));
+      pos += len;
+    }
+  }
+
+  int model_type_;
+  bool normalizer_add_dummy_prefix_;  // decode drops the leading "▁" when either is set
+  bool normalizer_remove_extra_whitespaces_;
+  std::vector<std::string> pieces_;
+  std::vector<std::uint8_t> types_;
+  std::vector<float> float_scores_;
+  std::vector<double> scores_;  // unigram scores, user-defined bonus included
+  std::unordered_map<std::string_view, std::int32_t> normal_;    // NORMAL, USER_DEFINED, UNUSED
+  std::unordered_map<std::string_view, std::int32_t> reserved_;  // CONTROL, UNKNOWN, BYTE
+  PieceTrie trie_;
+  PieceTrie user_defined_;
+  SpmNormalizer normalizer_;
+  bool has_denormalizer_ = false;
+  SpmNormalizer denormalizer_;
+  std::int32_t unk_id_ = -1;
+  double unk_score_ = 0;
+  bool byte_fallback_ = false;
+  std::string unk_surface_;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -878,7 +1147,11 @@ std::string lowercase(const std::string& s) {
   out.reserve(s.size());
   for (std::size_t pos = 0; pos < s.size();) {
     const Utf8Char ch = decode_utf8(s, pos);
-    append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(ch.cp))));
+    if (ch.cp == 0x130) {
+      out += "i\xCC\x87";  // Rust's char::to_lowercase: the one unconditional two-character lowercase mapping
+    } else {
+      append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(ch.cp))));
+    }
     pos += ch.len;
   }
   return out;
@@ -921,6 +1194,7 @@ void parse_normalizer(const nlohmann::json& j, const std::string& where, std::ve
     const std::string what = where + ".precompiled_charsmap";
     step.charsmap = CharsMap::parse(blob == nullptr ? std::string() : base64_decode(blob->get<std::string>(), what),
                                     what);
+    if (!step.charsmap.replacements_are_utf8()) throw FormatError(what + ": replacement strings are not UTF-8");
     if (step.charsmap.empty()) return;  // an empty charsmap normalizes nothing
   } else if (type == "Replace") {
     const nlohmann::json* pattern = member(j, "pattern");
@@ -1025,18 +1299,21 @@ class HfUnigram final : public SentencePieceModel {
         byte_fallback_(byte_fallback),
         strip_decoded_space_(strip_decoded_space),
         hidden_in_decode_(std::move(hidden_in_decode)) {
+    for (const PreTokenizerStep& step : pre_tokenizers_) {
+      if (step.kind == PreTokenizerStep::kMetaspace) space_ = step.replacement;
+    }
     double min_score = std::numeric_limits<double>::infinity();
     std::vector<std::pair<std::string, std::int32_t>> entries;
     entries.reserve(vocab.size());
     scores_.reserve(vocab.size());
     for (std::size_t i = 0; i < vocab.size(); ++i) {
-      vocab_.add(vocab[i].piece);
+      vocab_.add(vocab[i].piece, /*last_wins=*/true);
       scores_.push_back(vocab[i].score);
       min_score = std::min(min_score, vocab[i].score);
       entries.emplace_back(vocab[i].piece, static_cast<std::int32_t>(i));
     }
     unk_score_ = min_score - 10.0;
-    trie_.build(entries);
+    trie_.build(entries, /*last_wins=*/true);
   }
 
   void encode(std::string_view text, std::vector<Piece>& out) const override {
@@ -1075,7 +1352,7 @@ class HfUnigram final : public SentencePieceModel {
       if (std::find(hidden_in_decode_.begin(), hidden_in_decode_.end(), id) != hidden_in_decode_.end()) continue;
       pieces.push_back(p);
     }
-    return decode_pieces(pieces, strip_decoded_space_);
+    return decode_pieces(pieces, space_, strip_decoded_space_);
   }
 
  private:
@@ -1176,6 +1453,7 @@ class HfUnigram final : public SentencePieceModel {
   double unk_score_ = 0;
   bool byte_fallback_;
   bool strip_decoded_space_;
+  std::string space_{kMetaSpace};  // the Metaspace replacement character, turned back into ' ' by decode
   std::vector<std::int32_t> hidden_in_decode_;
 };
 
@@ -1183,11 +1461,15 @@ class HfUnigram final : public SentencePieceModel {
 
 std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_file(const std::string& path,
                                                                             bool xlmr_ids) {
-  const std::string data = io::read_file(path);
+  return from_spm_bytes(io::read_file(path), path, xlmr_ids);
+}
+
+std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_bytes(std::string_view data,
+                                                                             const std::string& path,
+                                                                             bool xlmr_ids) {
   const SpmProto proto = parse_model_proto(data, path);
-  auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
-  const auto status = processor->LoadFromSerializedProto(absl::string_view(data.data(), data.size()));
-  if (!status.ok()) throw FormatError(path + ": SentencePiece cannot load the model: " + status.ToString());
+  // Validates the pieces as SentencePiece does on load, whichever id convention is asked for.
+  auto native = std::make_unique<SpmNative>(proto, path);
 
   if (xlmr_ids) {
     // transformers' conversion: fairseq specials first, then every spm piece after the first three, then <mask>.
@@ -1200,7 +1482,10 @@ std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_file(cons
     std::vector<NormalizerStep> normalizers;
     NormalizerStep step{};
     step.kind = NormalizerStep::kPrecompiled;
-    step.charsmap = CharsMap::parse(proto.charsmap, path + ": normalizer_spec.precompiled_charsmap");
+    step.charsmap = CharsMap::parse(proto.normalizer.charsmap, path + ": normalizer_spec.precompiled_charsmap");
+    if (!step.charsmap.replacements_are_utf8()) {
+      throw FormatError(path + ": normalizer_spec.precompiled_charsmap: replacement strings are not UTF-8");
+    }
     if (!step.charsmap.empty()) normalizers.push_back(std::move(step));
     std::vector<PreTokenizerStep> pre(2);
     pre[0].kind = PreTokenizerStep::kWhitespaceSplit;
@@ -1211,8 +1496,7 @@ std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_spm_file(cons
     return std::make_unique<HfUnigram>(path, vocab, 3, false, std::move(normalizers), std::move(pre), true,
                                        std::vector<std::int32_t>{0, 1, 2, 3, mask_id});
   }
-  if (proto.model_type == 1) return std::make_unique<SpmUnigram>(proto, std::move(processor), path);
-  return std::make_unique<SpmLibrary>(proto, std::move(processor));
+  return native;
 }
 
 std::unique_ptr<const SentencePieceModel> SentencePieceModel::from_tokenizer_json(const nlohmann::json& tj,

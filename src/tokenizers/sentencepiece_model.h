@@ -3,9 +3,9 @@
 // pipeline does those around it).
 //
 // Two sources:
-//  - a SentencePiece .model file (libsentencepiece); with xlmr_ids the ids follow the XLM-RoBERTa convention that
-//    transformers' XLMRobertaTokenizer uses: <s>=0 <pad>=1 </s>=2 <unk>=3, every other piece = spm id + 1,
-//    <mask> = last id;
+//  - a SentencePiece .model file (our own parser and segmenters, never libsentencepiece, see the .cpp); with
+//    xlmr_ids the ids follow the XLM-RoBERTa convention that transformers' XLMRobertaTokenizer uses:
+//    <s>=0 <pad>=1 </s>=2 <unk>=3, every other piece = spm id + 1, <mask> = last id;
 //  - a tokenizer.json whose model is Unigram (with its Precompiled / Replace / ... normalizer and Metaspace
 //    pre-tokenizer): ids are the tokenizer.json vocabulary's.
 // Thread safety: immutable after construction; encode may be called concurrently.
@@ -32,6 +32,9 @@ class SentencePieceModel {
 
   /// Loads a .model file. Throws IoError / FormatError naming the path.
   static std::unique_ptr<const SentencePieceModel> from_spm_file(const std::string& path, bool xlmr_ids);
+  /// The same from the bytes of a .model already in memory; `what` names them in errors (FormatError).
+  static std::unique_ptr<const SentencePieceModel> from_spm_bytes(std::string_view bytes, const std::string& what,
+                                                                  bool xlmr_ids);
   /// Builds from a parsed tokenizer.json (model.type == "Unigram"); `what` names the file in errors.
   static std::unique_ptr<const SentencePieceModel> from_tokenizer_json(const nlohmann::json& tokenizer_json,
                                                                        const std::string& what);

@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "io/file_util.h"
 #include "radlite/error.h"
-#include "tokenizers/components.h"
+#include "tokenizers/pipeline.h"
 #include "tokenizers/sentencepiece_model.h"
 #include "tokenizers/unicode.h"
 
@@ -172,6 +173,20 @@ class Tokenizer::Impl {
     added.push_back(std::move(t));
   }
 
+  // The id HF gives a token being added: its vocabulary id, else (for new text) the id after the vocabulary and
+  // the tokens added so far. The "id" written in tokenizer.json is not used; HF only warns when it differs.
+  std::int32_t id_for_new_token(const std::string& content) const {
+    auto it = added_by_content.find(content);
+    if (it != added_by_content.end()) return added[it->second].id;
+    std::int32_t id = model_token_to_id(content);
+    if (id >= 0) return id;
+    const auto vocab_n = static_cast<std::int32_t>(model ? model->vocab().size() : sp ? sp->vocab_size() : 0);
+    if (added.empty()) return vocab_n;
+    std::int32_t max_added = -1;
+    for (const auto& t : added) max_added = std::max(max_added, t.id);
+    return (max_added >= vocab_n || vocab_n == 0) ? max_added + 1 : vocab_n;
+  }
+
   // Builds the matchers once all tokens and the normalizer are known. With a SentencePiece component, which
   // normalizes internally, every token is matched on the raw text.
   void finish() {
@@ -212,6 +227,11 @@ class Tokenizer::Impl {
                           std::to_string(vocab_size()) + ")");
   }
 
+  bool has_id(std::int32_t id) const {
+    return added_by_id.count(id) || model_token(id) ||
+           (sp && id >= 0 && static_cast<std::size_t>(id) < sp->vocab_size());
+  }
+
   std::size_t vocab_size() const {
     std::size_t n = model ? model->vocab().size() : sp ? sp->vocab_size() : 0;
     for (const auto& t : added) {
@@ -222,8 +242,11 @@ class Tokenizer::Impl {
     return n;
   }
 
-  // Ids of one text, no special tokens.
-  void encode_sequence(std::string_view input, std::vector<std::int32_t>& ids) const {
+  // Ids of one text, no special tokens. With limit > 0, stops after the first pre-token (word) at which the count
+  // reaches limit, as HF tokenizers >= 0.23 does when truncation is on ("early exit"): pair truncation then works
+  // on these capped lengths, so the cap decides which side of a pair keeps the odd token. Added tokens count but,
+  // as in HF, do not end the sequence themselves.
+  void encode_sequence(std::string_view input, std::vector<std::int32_t>& ids, std::size_t limit = 0) const {
     std::string repaired;
     if (!unicode::is_valid_utf8(input)) {
       repaired = unicode::repair_utf8(input);
@@ -232,7 +255,12 @@ class Tokenizer::Impl {
     Pieces in, out;
     std::string text;
     std::vector<Piece> pieces;
+    bool done = false;
+    auto word_done = [&] {
+      if (limit && ids.size() >= limit) done = true;
+    };
     raw_matcher.split(input, added, [&](std::string_view seg, int token, std::size_t offset) {
+      if (done) return;
       if (token >= 0) {
         ids.push_back(added[static_cast<std::size_t>(token)].id);
         return;
@@ -240,24 +268,48 @@ class Tokenizer::Impl {
       if (sp) {
         pieces.clear();
         sp->encode(seg, pieces);
-        for (const auto& p : pieces) ids.push_back(p.id);
+        // Words are not reported by the SentencePiece component: a piece starting with U+2581 begins one.
+        for (std::size_t k = 0; k < pieces.size(); ++k) {
+          if (k > 0 && pieces[k].text.compare(0, 3, "\xE2\x96\x81") == 0) {
+            word_done();
+            if (done) return;
+          }
+          ids.push_back(pieces[k].id);
+        }
+        if (!pieces.empty()) word_done();
         return;
       }
       text.assign(seg.data(), seg.size());
-      if (normalizer) normalizer->normalize(text);
+      // HF asks whether a split starts at original offset 0 (Metaspace prepend_scheme "first"); after
+      // normalization that is false when the normalizer deleted the first character (a control or a lone
+      // combining mark, say).
+      bool seg_at_start = offset == 0;
+      if (normalizer) {
+        normalizer->normalize(text);
+        if (seg_at_start && !seg.empty()) {
+          std::string first(seg.substr(0, unicode::cp_len(static_cast<unsigned char>(seg[0]))));
+          normalizer->normalize(first);
+          seg_at_start = !first.empty();
+        }
+      }
       normalized_matcher.split(text, added, [&](std::string_view sub, int tok2, std::size_t offset2) {
+        if (done) return;
         if (tok2 >= 0) {
           ids.push_back(added[static_cast<std::size_t>(tok2)].id);
           return;
         }
         in.clear();
-        in.add(sub, offset == 0 && offset2 == 0);
+        in.add(sub, seg_at_start && offset2 == 0);
         const Pieces* words = &in;
         if (pre_tokenizer) {
           pre_tokenizer->apply(in, out);
           words = &out;
         }
-        for (const auto& span : words->spans) model->tokenize(words->view(span), ids);
+        for (const auto& span : words->spans) {
+          model->tokenize(words->view(span), ids);
+          word_done();
+          if (done) return;
+        }
       });
     });
   }
@@ -292,18 +344,26 @@ class Tokenizer::Impl {
 // ------------------------------------------------------------------------------------------------ loading
 namespace {
 
+std::unique_ptr<Tokenizer::Impl> build_from_json_checked(const json& j, const std::string& file);
+
+// Every field access below validates its type; this net turns any that slipped through into a FormatError
+// naming the file instead of a json exception.
 std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::string& file) {
+  try {
+    return build_from_json_checked(j, file);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(file + ": unexpected structure: " + e.what());
+  }
+}
+
+std::unique_ptr<Tokenizer::Impl> build_from_json_checked(const json& j, const std::string& file) {
   JsonPlace root{file, ""};
   if (!j.is_object()) format_error(root, "expected a JSON object");
   auto impl = std::make_unique<Tokenizer::Impl>();
   const json& model = require(j, "model", root);
   impl->model = make_model(model, root.at("model"));
   if (!impl->model) {
-#ifdef RADLITE_HAVE_SP_COMPONENT
     impl->sp = SentencePieceModel::from_tokenizer_json(j, file);
-#else
-    model_error(root.at("model.type"), "Unigram models need the SentencePiece component, which this build lacks");
-#endif
   } else {
     if (j.contains("normalizer")) impl->normalizer = make_normalizer(j["normalizer"], root.at("normalizer"));
     if (j.contains("pre_tokenizer"))
@@ -323,9 +383,9 @@ std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::strin
       AddedToken a;
       const json& id = require(t, "id", tp);
       if (!id.is_number_integer() || id.get<long long>() < 0) format_error(tp.at("id"), "expected a non-negative integer");
-      a.id = id.get<std::int32_t>();
       a.content = get_string(t, "content", tp, "");
       if (a.content.empty()) format_error(tp.at("content"), "missing or empty");
+      a.id = impl->id_for_new_token(a.content);
       a.special = get_bool(t, "special", tp, false);
       a.lstrip = get_bool(t, "lstrip", tp, false);
       a.rstrip = get_bool(t, "rstrip", tp, false);
@@ -335,6 +395,9 @@ std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::strin
     }
   }
   impl->finish();
+  for (std::int32_t id : impl->post->special_ids())
+    if (!impl->has_id(id))
+      format_error(root.at("post_processor"), "special token id " + std::to_string(id) + " is not in the vocabulary");
   impl->pad = -1;
   if (j.contains("padding") && j["padding"].is_object() && j["padding"].contains("pad_id") &&
       j["padding"]["pad_id"].is_number_integer())
@@ -342,10 +405,13 @@ std::unique_ptr<Tokenizer::Impl> build_from_json(const json& j, const std::strin
   return impl;
 }
 
+void add_config_tokens(Tokenizer::Impl& impl, const json& cfg, const std::string& file);
+
 std::unique_ptr<Tokenizer::Impl> build_roberta(const std::string& vocab, const std::string& merges, const json& cfg) {
   auto impl = std::make_unique<Tokenizer::Impl>();
   impl->model = make_bpe_from_files(vocab, merges);
-  bool prefix = cfg.is_object() && cfg.value("add_prefix_space", false);
+  bool prefix = cfg.is_object() && cfg.contains("add_prefix_space") && cfg["add_prefix_space"].is_boolean() &&
+                cfg["add_prefix_space"].get<bool>();
   impl->pre_tokenizer = make_byte_level_pre_tokenizer(prefix);
   impl->decoder = make_byte_level_decoder();
   const Vocab& v = impl->model->vocab();
@@ -362,17 +428,16 @@ std::unique_ptr<Tokenizer::Impl> build_roberta(const std::string& vocab, const s
     impl->add_token(t);
     return t.id;
   };
-  std::int32_t bos = special("bos_token", "<s>", false);
+  special("bos_token", "<s>", false);
   special("pad_token", "<pad>", false);
-  std::int32_t eos = special("eos_token", "</s>", false);
+  special("eos_token", "</s>", false);
   special("unk_token", "<unk>", false);
   std::int32_t cls = special("cls_token", "<s>", false);
   std::int32_t sep = special("sep_token", "</s>", false);
   // transformers 5 builds <mask> without lstrip (the reference ids keep the space before it as its own token).
   special("mask_token", "<mask>", false);
-  (void)bos;
-  (void)eos;
   impl->post = make_roberta_processor(cls, sep);
+  add_config_tokens(*impl, cfg, "tokenizer_config.json");
   impl->finish();
   return impl;
 }
@@ -411,12 +476,12 @@ std::unique_ptr<Tokenizer::Impl> build_bert(const std::string& vocab_txt, const 
   std::int32_t sep = special("sep_token", "[SEP]");
   special("mask_token", "[MASK]");
   impl->post = make_bert_processor(cls, sep);
+  add_config_tokens(*impl, cfg, "tokenizer_config.json");
   impl->finish();
   return impl;
 }
 
 std::unique_ptr<Tokenizer::Impl> build_spm(const std::string& path, const json& cfg) {
-#ifdef RADLITE_HAVE_SP_COMPONENT
   auto impl = std::make_unique<Tokenizer::Impl>();
   impl->sp = SentencePieceModel::from_spm_file(path, /*xlmr_ids=*/true);
   // XLM-RoBERTa convention: fixed ids for <s> <pad> </s> <unk>, <mask> last.
@@ -439,12 +504,48 @@ std::unique_ptr<Tokenizer::Impl> build_spm(const std::string& path, const json& 
     impl->add_token(t);
   }
   impl->post = make_roberta_processor(0, 2);
+  add_config_tokens(*impl, cfg, "tokenizer_config.json");
   impl->finish();
   return impl;
-#else
-  (void)cfg;
-  throw ModelError(path + ": SentencePiece .model files need the SentencePiece component, which this build lacks");
-#endif
+}
+
+// Extra tokens a legacy directory declares in tokenizer_config.json (added_tokens_decoder, as transformers saves
+// them, and additional_special_tokens), on top of the ones the legacy loader creates.
+void add_config_tokens(Tokenizer::Impl& impl, const json& cfg, const std::string& file) {
+  if (!cfg.is_object()) return;
+  if (cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object()) {
+    for (auto it = cfg["added_tokens_decoder"].begin(); it != cfg["added_tokens_decoder"].end(); ++it) {
+      JsonPlace tp{file, "added_tokens_decoder." + it.key()};
+      char* end = nullptr;
+      long id = std::strtol(it.key().c_str(), &end, 10);
+      if (it.key().empty() || *end != '\0' || id < 0) format_error(tp, "key is not a token id");
+      AddedToken t;
+      t.id = static_cast<std::int32_t>(id);
+      t.content = get_string(*it, "content", tp, "");
+      if (t.content.empty()) format_error(tp.at("content"), "missing or empty");
+      t.special = get_bool(*it, "special", tp, false);
+      t.lstrip = get_bool(*it, "lstrip", tp, false);
+      t.rstrip = get_bool(*it, "rstrip", tp, false);
+      t.normalized = get_bool(*it, "normalized", tp, !t.special);
+      t.single_word = get_bool(*it, "single_word", tp, false);
+      impl.add_token(std::move(t));
+    }
+  }
+  if (cfg.contains("additional_special_tokens") && cfg["additional_special_tokens"].is_array()) {
+    for (const auto& x : cfg["additional_special_tokens"]) {
+      std::string content = x.is_string() ? x.get<std::string>()
+                            : (x.is_object() && x.contains("content") && x["content"].is_string())
+                                ? x["content"].get<std::string>()
+                                : std::string();
+      if (content.empty() || impl.added_by_content.count(content)) continue;
+      AddedToken t;
+      t.content = content;
+      t.id = impl.model_token_to_id(content);
+      if (t.id < 0) continue;  // transformers would grow the vocabulary; such ids exist in no checkpoint here
+      t.special = true;
+      impl.add_token(std::move(t));
+    }
+  }
 }
 
 json read_config(const std::string& dir) {
@@ -523,7 +624,7 @@ Tokenizer Tokenizer::from_path(const std::string& path) {
 
 Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) const {
   Sequence a, out;
-  impl_->encode_sequence(text, a.ids);
+  impl_->encode_sequence(text, a.ids, options.max_length);
   if (options.max_length) {
     std::size_t budget = impl_->content_budget(options, false);
     if (a.ids.size() > budget) a.ids.resize(budget);
@@ -539,11 +640,11 @@ Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second,
   // transformers treats an empty second text as no pair at all (text_pair="" is falsy); the reference ids follow it.
   if (second.empty()) return encode(first, options);
   Sequence a, b, out;
-  impl_->encode_sequence(first, a.ids);
-  impl_->encode_sequence(second, b.ids);
+  impl_->encode_sequence(first, a.ids, options.max_length);
+  impl_->encode_sequence(second, b.ids, options.max_length);
   if (options.max_length) {
-    // longest_first as HF computes it: the shorter side keeps its length when it fits in half, else both get
-    // half and the longer one the odd token.
+    // longest_first as HF computes it on the capped lengths: the shorter side keeps its length when it fits in
+    // half, else both get half and the longer one the odd token (the second one on a tie).
     const std::size_t budget = impl_->content_budget(options, true);
     std::size_t n1 = a.ids.size(), n2 = b.ids.size();
     if (n1 + n2 > budget) {

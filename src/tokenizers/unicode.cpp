@@ -112,9 +112,11 @@ bool is_whitespace(char32_t c) {
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
+  // HF's is_other: Cc, Cf, Co, Cs. Unassigned code points (Cn, noncharacters included) are kept: the reference
+  // turns them into [UNK] rather than dropping them.
   int cat = category(c);
-  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CN ||
-         cat == UTF8PROC_CATEGORY_CO || cat == UTF8PROC_CATEGORY_CS;
+  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CO ||
+         cat == UTF8PROC_CATEGORY_CS;
 }
 
 bool is_punctuation(char32_t c) {

@@ -52,7 +52,7 @@ std::string repair_utf8(std::string_view s);
 bool is_whitespace(char32_t c);
 /// BERT's whitespace: \t \n \r or White_Space.
 inline bool is_bert_whitespace(char32_t c) { return is_whitespace(c); }
-/// BERT's control: general category C* (Cc, Cf, Cn, Co, Cs) except \t \n \r.
+/// BERT's control (removed by clean_text): Cc, Cf, Co, Cs except \t \n \r; unassigned code points are not.
 bool is_bert_control(char32_t c);
 /// BERT/HF punctuation: ASCII punctuation or general category P*.
 bool is_punctuation(char32_t c);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace {
@@ -73,4 +75,22 @@ TEST(Beir, LoadsBundledCancerGov) {
   EXPECT_EQ(rows, 1337u);  // README: qrels_rows
   EXPECT_EQ(data.corpus[0].id, "0000001_1-A1");
   EXPECT_TRUE(data.corpus[0].title.empty());
+}
+
+TEST(Beir, LoadBeirChecksQrelsAgainstQueriesAndCountsMissingDocs) {
+  const std::string dir = ::testing::TempDir() + "/radlite_beir_test";
+  std::filesystem::create_directories(dir + "/qrels");
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name) << text;
+  };
+  write("corpus.jsonl", "{\"_id\": \"d1\", \"text\": \"a\"}\n");
+  write("queries.jsonl", "{\"_id\": \"q1\", \"text\": \"a\"}\n{\"_id\": \"q2\", \"text\": \"b\"}\n");
+  write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td9\t1\n");
+  const auto data = radlite::load_beir(dir);
+  EXPECT_EQ(data.queries.size(), 1u);  // q2 has no qrels
+  EXPECT_EQ(data.qrels_docs_not_in_corpus, 1u);
+  write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq7\td1\t1\n");
+  expect_format_error([&] { radlite::load_beir(dir); }, "test.tsv: query 'q7' is not in queries.jsonl");
+  write("queries.jsonl", "{\"_id\": \"q1\", \"text\": \"a\"}\nnot json\n");
+  expect_format_error([&] { radlite::load_beir(dir); }, "queries.jsonl line 2: invalid JSON");
 }

@@ -208,3 +208,28 @@ TEST(Bm25, CorruptedStreamsThrowFormatErrorNamingTheSource) {
   }
   EXPECT_GT(detected, bytes.size() / 2);
 }
+
+TEST(Bm25, SparseAndDenseAccumulationGiveIdenticalScores) {
+  // 200 documents; "rare" and "odd" occur in few of them, so a single search() takes the sparse path,
+  // while in a batch that starts with a common term the accumulator is dense for every later query.
+  std::vector<std::string> ids, texts;
+  for (int i = 0; i < 200; ++i) {
+    ids.push_back("d" + std::to_string(i));
+    std::string t = "common filler word" + std::to_string(i);
+    if (i % 50 == 7) t += " rare rare odd";
+    if (i % 67 == 3) t += " odd";
+    texts.push_back(t);
+  }
+  Bm25Index index;
+  index.add(ids, texts);
+  const auto single = index.search("rare odd", 10);
+  const auto batch = index.search_batch({"common", "rare odd"}, 10, 1);
+  ASSERT_EQ(single.size(), 7u);  // 4 docs with "rare odd", 3 with "odd" only
+  ASSERT_EQ(batch[1].size(), single.size());
+  for (std::size_t i = 0; i < single.size(); ++i) {
+    EXPECT_EQ(single[i].doc, batch[1][i].doc);
+    EXPECT_EQ(single[i].score, batch[1][i].score);
+    EXPECT_EQ(single[i].score, index.score("rare odd", single[i].doc));
+  }
+  EXPECT_EQ(batch[0].size(), 10u);
+}

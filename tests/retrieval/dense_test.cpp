@@ -1,6 +1,8 @@
 #include <radlite/error.h>
 #include <radlite/retrieval/dense.h>
 
+#include "retrieval/dense_kernels.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -154,4 +156,22 @@ TEST(Dense, SaveLoadRoundTripAndCorruption) {
   bad[20] = static_cast<char>(0x7F);  // top byte of the row count: rejected before any allocation
   std::istringstream t2(bad);
   EXPECT_THROW(DenseIndex::load(t2, "d"), radlite::FormatError);
+}
+
+TEST(Dense, BothScanKernelsEqualDoublePrecisionDotProducts) {
+  // Odd sizes: row counts not a multiple of 4 and dimensions not a multiple of 8 exercise every tail.
+  for (std::size_t dim : {1u, 7u, 8u, 19u, 384u}) {
+    const Matrix rows = random_matrix(13, dim, 9);
+    const Matrix q = random_matrix(1, dim, 10);
+    for (bool avx2 : {false, true}) {
+      std::vector<float> got(rows.rows, -1.0f);
+      radlite::dense_kernels::dot_rows(rows.data.data(), rows.rows, dim, q.row(0), got.data(), avx2);
+      for (std::size_t i = 0; i < rows.rows; ++i) {
+        double want = 0.0;
+        for (std::size_t j = 0; j < dim; ++j) want += double(rows(i, j)) * q(0, j);
+        EXPECT_NEAR(got[i], want, 1e-4 * (1.0 + std::sqrt(double(dim)))) << "dim " << dim << " avx2 " << avx2 << " row " << i;
+      }
+    }
+  }
+  std::printf("AVX2 kernel available on this CPU: %s\n", radlite::dense_kernels::avx2_available() ? "yes" : "no");
 }

@@ -1,2 +1,10 @@
 # Pipeline and index persistence tests (kept apart from retrieval/CMakeLists.txt of the retrieval core).
 radlite_add_test(NAME test_pipeline SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cpp LIBS radlite_core)
+
+# Overheads of the pipeline over its components (a program, not a test): prints ratios against baselines
+# measured in the same run.
+if(RADLITE_BUILD_BENCHMARKS)
+  add_executable(bench_pipeline ${CMAKE_CURRENT_LIST_DIR}/bench_pipeline.cpp)
+  target_link_libraries(bench_pipeline PRIVATE radlite_core)
+  target_compile_definitions(bench_pipeline PRIVATE RADLITE_EXAMPLES_DATA_DIR="${PROJECT_SOURCE_DIR}/examples/data")
+endif()

@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "radlite/error.h"
 #include "radlite/retrieval/bm25.h"
@@ -786,4 +787,97 @@ TEST(PipelinePersistence, InPlaceOverwriteKilledMidwayIsDetected) {
     }
   }
   EXPECT_GT(failures, 0) << "no torn index in " << iterations << " kills: the kill test would not detect a naive save";
+}
+
+TEST(PipelinePersistence, MalformedManifestFieldsAreNamed) {
+  auto enc = std::make_shared<HashingEncoder>();
+  Pipeline pipe(enc, nullptr);
+  pipe.add(small_corpus());
+  std::string base = temp_dir("manifest_fields");
+  // Each edit replaces one piece of the saved manifest; the error must name the manifest (manifest.json, or
+  // "the manifest records ..." next to the data file that disagrees with it) and the field or value.
+  const std::vector<std::tuple<std::string, std::string, std::string>> edits = {
+      {"\"format\": \"radlite-index\"", "\"format\": \"other\"", "format"},
+      {"\"format_version\": 1", "\"format_version\": \"1\"", "format_version"},
+      {"\"documents\": 12", "\"documents\": -3", "documents"},
+      {"\"documents\": 12", "\"documents\": 13", "13"},
+      {"\"identity\": \"test-hashing-bow-64\"", "\"identity\": 64", "identity"},
+      {"\"bytes\": ", "\"bytes\": \"x\", \"was\": ", "bytes"},
+      {"\"sha256\": \"", "\"sha256\": \"0", "sha256"},
+      {"\"files\": {", "\"files\": [], \"x\": {", "files"},
+  };
+  int n = 0;
+  for (const auto& [from, to, expect] : edits) {
+    SCOPED_TRACE(to);
+    std::string dir = base + "/" + std::to_string(n++);
+    pipe.save(dir);
+    std::string path = dir + "/manifest.json";
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    auto pos = text.find(from);
+    ASSERT_NE(pos, std::string::npos) << text;
+    text.replace(pos, from.size(), to);
+    std::ofstream(path, std::ios::trunc) << text;
+    try {
+      Pipeline::load(dir, enc, nullptr);
+      ADD_FAILURE() << "no exception";
+    } catch (const FormatError& e) {
+      std::string msg = e.what();
+      EXPECT_NE(msg.find("manifest"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(expect), std::string::npos) << msg;
+    }
+  }
+}
+
+// Loads racing with saves of the same directory either fail cleanly (FormatError/IoError) or return one of
+// the two saved indexes in full, never a mix of their files.
+TEST(PipelinePersistence, LoadsRacingSavesNeverMixIndexes) {
+  auto enc = std::make_shared<HashingEncoder>(64, "test-hashing-bow-64");
+  Pipeline a = big_pipeline(3000, enc);
+  Pipeline b = big_pipeline(3000, enc);
+  b.add({{"extra", "", "zebra unicorn"}});
+  const std::string dir = temp_dir("race") + "/index";
+  a.save(dir);
+  const std::string q = "zebra unicorn lung";
+  const auto ref_a = a.search(q), ref_b = b.search(q);
+  std::atomic<bool> stop{false};
+  std::thread saver([&] {
+    while (!stop) {
+      b.save(dir);
+      a.save(dir);
+    }
+  });
+  int ok = 0, failed = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < until) {
+    try {
+      Pipeline loaded = Pipeline::load(dir, enc, nullptr);
+      ASSERT_TRUE(loaded.size() == a.size() || loaded.size() == b.size());
+      expect_same_hits(loaded.search(q), loaded.size() == a.size() ? ref_a : ref_b);
+      ++ok;
+    } catch (const Error&) {
+      ++failed;
+    }
+  }
+  stop = true;
+  saver.join();
+  EXPECT_GT(ok, 0);
+  std::printf("[ info ] %d loads succeeded, %d failed cleanly while saves ran\n", ok, failed);
+}
+
+TEST(PipelinePersistence, EmptyIndexRoundTrip) {
+  auto enc = std::make_shared<HashingEncoder>();
+  Pipeline pipe(enc, std::make_shared<OverlapScorer>());
+  pipe.add({});
+  EXPECT_EQ(pipe.size(), 0u);
+  EXPECT_TRUE(pipe.search("anything").empty());
+  const std::string dir = temp_dir("empty") + "/index";
+  pipe.save(dir);
+  Pipeline loaded = Pipeline::load(dir, enc, nullptr);
+  EXPECT_EQ(loaded.size(), 0u);
+  EXPECT_TRUE(loaded.search("anything").empty());
+  loaded.add(small_corpus());
+  EXPECT_EQ(loaded.search("pneumothorax")[0].id, "d2");
 }

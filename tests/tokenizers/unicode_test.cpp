@@ -1,7 +1,7 @@
 // The Unicode helpers against facts of the standard (and of the HF definitions they mirror).
 #include <gtest/gtest.h>
 
-#include "tokenizers/components.h"
+#include "tokenizers/pipeline.h"
 #include "tokenizers/unicode.h"
 
 using namespace radlite::tokenizers;

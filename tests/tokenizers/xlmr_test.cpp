@@ -74,6 +74,11 @@ TEST(XlmrTokenizer, UnigramTokenizerJson) {
   expect_fixture(kXlmrDir + "/tokenizer.json", "sp-unigram-test-xlmr.json");
 }
 
+// Generated adversarial texts with ids recorded from HF tokenizers 0.23.2 on the Unigram tokenizer.json.
+TEST(XlmrTokenizer, AdversarialTextsAgainstHfTokenizers) {
+  expect_fixture(kXlmrDir + "/tokenizer.json", "hf-adversarial-xlmr.json");
+}
+
 TEST(XlmrTokenizer, GoldenIdsThroughDirectoryAndModelFile) {
   json g = load(kData + "/golden/xlmr-biencoder-sp-tiny.json");
   EncodeOptions o;

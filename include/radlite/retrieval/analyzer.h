@@ -1,6 +1,9 @@
 // radlite/retrieval/analyzer.h: text -> index terms for BM25 (word splitting, lowercasing, stopwords, stemming).
 //
-//   radlite::Analyzer analyzer({/*lowercase*/ true, /*stopwords*/ "english", /*stemmer*/ "porter"});
+//   radlite::AnalyzerOptions options;
+//   options.stopwords = "english";
+//   options.stemmer = "porter";
+//   radlite::Analyzer analyzer(options);
 //   std::vector<std::string> terms = analyzer.analyze("Don't stop the e.g. 3.5-mg doses!");
 //   // -> {"don't", "stop", "e.g", "3.5", "mg", "dose"}
 //
@@ -9,8 +12,9 @@
 //
 // Word splitting approximates Lucene's StandardTokenizer (Unicode UAX #29 word boundaries):
 //   * a word is a run of letters, digits, combining marks and connector punctuation ('_');
-//   * apostrophes (' U+2019) and '.' join two letters ("don't", "e.g"), '.' ',' ';' join two digits
-//     ("3.5", "1,000"), ':' joins two letters (UAX #29 MidLetter); letters and digits join ("b12", "covid19");
+//   * apostrophes (' U+2019) and '.' join two letters ("don't", "e.g") or two digits ("3.5"); ',' and ';'
+//     join two digits ("1,000"); ':' joins two letters (UAX #29 MidLetter); letters and digits join ("b12",
+//     "covid19", "3.5mg");
 //   * everything else separates words: spaces, hyphens, slashes, other punctuation and symbols;
 //   * Han ideographs and Hiragana (written without spaces) each become a one-character token;
 //   * tokens longer than `max_token_length` code points are split every `max_token_length` code points,

@@ -9,7 +9,9 @@
 // "query-id") then "query-id<TAB>corpus-id<TAB>score" rows with an integer score. Blank lines are skipped.
 // Every error is a FormatError (IoError when a file cannot be read) naming the file and the 1-based line,
 // and saying what is wrong: broken JSON, a missing or non-string field, a duplicate id, a bad column
-// count or score, a qrels row whose query or doc is not in the dataset (load_beir only).
+// count or score, a qrels query that is not in queries.jsonl (load_beir only: it could not be searched).
+// A qrels doc missing from the corpus is kept (it counts as relevant and never retrieved, as trec_eval
+// would count it) and reported in BeirDataset::qrels_docs_not_in_corpus so callers can warn.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -37,6 +39,7 @@ struct BeirDataset {
   std::vector<BeirDocument> corpus;  // file order
   std::vector<BeirQuery> queries;    // file order; load_beir keeps only queries with qrels
   Qrels qrels;
+  std::size_t qrels_docs_not_in_corpus = 0;  // qrels rows whose doc is not in corpus.jsonl
 };
 
 /// The text BEIR indexes for a document: "title text" when the title is non-empty, else text.
@@ -49,7 +52,7 @@ std::vector<BeirQuery> read_beir_queries(std::istream& in, const std::string& wh
 Qrels load_beir_qrels(const std::string& path);
 Qrels read_beir_qrels(std::istream& in, const std::string& what);
 
-/// corpus.jsonl + queries.jsonl + qrels/<split>.tsv of `dir`; checks that every qrels query and doc exist.
+/// corpus.jsonl + queries.jsonl + qrels/<split>.tsv of `dir`; checks that every qrels query exists.
 BeirDataset load_beir(const std::string& dir, const std::string& split = "test");
 
 }  // namespace radlite

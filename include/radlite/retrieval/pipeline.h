@@ -41,7 +41,9 @@
 // options, sha256 and size of every file), documents.jsonl, bm25.bin and dense.bin into a temp sibling
 // directory, fsyncs, and swaps it in atomically: a save killed at any point leaves the previous index
 // loadable. load() verifies the format version, sizes and checksums (FormatError naming the file) and that
-// the bi-encoder has the identity that made the embeddings (ModelError otherwise).
+// the bi-encoder has the identity that made the embeddings (ModelError otherwise). A load that overlaps a
+// save of the same directory by another process may see files of both and fail with FormatError (never a
+// silently mixed index); retry it.
 //
 // Thread safety: search(), search_batch(), save() and the accessors are const and may run concurrently
 // (the models are required to be thread-safe, see text_models.h). add() and set_reranker() modify the

@@ -1,9 +1,7 @@
-// Normalizers and pre-tokenizers of the Hugging Face pipeline, and the JSON helpers the loaders share.
-#include "tokenizers/components.h"
-
-#include <regex>
-
+// Pre-tokenizers of the Hugging Face pipeline (ByteLevel with the GPT-2 pattern scanner, BertPreTokenizer,
+// Whitespace, WhitespaceSplit, Metaspace, Split, Punctuation, Digits, Sequence).
 #include "radlite/error.h"
+#include "tokenizers/pipeline.h"
 #include "tokenizers/unicode.h"
 
 namespace radlite::tokenizers {
@@ -11,290 +9,6 @@ namespace radlite::tokenizers {
 using nlohmann::json;
 namespace uc = unicode;
 
-// ------------------------------------------------------------------------------------------------ JSON helpers
-namespace {
-std::string place_text(const JsonPlace& p) {
-  return p.file + (p.field.empty() ? std::string() : ": field '" + p.field + "'");
-}
-}  // namespace
-
-void format_error(const JsonPlace& p, const std::string& message) {
-  throw FormatError(place_text(p) + ": " + message);
-}
-void model_error(const JsonPlace& p, const std::string& message) { throw ModelError(place_text(p) + ": " + message); }
-
-const json& require(const json& obj, const std::string& key, const JsonPlace& p) {
-  if (!obj.is_object()) format_error(p, "expected an object");
-  auto it = obj.find(key);
-  if (it == obj.end()) format_error(p.at(key), "missing");
-  return *it;
-}
-
-std::string get_string(const json& obj, const std::string& key, const JsonPlace& p, const std::string& fallback) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return fallback;
-  if (!it->is_string()) format_error(p.at(key), "expected a string");
-  return it->get<std::string>();
-}
-
-bool get_bool(const json& obj, const std::string& key, const JsonPlace& p, bool fallback) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) format_error(p.at(key), "expected true or false");
-  return it->get<bool>();
-}
-
-namespace {
-
-std::string type_of(const json& j, const JsonPlace& p) {
-  if (!j.is_object()) format_error(p, "expected an object");
-  return get_string(j, "type", p, "");
-}
-
-// A pattern in a Replace normalizer or Split pre-tokenizer: {"String": "..."} or {"Regex": "..."}.
-struct Pattern {
-  std::string literal;
-  std::unique_ptr<std::regex> regex;  // used when the pattern is a regex
-};
-
-Pattern parse_pattern(const json& j, const JsonPlace& p) {
-  Pattern pat;
-  if (j.is_object() && j.contains("String") && j["String"].is_string()) {
-    pat.literal = j["String"].get<std::string>();
-  } else if (j.is_object() && j.contains("Regex") && j["Regex"].is_string()) {
-    // std::regex works on bytes and has no \p classes: patterns that need them are reported as unsupported.
-    try {
-      pat.regex = std::make_unique<std::regex>(j["Regex"].get<std::string>(), std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      model_error(p, "unsupported regex '" + j["Regex"].get<std::string>() + "' (" + e.what() + ")");
-    }
-  } else {
-    format_error(p, "expected {\"String\": ...} or {\"Regex\": ...}");
-  }
-  return pat;
-}
-
-// Byte ranges of the matches of pat in s, in order, non-overlapping.
-void find_matches(const Pattern& pat, std::string_view s, std::vector<std::pair<std::size_t, std::size_t>>& out) {
-  out.clear();
-  if (pat.regex) {
-    auto begin = std::cregex_iterator(s.data(), s.data() + s.size(), *pat.regex);
-    for (auto it = begin; it != std::cregex_iterator(); ++it) {
-      auto pos = static_cast<std::size_t>(it->position(0));
-      auto len = static_cast<std::size_t>(it->length(0));
-      if (len == 0) continue;
-      out.emplace_back(pos, pos + len);
-    }
-    return;
-  }
-  if (pat.literal.empty()) return;
-  std::size_t pos = 0;
-  while ((pos = s.find(pat.literal, pos)) != std::string_view::npos) {
-    out.emplace_back(pos, pos + pat.literal.size());
-    pos += pat.literal.size();
-  }
-}
-
-// ------------------------------------------------------------------------------------------------ normalizers
-
-class BertNormalizer : public Normalizer {
- public:
-  BertNormalizer(bool clean, bool chinese, int strip, bool lower)
-      : clean_(clean), chinese_(chinese), strip_(strip < 0 ? lower : strip != 0), lower_(lower) {}
-  void normalize(std::string& text) const override {
-    if (clean_ || chinese_) {
-      std::string out;
-      out.reserve(text.size() + 8);
-      std::size_t i = 0;
-      while (i < text.size()) {
-        auto b = static_cast<unsigned char>(text[i]);
-        if (b >= 0x20 && b < 0x7F) {  // printable ASCII: kept as is
-          out.push_back(static_cast<char>(b));
-          ++i;
-          continue;
-        }
-        char32_t c = uc::next_cp(text, i);
-        if (clean_) {
-          if (c == 0 || c == 0xFFFD || uc::is_bert_control(c)) continue;
-          if (uc::is_bert_whitespace(c)) c = ' ';
-        }
-        if (chinese_ && uc::is_chinese_char(c)) {
-          out.push_back(' ');
-          uc::append_utf8(out, c);
-          out.push_back(' ');
-        } else {
-          uc::append_utf8(out, c);
-        }
-      }
-      text.swap(out);
-    }
-    if (strip_) {
-      std::string nfd = uc::normalize(text, uc::NormForm::NFD);
-      std::string out;
-      out.reserve(nfd.size());
-      std::size_t i = 0;
-      while (i < nfd.size()) {
-        std::size_t b = i;
-        char32_t c = uc::next_cp(nfd, i);
-        if (!uc::is_mark_nonspacing(c)) out.append(nfd, b, i - b);
-      }
-      text.swap(out);
-    }
-    if (lower_) text = uc::lowercase(text);
-  }
-
- private:
-  bool clean_, chinese_, strip_, lower_;
-};
-
-class NormFormNormalizer : public Normalizer {
- public:
-  explicit NormFormNormalizer(uc::NormForm f) : form_(f) {}
-  void normalize(std::string& text) const override { text = uc::normalize(text, form_); }
-
- private:
-  uc::NormForm form_;
-};
-
-class LowercaseNormalizer : public Normalizer {
- public:
-  void normalize(std::string& text) const override { text = uc::lowercase(text); }
-};
-
-class StripAccentsNormalizer : public Normalizer {
- public:
-  // HF removes every combining mark (Mn, Mc, Me); it expects an NFD normalizer before it.
-  void normalize(std::string& text) const override {
-    std::string out;
-    out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-      std::size_t b = i;
-      char32_t c = uc::next_cp(text, i);
-      if (!uc::is_mark(c)) out.append(text, b, i - b);
-    }
-    text.swap(out);
-  }
-};
-
-class StripNormalizer : public Normalizer {
- public:
-  StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
-  void normalize(std::string& text) const override {
-    std::size_t begin = 0, end = text.size();
-    if (left_) {
-      while (begin < end) {
-        std::size_t i = begin;
-        if (!uc::is_whitespace(uc::next_cp(text, i))) break;
-        begin = i;
-      }
-    }
-    if (right_) {
-      while (end > begin) {
-        std::size_t b = end - 1;
-        while (b > begin && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
-        std::size_t i = b;
-        if (!uc::is_whitespace(uc::next_cp(text, i))) break;
-        end = b;
-      }
-    }
-    text = text.substr(begin, end - begin);
-  }
-
- private:
-  bool left_, right_;
-};
-
-class ReplaceNormalizer : public Normalizer {
- public:
-  ReplaceNormalizer(Pattern p, std::string content) : pattern_(std::move(p)), content_(std::move(content)) {}
-  void normalize(std::string& text) const override {
-    std::vector<std::pair<std::size_t, std::size_t>> m;
-    find_matches(pattern_, text, m);
-    if (m.empty()) return;
-    std::string out;
-    std::size_t last = 0;
-    for (auto& [b, e] : m) {
-      out.append(text, last, b - last);
-      out += content_;
-      last = e;
-    }
-    out.append(text, last, std::string::npos);
-    text.swap(out);
-  }
-
- private:
-  Pattern pattern_;
-  std::string content_;
-};
-
-class PrependNormalizer : public Normalizer {
- public:
-  explicit PrependNormalizer(std::string s) : prefix_(std::move(s)) {}
-  void normalize(std::string& text) const override {
-    if (!text.empty()) text.insert(0, prefix_);
-  }
-
- private:
-  std::string prefix_;
-};
-
-class SequenceNormalizer : public Normalizer {
- public:
-  explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> n) : items_(std::move(n)) {}
-  void normalize(std::string& text) const override {
-    for (auto& n : items_) n->normalize(text);
-  }
-
- private:
-  std::vector<std::unique_ptr<Normalizer>> items_;
-};
-
-}  // namespace
-
-std::unique_ptr<Normalizer> make_bert_normalizer(bool clean_text, bool chinese_chars, int strip_accents,
-                                                 bool lowercase) {
-  return std::make_unique<BertNormalizer>(clean_text, chinese_chars, strip_accents, lowercase);
-}
-
-std::unique_ptr<Normalizer> make_normalizer(const json& j, const JsonPlace& p) {
-  if (j.is_null()) return nullptr;
-  const std::string type = type_of(j, p);
-  if (type == "BertNormalizer") {
-    int strip = -1;
-    if (j.contains("strip_accents") && !j["strip_accents"].is_null()) strip = get_bool(j, "strip_accents", p, false);
-    return make_bert_normalizer(get_bool(j, "clean_text", p, true), get_bool(j, "handle_chinese_chars", p, true),
-                                strip, get_bool(j, "lowercase", p, true));
-  }
-  if (type == "NFC") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFC);
-  if (type == "NFD") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFD);
-  if (type == "NFKC") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFKC);
-  if (type == "NFKD") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFKD);
-  if (type == "Lowercase") return std::make_unique<LowercaseNormalizer>();
-  if (type == "StripAccents") return std::make_unique<StripAccentsNormalizer>();
-  if (type == "Strip")
-    return std::make_unique<StripNormalizer>(get_bool(j, "strip_left", p, true), get_bool(j, "strip_right", p, true));
-  if (type == "Replace") {
-    auto pat = parse_pattern(require(j, "pattern", p), p.at("pattern"));
-    return std::make_unique<ReplaceNormalizer>(std::move(pat), get_string(j, "content", p, ""));
-  }
-  if (type == "Prepend") return std::make_unique<PrependNormalizer>(get_string(j, "prepend", p, ""));
-  if (type == "Sequence") {
-    const json& list = require(j, "normalizers", p);
-    if (!list.is_array()) format_error(p.at("normalizers"), "expected an array");
-    std::vector<std::unique_ptr<Normalizer>> items;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      auto n = make_normalizer(list[i], p.at("normalizers").at(i));
-      if (n) items.push_back(std::move(n));
-    }
-    return std::make_unique<SequenceNormalizer>(std::move(items));
-  }
-  if (type == "Precompiled")
-    model_error(p.at("type"), "the Precompiled normalizer is supported only with a Unigram model");
-  model_error(p.at("type"), "unknown normalizer type '" + type + "'");
-}
-
-// ------------------------------------------------------------------------------------------------ pre-tokenizers
 namespace {
 
 enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
@@ -400,10 +114,12 @@ std::array<std::string, 256> byte_to_char_table() {
   return table;
 }
 
+const char* const kGpt2Pattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+
 class ByteLevelPreTokenizer : public PreTokenizer {
  public:
-  ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex)
-      : add_prefix_space_(add_prefix_space), use_regex_(use_regex), table_(byte_to_char_table()) {}
+  ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex, bool map_bytes = true)
+      : add_prefix_space_(add_prefix_space), use_regex_(use_regex), map_bytes_(map_bytes), table_(byte_to_char_table()) {}
 
   void apply(const Pieces& in, Pieces& out) const override {
     out.clear();
@@ -435,7 +151,10 @@ class ByteLevelPreTokenizer : public PreTokenizer {
 
   void emit(std::string_view word, bool at_start, Pieces& out) const {
     auto b = static_cast<std::uint32_t>(out.buf.size());
-    for (char ch : word) out.buf += table_[static_cast<unsigned char>(ch)];
+    if (map_bytes_)
+      for (char ch : word) out.buf += table_[static_cast<unsigned char>(ch)];
+    else
+      out.buf.append(word.data(), word.size());
     out.spans.push_back({b, static_cast<std::uint32_t>(out.buf.size()), at_start});
   }
 
@@ -500,7 +219,7 @@ class ByteLevelPreTokenizer : public PreTokenizer {
     }
   }
 
-  bool add_prefix_space_, use_regex_;
+  bool add_prefix_space_, use_regex_, map_bytes_;
   std::array<std::string, 256> table_;
 };
 
@@ -714,6 +433,13 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j, const JsonPlace&
     return std::make_unique<MetaspacePreTokenizer>(rep, scheme, get_bool(j, "split", p, true));
   }
   if (type == "Split") {
+    // The GPT-2 pattern needs \p classes std::regex lacks; files that spell it as a Split (with a ByteLevel
+    // use_regex=false after it) get the hand-written scanner. Every character belongs to some match of this
+    // pattern, so Isolated (the behaviour such files use) emits exactly the matches.
+    const json& pj = require(j, "pattern", p);
+    if (pj.is_object() && pj.contains("Regex") && pj["Regex"] == kGpt2Pattern &&
+        parse_behavior(j, "behavior", p, Behavior::Removed) == Behavior::Isolated && !get_bool(j, "invert", p, false))
+      return std::make_unique<ByteLevelPreTokenizer>(false, true, false);
     auto pat = parse_pattern(require(j, "pattern", p), p.at("pattern"));
     return std::make_unique<SplitPreTokenizer>(std::move(pat), parse_behavior(j, "behavior", p, Behavior::Removed),
                                                get_bool(j, "invert", p, false));

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <regex>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,23 @@ const nlohmann::json& require(const nlohmann::json& obj, const std::string& key,
 std::string get_string(const nlohmann::json& obj, const std::string& key, const JsonPlace& p,
                        const std::string& fallback);
 bool get_bool(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, bool fallback);
+/// An integer field within [min, max]; fallback when absent or null.
+long long get_int(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, long long fallback,
+                  long long min, long long max);
+
+/// The "type" of a component section (which must be an object); "" when absent.
+std::string type_of(const nlohmann::json& j, const JsonPlace& p);
+
+/// A pattern of a Replace normalizer or Split pre-tokenizer: {"String": "..."} or {"Regex": "..."}.
+/// std::regex works on bytes and has no \p classes: regexes it cannot compile are reported as unsupported, and
+/// \s, \w and . in the others see bytes, not Unicode characters (exact for ASCII-only patterns and texts).
+struct Pattern {
+  std::string literal;
+  std::unique_ptr<std::regex> regex;  // set when the pattern is a regex
+};
+Pattern parse_pattern(const nlohmann::json& j, const JsonPlace& p);
+/// Byte ranges of the non-empty matches of pat in s, in order, non-overlapping.
+void find_matches(const Pattern& pat, std::string_view s, std::vector<std::pair<std::size_t, std::size_t>>& out);
 
 /// The current splits of one text: their bytes in one buffer, so pre-tokenizers allocate per call, not per word.
 struct Pieces {
@@ -107,7 +125,7 @@ class Model {
   virtual void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const = 0;
   virtual const Vocab& vocab() const = 0;
 };
-/// model section of tokenizer.json (BPE, WordPiece, or a typeless section that has either's fields).
+/// model section of tokenizer.json (BPE, WordPiece, WordLevel, or a typeless section with BPE's or WordPiece's fields).
 /// Unigram is not built here (the SentencePiece component handles it); returns nullptr for it.
 std::unique_ptr<Model> make_model(const nlohmann::json& j, const JsonPlace& p);
 /// roberta-style vocab.json + merges.txt.
@@ -127,6 +145,8 @@ class PostProcessor {
   virtual std::size_t added_tokens(bool pair) const = 0;
   /// Joins a (and b when given) into out, adding special tokens when add_special.
   virtual void process(const Sequence& a, const Sequence* b, bool add_special, Sequence& out) const = 0;
+  /// Every id process() may add (checked against the vocabulary at load).
+  virtual std::vector<std::int32_t> special_ids() const = 0;
 };
 std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& j, const JsonPlace& p);
 /// No post-processor: the sequences concatenated, type ids 0 and 1.

@@ -1,0 +1,23 @@
+// Row-block dot products for exact dense search (internal to radlite).
+//
+// The library is built for the baseline x86-64 ISA (SSE2), where one query's scan is bound by arithmetic,
+// not memory. On CPUs with AVX2 + FMA a separately compiled kernel is used instead, chosen at run time.
+// That kernel's translation unit is compiled with -mavx2 -mfma, so it uses intrinsics and plain loops only
+// (no shared inline or template code that the linker could pick for callers on older CPUs).
+#pragma once
+
+#include <cstddef>
+
+namespace radlite::dense_kernels {
+
+/// True when this build has the AVX2 kernel and the CPU supports AVX2 and FMA.
+bool avx2_available();
+
+/// scores[i] = dot(rows + i * dim, query) for i < n. Only call when avx2_available().
+void dot_rows_avx2(const float* rows, std::size_t n, std::size_t dim, const float* query, float* scores);
+
+/// scores[i] = dot(rows + i * dim, query) for i < n: the AVX2 kernel when `allow_avx2` and available, else
+/// Eigen's matrix-vector product (baseline ISA). Defined in dense.cpp.
+void dot_rows(const float* rows, std::size_t n, std::size_t dim, const float* query, float* scores, bool allow_avx2);
+
+}  // namespace radlite::dense_kernels

@@ -1,0 +1,73 @@
+// AVX2 + FMA dot-product kernel (this file alone is compiled with -mavx2 -mfma on x86-64; see
+// dense_kernels.h for why it contains no templates or shared inline code).
+#include "retrieval/dense_kernels.h"
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+namespace radlite::dense_kernels {
+namespace {
+
+inline float horizontal_sum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+}  // namespace
+
+void dot_rows_avx2(const float* rows, std::size_t n, std::size_t dim, const float* query, float* scores) {
+  const std::size_t vec_end = dim - dim % 8;
+  std::size_t i = 0;
+  // Four rows at a time: four independent FMA chains, each query vector load reused four times.
+  for (; i + 4 <= n; i += 4) {
+    const float* r0 = rows + i * dim;
+    const float* r1 = r0 + dim;
+    const float* r2 = r1 + dim;
+    const float* r3 = r2 + dim;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    for (std::size_t j = 0; j < vec_end; j += 8) {
+      const __m256 q = _mm256_loadu_ps(query + j);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + j), q, a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + j), q, a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + j), q, a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + j), q, a3);
+    }
+    float s0 = horizontal_sum(a0), s1 = horizontal_sum(a1), s2 = horizontal_sum(a2), s3 = horizontal_sum(a3);
+    for (std::size_t j = vec_end; j < dim; ++j) {
+      s0 += r0[j] * query[j];
+      s1 += r1[j] * query[j];
+      s2 += r2[j] * query[j];
+      s3 += r3[j] * query[j];
+    }
+    scores[i] = s0;
+    scores[i + 1] = s1;
+    scores[i + 2] = s2;
+    scores[i + 3] = s3;
+  }
+  for (; i < n; ++i) {
+    const float* r = rows + i * dim;
+    __m256 a = _mm256_setzero_ps();
+    for (std::size_t j = 0; j < vec_end; j += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(r + j), _mm256_loadu_ps(query + j), a);
+    float s = horizontal_sum(a);
+    for (std::size_t j = vec_end; j < dim; ++j) s += r[j] * query[j];
+    scores[i] = s;
+  }
+}
+
+bool avx2_available() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+}  // namespace radlite::dense_kernels
+
+#else
+
+namespace radlite::dense_kernels {
+
+bool avx2_available() { return false; }
+
+void dot_rows_avx2(const float*, std::size_t, std::size_t, const float*, float*) {}
+
+}  // namespace radlite::dense_kernels
+
+#endif

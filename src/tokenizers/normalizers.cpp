@@ -1,0 +1,211 @@
+// Normalizers of the Hugging Face pipeline (BertNormalizer, Unicode forms, Lowercase, StripAccents, Strip,
+// Replace, Prepend, Sequence).
+#include "radlite/error.h"
+#include "tokenizers/pipeline.h"
+#include "tokenizers/unicode.h"
+
+namespace radlite::tokenizers {
+
+using nlohmann::json;
+namespace uc = unicode;
+
+namespace {
+
+class BertNormalizer : public Normalizer {
+ public:
+  BertNormalizer(bool clean, bool chinese, int strip, bool lower)
+      : clean_(clean), chinese_(chinese), strip_(strip < 0 ? lower : strip != 0), lower_(lower) {}
+  void normalize(std::string& text) const override {
+    if (clean_ || chinese_) {
+      std::string out;
+      out.reserve(text.size() + 8);
+      std::size_t i = 0;
+      while (i < text.size()) {
+        auto b = static_cast<unsigned char>(text[i]);
+        if (b >= 0x20 && b < 0x7F) {  // printable ASCII: kept as is
+          out.push_back(static_cast<char>(b));
+          ++i;
+          continue;
+        }
+        char32_t c = uc::next_cp(text, i);
+        if (clean_) {
+          if (c == 0 || c == 0xFFFD || uc::is_bert_control(c)) continue;
+          if (uc::is_bert_whitespace(c)) c = ' ';
+        }
+        if (chinese_ && uc::is_chinese_char(c)) {
+          out.push_back(' ');
+          uc::append_utf8(out, c);
+          out.push_back(' ');
+        } else {
+          uc::append_utf8(out, c);
+        }
+      }
+      text.swap(out);
+    }
+    if (strip_) {
+      std::string nfd = uc::normalize(text, uc::NormForm::NFD);
+      std::string out;
+      out.reserve(nfd.size());
+      std::size_t i = 0;
+      while (i < nfd.size()) {
+        std::size_t b = i;
+        char32_t c = uc::next_cp(nfd, i);
+        if (!uc::is_mark_nonspacing(c)) out.append(nfd, b, i - b);
+      }
+      text.swap(out);
+    }
+    if (lower_) text = uc::lowercase(text);
+  }
+
+ private:
+  bool clean_, chinese_, strip_, lower_;
+};
+
+class NormFormNormalizer : public Normalizer {
+ public:
+  explicit NormFormNormalizer(uc::NormForm f) : form_(f) {}
+  void normalize(std::string& text) const override { text = uc::normalize(text, form_); }
+
+ private:
+  uc::NormForm form_;
+};
+
+class LowercaseNormalizer : public Normalizer {
+ public:
+  void normalize(std::string& text) const override { text = uc::lowercase(text); }
+};
+
+class StripAccentsNormalizer : public Normalizer {
+ public:
+  // HF removes every combining mark (Mn, Mc, Me); it expects an NFD normalizer before it.
+  void normalize(std::string& text) const override {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+      std::size_t b = i;
+      char32_t c = uc::next_cp(text, i);
+      if (!uc::is_mark(c)) out.append(text, b, i - b);
+    }
+    text.swap(out);
+  }
+};
+
+class StripNormalizer : public Normalizer {
+ public:
+  StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
+  void normalize(std::string& text) const override {
+    std::size_t begin = 0, end = text.size();
+    if (left_) {
+      while (begin < end) {
+        std::size_t i = begin;
+        if (!uc::is_whitespace(uc::next_cp(text, i))) break;
+        begin = i;
+      }
+    }
+    if (right_) {
+      while (end > begin) {
+        std::size_t b = end - 1;
+        while (b > begin && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
+        std::size_t i = b;
+        if (!uc::is_whitespace(uc::next_cp(text, i))) break;
+        end = b;
+      }
+    }
+    text = text.substr(begin, end - begin);
+  }
+
+ private:
+  bool left_, right_;
+};
+
+class ReplaceNormalizer : public Normalizer {
+ public:
+  ReplaceNormalizer(Pattern p, std::string content) : pattern_(std::move(p)), content_(std::move(content)) {}
+  void normalize(std::string& text) const override {
+    std::vector<std::pair<std::size_t, std::size_t>> m;
+    find_matches(pattern_, text, m);
+    if (m.empty()) return;
+    std::string out;
+    std::size_t last = 0;
+    for (auto& [b, e] : m) {
+      out.append(text, last, b - last);
+      out += content_;
+      last = e;
+    }
+    out.append(text, last, std::string::npos);
+    text.swap(out);
+  }
+
+ private:
+  Pattern pattern_;
+  std::string content_;
+};
+
+class PrependNormalizer : public Normalizer {
+ public:
+  explicit PrependNormalizer(std::string s) : prefix_(std::move(s)) {}
+  void normalize(std::string& text) const override {
+    if (!text.empty()) text.insert(0, prefix_);
+  }
+
+ private:
+  std::string prefix_;
+};
+
+class SequenceNormalizer : public Normalizer {
+ public:
+  explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> n) : items_(std::move(n)) {}
+  void normalize(std::string& text) const override {
+    for (auto& n : items_) n->normalize(text);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Normalizer>> items_;
+};
+
+}  // namespace
+
+std::unique_ptr<Normalizer> make_bert_normalizer(bool clean_text, bool chinese_chars, int strip_accents,
+                                                 bool lowercase) {
+  return std::make_unique<BertNormalizer>(clean_text, chinese_chars, strip_accents, lowercase);
+}
+
+std::unique_ptr<Normalizer> make_normalizer(const json& j, const JsonPlace& p) {
+  if (j.is_null()) return nullptr;
+  const std::string type = type_of(j, p);
+  if (type == "BertNormalizer") {
+    int strip = -1;
+    if (j.contains("strip_accents") && !j["strip_accents"].is_null()) strip = get_bool(j, "strip_accents", p, false);
+    return make_bert_normalizer(get_bool(j, "clean_text", p, true), get_bool(j, "handle_chinese_chars", p, true),
+                                strip, get_bool(j, "lowercase", p, true));
+  }
+  if (type == "NFC") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFC);
+  if (type == "NFD") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFD);
+  if (type == "NFKC") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFKC);
+  if (type == "NFKD") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFKD);
+  if (type == "Lowercase") return std::make_unique<LowercaseNormalizer>();
+  if (type == "StripAccents") return std::make_unique<StripAccentsNormalizer>();
+  if (type == "Strip")
+    return std::make_unique<StripNormalizer>(get_bool(j, "strip_left", p, true), get_bool(j, "strip_right", p, true));
+  if (type == "Replace") {
+    auto pat = parse_pattern(require(j, "pattern", p), p.at("pattern"));
+    return std::make_unique<ReplaceNormalizer>(std::move(pat), get_string(j, "content", p, ""));
+  }
+  if (type == "Prepend") return std::make_unique<PrependNormalizer>(get_string(j, "prepend", p, ""));
+  if (type == "Sequence") {
+    const json& list = require(j, "normalizers", p);
+    if (!list.is_array()) format_error(p.at("normalizers"), "expected an array");
+    std::vector<std::unique_ptr<Normalizer>> items;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto n = make_normalizer(list[i], p.at("normalizers").at(i));
+      if (n) items.push_back(std::move(n));
+    }
+    return std::make_unique<SequenceNormalizer>(std::move(items));
+  }
+  if (type == "Precompiled")
+    model_error(p.at("type"), "the Precompiled normalizer is supported only with a Unigram model");
+  model_error(p.at("type"), "unknown normalizer type '" + type + "'");
+}
+
+}  // namespace radlite::tokenizers
