@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/hit_table.h"
 #include "cli/model_loading.h"
+#include "cli/progress.h"
 #include "cli/retrieval_options.h"
 #include "io/file_util.h"
 #include "radlite/error.h"
@@ -82,7 +83,10 @@ int cmd_demo(int argc, char** argv) {
 
   std::vector<BeirDocument> corpus = load_beir_corpus(corpus_path);
   Pipeline pipe(encoder, scorer);
-  pipe.add(corpus);
+  {
+    ProgressBar bar("indexing", corpus.size(), "docs");  // drawn only when stderr is a terminal
+    pipe.add(corpus, [&](std::size_t done, std::size_t) { bar.update(done); });
+  }
   std::cout << "corpus:  " << corpus_path << "\n         " << pipe.size() << " documents embedded and indexed in "
             << seconds_since(t0) << " s\n";
 
