@@ -40,7 +40,7 @@ const char kUsage[] =
     "  --min-relevance N      a doc is relevant when its qrels score >= N (default 1)\n"
     "  --run-out FILE         TREC run of the evaluated pipeline (qid Q0 docid rank score radlite)\n"
     "  --output FILE          metrics as JSON (the evaluated pipeline, plus every ablation row)\n"
-    "  --device D --threads N --batch-size N --dtype f32|bf16|f16 --max-length N   model settings\n"
+    "  --device D --threads N --batch-size N --dtype float32|bfloat16|float16 --max-length N   model settings\n"
     "Run depth: 1000 for a single retriever (BM25 or bi-encoder alone), otherwise what the candidate lists give.\n";
 
 nlohmann::json metrics_json(const EvalResult& r) {

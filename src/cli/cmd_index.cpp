@@ -32,7 +32,7 @@ const char kUsage[] =
     "  --k1 X --b Y        BM25 parameters (default 1.2, 0.75)\n"
     "  --stopwords none|english   --stemmer none|porter|english   BM25 analysis (default none, none)\n"
     "  --device D --threads N     bi-encoder device (default cpu) and threads (default all cores)\n"
-    "  --dtype f32|bf16|f16 --max-length N   compute dtype (default f32), tokens per text (default: model's)\n"
+    "  --dtype float32|bfloat16|float16 --max-length N   compute dtype (default float32), tokens per text (default: model's)\n"
     "A progress bar is drawn on stderr when it is a terminal.\n";
 
 }  // namespace

@@ -36,7 +36,7 @@ const char kUsage[] =
     "  --fusion rrf|linear  first fusion (default rrf)   --dense-weight W  linear fusion weight (default 0.5)\n"
     "  --rrf-k X            RRF constant (default 60)    --bm25-weight W   final BM25 weight (default 0.3)\n"
     "  --no-dense --no-bm25 --no-rerank --no-final-fusion   switch stages off\n"
-    "  --device D --threads N --batch-size N --dtype f32|bf16|f16 --max-length N   model settings\n";
+    "  --device D --threads N --batch-size N --dtype float32|bfloat16|float16 --max-length N   model settings\n";
 
 nlohmann::json opt_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
