@@ -104,8 +104,8 @@ TEST(ModelsCli, IndexWithBiEncoderThenSearchWithReranker) {
 
 TEST(ModelsCli, EvalPrintsTheAblationTable) {
   ts::ScratchDir dir;
-  write_subset(dir, 40);
-  const auto r = ts::run_cli("eval --corpus " + dir.file("corpus.jsonl") + " --queries " + dir.file("queries.jsonl") +
+  write_subset(dir, 25);
+  const auto r = ts::run_cli("eval --threads 1 --corpus " + dir.file("corpus.jsonl") + " --queries " + dir.file("queries.jsonl") +
                              " --qrels " + dir.file("qrels.tsv") + " --bi-encoder " + kBi + " --cross-encoder " +
                              kCross + " --ablation --output " + dir.file("m.json"));
   ASSERT_EQ(r.status, 0) << r.err;
