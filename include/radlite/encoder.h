@@ -51,6 +51,9 @@ enum class DType {
 
 struct BiEncoderOptions {
   std::size_t batch_size = 32;    // texts per forward pass (>= 1); a batch is sorted by length and padded per pass
+  std::size_t max_batch_tokens = 8192;  // padded tokens per pass (rows x longest row); long texts then run in
+                                        // smaller passes, which bounds memory. 0 = no limit (batch_size only).
+                                        // Results do not depend on it beyond float rounding.
   std::size_t max_length = 0;     // tokens per text, special tokens included; 0 = the model's max_seq_length.
                                   // Must not exceed what the position table allows.
   std::optional<bool> normalize;  // unset: as the model directory says (Normalize module); true/false overrides
@@ -102,6 +105,7 @@ class BiEncoder : public TextEncoder {
 
 struct CrossEncoderOptions {
   std::size_t batch_size = 32;  // pairs per forward pass (>= 1); sorted by length and padded per pass
+  std::size_t max_batch_tokens = 8192;  // padded tokens per pass, as BiEncoderOptions::max_batch_tokens
   std::size_t max_length = 0;   // tokens per pair, special tokens included; 0 = the model's limit
                                 // (tokenizer_config.json model_max_length, else the position table)
   int threads = 0;              // libtorch intra-op threads, process-wide; 0 = all hardware threads

@@ -74,8 +74,7 @@ Matrix BiEncoder::Impl::embed(const std::vector<std::vector<std::int32_t>>& ids,
   std::vector<std::size_t> lengths;
   for (const auto& r : ids) lengths.push_back(r.size());
   const auto order = model::length_order(lengths);
-  for (std::size_t start = 0; start < order.size(); start += batch_size) {
-    const std::size_t end = std::min(order.size(), start + batch_size);
+  for (const auto& [start, end] : model::plan_passes(order, lengths, batch_size, max_batch_tokens)) {
     std::vector<const std::vector<std::int32_t>*> rows;
     for (std::size_t i = start; i < end; ++i) rows.push_back(&ids[order[i]]);
     const model::Batch batch = model::make_batch(rows, {}, cfg.pad_token_id, encoder->placement());
@@ -124,6 +123,7 @@ BiEncoder BiEncoder::load(const std::string& dir, const BiEncoderOptions& option
                           std::to_string(limit) + " tokens (" + config.path + " max_position_embeddings)");
   impl->max_length = options.max_length ? options.max_length : impl->layout.max_seq_length;
   impl->batch_size = options.batch_size;
+  impl->max_batch_tokens = options.max_batch_tokens;
   impl->normalize = options.normalize.value_or(impl->layout.normalize);
   impl->dimension = static_cast<std::size_t>(config.hidden_size) * static_cast<std::size_t>(impl->layout.pooling.count());
   impl->dir = dir;

@@ -43,8 +43,7 @@ std::vector<std::vector<float>> CrossEncoder::Impl::logits(const std::vector<Tok
   std::vector<std::size_t> lengths;
   for (const auto& r : ids) lengths.push_back(r.size());
   const auto order = model::length_order(lengths);
-  for (std::size_t start = 0; start < order.size(); start += batch_size) {
-    const std::size_t end = std::min(order.size(), start + batch_size);
+  for (const auto& [start, end] : model::plan_passes(order, lengths, batch_size, max_batch_tokens)) {
     std::vector<const std::vector<std::int32_t>*> rows, types;
     bool any_types = false;
     for (std::size_t i = start; i < end; ++i) {
@@ -109,6 +108,7 @@ CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOption
   impl->max_length = options.max_length ? options.max_length : model::resolve_plain_max_length(dir, config);
   impl->num_labels = static_cast<std::size_t>(labels);
   impl->batch_size = options.batch_size;
+  impl->max_batch_tokens = options.max_batch_tokens;
   impl->dir = dir;
   impl->weight_files = ckpt.files();
   impl->tokenizer = model::load_tokenizer(dir);

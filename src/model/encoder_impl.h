@@ -23,6 +23,7 @@ class BiEncoder::Impl {
   std::unique_ptr<model::TransformerEncoder> encoder;
   std::shared_ptr<const Tokenizer> tokenizer;
   std::size_t batch_size = 32;
+  std::size_t max_batch_tokens = 8192;
   std::size_t max_length = 0;
   bool normalize = false;
   std::string dir;
@@ -46,6 +47,7 @@ class CrossEncoder::Impl {
   at::Tensor head_dense_w, head_dense_b, head_out_w, head_out_b;
   std::size_t num_labels = 1;
   std::size_t batch_size = 32;
+  std::size_t max_batch_tokens = 8192;
   std::size_t max_length = 0;
   std::string dir;
   std::vector<std::string> weight_files;

@@ -24,15 +24,19 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
   return at::layer_norm(x, {x.size(-1)}, w, b, eps);
 }
 
-at::Tensor activate(const at::Tensor& x, Activation a) {
+void activate_(at::Tensor& x, Activation a) {
   switch (a) {
-    case Activation::GeluErf: return at::gelu(x);
-    case Activation::GeluTanh: return at::gelu(x, "tanh");
-    case Activation::Relu: return at::relu(x);
-    case Activation::Silu: return at::silu(x);
+    case Activation::GeluErf: at::gelu_(x); break;
+    case Activation::GeluTanh: at::gelu_(x, "tanh"); break;
+    case Activation::Relu: at::relu_(x); break;
+    case Activation::Silu: at::silu_(x); break;
   }
-  return x;
 }
+
+// Chunk sizes (elements) of the attention scores and of the FFN intermediate: 4 MB in float32, small enough to be
+// reused from the heap rather than mapped afresh, large enough for the GEMMs to run at full speed.
+constexpr std::int64_t kScoreChunkElements = std::int64_t{1} << 20;
+constexpr std::int64_t kFfnChunkElements = std::int64_t{1} << 20;
 
 }  // namespace
 
@@ -161,19 +165,60 @@ at::Tensor TransformerEncoder::forward(const Batch& batch, const Perturbation& p
   }
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
 
+  // Work buffers, allocated once per pass and reused by every layer. Fresh large tensors per layer cost more than
+  // the math: glibc serves blocks above its mmap threshold (at most 32 MB) with mmap and unmaps them on free, so
+  // each one page-faults again. The attention scores and the FFN intermediate are the big ones; both are computed
+  // in chunks sized to stay a few MB whatever the batch, which also keeps them in cache.
+  const std::int64_t T = B * L, BH = B * nh, I = c.intermediate_size;
+  const at::TensorOptions opts = x.options();
+  x = x.view({T, H});
+  at::Tensor qkv = at::empty({T, 3 * H}, opts);
+  at::Tensor heads = at::empty({3, BH, L, dh}, opts);  // q, k, v with each (sequence, head) contiguous
+  at::Tensor ctx_heads = at::empty({BH, L, dh}, opts);
+  at::Tensor ctx = at::empty({T, H}, opts);
+  at::Tensor sum = at::empty({T, H}, opts);  // a sublayer's output plus its residual, before LayerNorm
+  const std::int64_t group = std::clamp<std::int64_t>(kScoreChunkElements / (L * L), 1, BH);
+  at::Tensor scores = at::empty({group, L, L}, opts);
+  at::Tensor probs = at::empty({group, L, L}, opts);
+  const std::int64_t ffn_rows = std::clamp<std::int64_t>(kFfnChunkElements / I, 1, T);
+  at::Tensor inter = at::empty({ffn_rows, I}, opts);
+  at::Tensor mask_heads;  // [B * nh, 1, L]: the additive mask repeated per head, so a chunk is a plain narrow
+  if (additive.defined()) mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
+
   for (const Layer& l : layers_) {
-    at::Tensor qkv = at::linear(x, l.qkv_w, l.qkv_b).view({B, L, 3, nh, dh}).permute({2, 0, 3, 1, 4});
-    at::Tensor q = qkv[0], k = qkv[1], v = qkv[2];  // [B, nh, L, dh]
-    at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * scale;
-    if (additive.defined()) scores = scores + additive;
-    at::Tensor probs = placement_.dtype == at::kFloat ? at::softmax(scores, -1)
-                                                      : at::softmax(scores, -1, at::kFloat).to(placement_.dtype);
-    at::Tensor ctx = at::matmul(probs, v).permute({0, 2, 1, 3}).reshape({B, L, H});
-    x = layer_norm(at::linear(ctx, l.attn_out_w, l.attn_out_b) + x, l.attn_ln_w, l.attn_ln_b, c.layer_norm_eps);
-    at::Tensor h = activate(at::linear(x, l.inter_w, l.inter_b), c.activation);
-    x = layer_norm(at::linear(h, l.out_w, l.out_b) + x, l.out_ln_w, l.out_ln_b, c.layer_norm_eps);
+    at::addmm_out(qkv, l.qkv_b, x, l.qkv_w.t());
+    heads.view({3, B, nh, L, dh}).copy_(qkv.view({B, L, 3, nh, dh}).permute({2, 0, 3, 1, 4}));
+    const at::Tensor q = heads[0], k = heads[1], v = heads[2];  // [B * nh, L, dh]
+    for (std::int64_t g0 = 0; g0 < BH; g0 += group) {
+      const std::int64_t gn = std::min(group, BH - g0);
+      at::Tensor s = scores.narrow(0, 0, gn);
+      at::bmm_out(s, q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2));
+      s.mul_(scale);
+      if (mask_heads.defined()) s.add_(mask_heads.narrow(0, g0, gn));
+      at::Tensor p = probs.narrow(0, 0, gn);
+      if (placement_.dtype == at::kFloat)
+        at::_softmax_out(p, s, -1, false);
+      else
+        p.copy_(at::softmax(s, -1, at::kFloat));  // half / bfloat16: normalize in float, as transformers does
+      at::Tensor out = ctx_heads.narrow(0, g0, gn);
+      at::bmm_out(out, p, v.narrow(0, g0, gn));
+    }
+    ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
+    at::addmm_out(sum, l.attn_out_b, ctx, l.attn_out_w.t());
+    sum.add_(x);
+    x = layer_norm(sum, l.attn_ln_w, l.attn_ln_b, c.layer_norm_eps);
+    for (std::int64_t r0 = 0; r0 < T; r0 += ffn_rows) {
+      const std::int64_t rn = std::min(ffn_rows, T - r0);
+      at::Tensor h = inter.narrow(0, 0, rn);
+      at::addmm_out(h, l.inter_b, x.narrow(0, r0, rn), l.inter_w.t());
+      activate_(h, c.activation);
+      at::Tensor out = sum.narrow(0, r0, rn);
+      at::addmm_out(out, l.out_b, h, l.out_w.t());
+    }
+    sum.add_(x);
+    x = layer_norm(sum, l.out_ln_w, l.out_ln_b, c.layer_norm_eps);
   }
-  return x;
+  return x.view({B, L, H});
 }
 
 Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
@@ -231,6 +276,23 @@ std::vector<std::size_t> length_order(const std::vector<std::size_t>& lengths) {
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lengths[a] > lengths[b]; });
   return order;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> plan_passes(const std::vector<std::size_t>& order,
+                                                             const std::vector<std::size_t>& lengths,
+                                                             std::size_t batch_size, std::size_t token_budget) {
+  std::vector<std::pair<std::size_t, std::size_t>> passes;
+  std::size_t begin = 0;
+  while (begin < order.size()) {
+    // The first row is the pass's longest (decreasing order), so it sets the padded length.
+    const std::size_t longest = std::max<std::size_t>(lengths[order[begin]], 1);
+    std::size_t rows = batch_size;
+    if (token_budget > 0) rows = std::min(rows, std::max<std::size_t>(token_budget / longest, 1));
+    const std::size_t end = std::min(order.size(), begin + rows);
+    passes.emplace_back(begin, end);
+    begin = end;
+  }
+  return passes;
 }
 
 }  // namespace radlite::model

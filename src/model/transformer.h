@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/safetensors.h"
@@ -75,5 +76,13 @@ void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size
 
 /// Row indices sorted by decreasing length (stable), so each pass pads little.
 std::vector<std::size_t> length_order(const std::vector<std::size_t>& lengths);
+
+/// Splits rows taken in `order` (decreasing length, from length_order) into forward passes, as [begin, end)
+/// ranges of `order`: at most batch_size rows each and, when token_budget > 0, at most token_budget padded
+/// tokens (rows x the pass's longest row) unless a single row is longer. Bounding the padded tokens bounds every
+/// per-pass tensor, so long texts run in smaller passes instead of in one huge allocation.
+std::vector<std::pair<std::size_t, std::size_t>> plan_passes(const std::vector<std::size_t>& order,
+                                                             const std::vector<std::size_t>& lengths,
+                                                             std::size_t batch_size, std::size_t token_budget);
 
 }  // namespace radlite::model

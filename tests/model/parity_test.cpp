@@ -9,6 +9,7 @@
 
 #include "golden.h"
 #include "model/encoder_access.h"
+#include "model/transformer.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"
 
@@ -202,6 +203,26 @@ TEST(BiEncoderBatching, InvariantToBatchCompanionsAndBatchSize) {
   const Matrix a = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), one).encode_ids(ids);
   const Matrix b = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), seven).encode_ids(ids);
   EXPECT_LT(ts::max_abs_diff(a, b), 1e-6);
+
+  // A padded-token budget splits the same inputs into more, smaller passes; results agree.
+  BiEncoderOptions budget;
+  budget.max_batch_tokens = 64;
+  const Matrix c = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), budget).encode_ids(ids);
+  EXPECT_LT(ts::max_abs_diff(a, c), 1e-6);
+}
+
+TEST(BiEncoderBatching, PlanPassesHonoursBatchSizeAndTokenBudget) {
+  const std::vector<std::size_t> lengths = {5, 100, 30, 30, 2, 100, 1};
+  const auto order = model::length_order(lengths);
+  EXPECT_EQ(order, (std::vector<std::size_t>{1, 5, 2, 3, 0, 4, 6}));
+  using Passes = std::vector<std::pair<std::size_t, std::size_t>>;
+  // No budget: batch_size alone.
+  EXPECT_EQ(model::plan_passes(order, lengths, 3, 0), (Passes{{0, 3}, {3, 6}, {6, 7}}));
+  // 200 tokens: two rows of 100, then rows of at most 30 -> 6 of them, capped by batch_size 4.
+  EXPECT_EQ(model::plan_passes(order, lengths, 4, 200), (Passes{{0, 2}, {2, 6}, {6, 7}}));
+  // A row longer than the budget still runs, alone.
+  EXPECT_EQ(model::plan_passes(order, lengths, 32, 50), (Passes{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 7}}));
+  EXPECT_TRUE(model::plan_passes({}, {}, 8, 100).empty());
 }
 
 TEST(BiEncoderBatching, EmptyBatch) {

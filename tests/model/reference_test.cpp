@@ -117,6 +117,47 @@ TEST_P(RandomBiEncoder, MatchesNaiveReference) {
 INSTANTIATE_TEST_SUITE_P(PoolingModes, RandomBiEncoder,
                          ::testing::Values("mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"));
 
+// Long sequences and a wide FFN, so that the forward pass computes attention and the FFN in several chunks
+// (score chunks hold 2^20 elements: 4 of the 15 (sequence, head) pairs of 512 tokens; FFN chunks 256 rows of
+// 4096), with and without the padded-token budget splitting the passes; all against the naive reference.
+TEST(RandomBiEncoderChunks, LongSequencesAndWideFfnMatchNaiveReference) {
+  ts::TinySpec spec;
+  spec.layers = 2;
+  spec.intermediate = 4096;
+  spec.max_positions = 514;
+  ts::ScratchDir dir;
+  const ts::Weights w = ts::write_tiny_model(spec, dir.path());
+  write_st_layout(dir.path(), "mean", /*normalize=*/false, spec.hidden);
+  const ts::NaiveEncoder naive(spec, w);
+  for (std::size_t budget : {std::size_t(0), std::size_t(1024)}) {
+    BiEncoderOptions opts;
+    opts.batch_size = 5;
+    opts.max_batch_tokens = budget;
+    const BiEncoder enc = BiEncoder::load(dir.path(), opts);
+    const auto ids = sample_ids(spec, enc.max_length());
+    ASSERT_EQ(ids[1].size(), 512u);
+    const auto states = model::EncoderAccess::token_states(enc, ids, {});
+    double state_diff = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto ref = naive.forward(std::vector<int>(ids[i].begin(), ids[i].end()), {});
+      for (std::size_t t = 0; t < ref.size(); ++t)
+        for (std::size_t h = 0; h < ref[t].size(); ++h)
+          state_diff = std::max(state_diff, std::fabs(states[i](t, h) - ref[t][h]));
+    }
+    std::cout << "[reference] chunked, max_batch_tokens " << budget << ": states max_abs_diff=" << state_diff << "\n";
+    EXPECT_LT(state_diff, kTol);
+    // Not vacuous: attending to the padded keys changes the short sequences' states.
+    model::Perturbation unmasked;
+    unmasked.ignore_attention_mask = true;
+    const auto leaky = model::EncoderAccess::token_states(enc, ids, unmasked);
+    double leak = 0;
+    for (std::size_t t = 0; t < ids[0].size(); ++t)
+      for (std::size_t h = 0; h < static_cast<std::size_t>(spec.hidden); ++h)
+        leak = std::max(leak, static_cast<double>(std::fabs(leaky[0](t, h) - states[0](t, h))));
+    if (budget == 0) EXPECT_GT(leak, 1e-3);
+  }
+}
+
 struct CrossCase {
   ts::TinySpec spec;
   const char* name;
