@@ -34,12 +34,7 @@ int cmd_encode(int argc, char** argv) {
     std::cout << kHelp;
     return 0;
   }
-  BiEncoderOptions options;
-  options.batch_size = args.get_count("--batch-size", 32);
-  options.threads = args.get_int("--threads", 0);
-  options.device = args.get("--device", "cpu");
-  options.dtype = parse_dtype(args.get("--dtype", "float32"));
-  options.max_length = args.get_count("--max-length", 0);
+  const auto options = model_options<BiEncoderOptions>(args);
   const BiEncoder encoder = BiEncoder::load(args.required("--model"), options);
 
   answer_json_lines<std::vector<std::int32_t>>(

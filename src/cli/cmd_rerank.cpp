@@ -40,12 +40,7 @@ int cmd_rerank(int argc, char** argv) {
   }
   const double temperature = args.get_double("--temperature", 1.0);
   if (!(temperature > 0)) throw InvalidArgument("--temperature must be > 0");
-  CrossEncoderOptions options;
-  options.batch_size = args.get_count("--batch-size", 32);
-  options.threads = args.get_int("--threads", 0);
-  options.device = args.get("--device", "cpu");
-  options.dtype = parse_dtype(args.get("--dtype", "float32"));
-  options.max_length = args.get_count("--max-length", 0);
+  const auto options = model_options<CrossEncoderOptions>(args);
   const CrossEncoder model = CrossEncoder::load(args.required("--model"), options);
 
   answer_json_lines<TokenizedPair>(

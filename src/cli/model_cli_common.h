@@ -38,6 +38,19 @@ const std::string& string_field(const nlohmann::json& j, const char* key, const 
 /// "float32" | "float16" | "bfloat16" (or f32 / f16 / bf16); InvalidArgument otherwise.
 DType parse_dtype(const std::string& name);
 
+/// BiEncoderOptions or CrossEncoderOptions from the options encode and rerank share: --batch-size (default 32),
+/// --threads (0), --device (cpu), --dtype (float32), --max-length (0).
+template <class Options>
+Options model_options(const Args& args) {
+  Options options;
+  options.batch_size = args.get_count("--batch-size", 32);
+  options.threads = args.get_int("--threads", 0);
+  options.device = args.get("--device", "cpu");
+  options.dtype = parse_dtype(args.get("--dtype", "float32"));
+  options.max_length = args.get_count("--max-length", 0);
+  return options;
+}
+
 
 /// Appends a float with enough digits to round-trip (%.9g); non-finite values as null.
 void append_float(std::string& out, float v);
