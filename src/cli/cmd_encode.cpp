@@ -1,5 +1,5 @@
 // radlite encode: JSON lines in, one embedding per line out, in order.
-#include <exception>
+#include <cstdint>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -26,8 +26,6 @@ const char* kHelp =
     "  --dtype T         compute dtype (default float32; float16 needs CUDA)\n"
     "  --max-length N    tokens per text (default 0 = the model's max_seq_length)\n";
 
-constexpr std::size_t kChunkLines = 64;
-
 }  // namespace
 
 int cmd_encode(int argc, char** argv) {
@@ -36,73 +34,27 @@ int cmd_encode(int argc, char** argv) {
     std::cout << kHelp;
     return 0;
   }
-  BiEncoderOptions options;
-  options.batch_size = args.get_count("--batch-size", 32);
-  options.threads = args.get_int("--threads", 0);
-  options.device = args.get("--device", "cpu");
-  options.dtype = parse_dtype(args.get("--dtype", "float32"));
-  options.max_length = args.get_count("--max-length", 0);
+  const auto options = model_options<BiEncoderOptions>(args);
   const BiEncoder encoder = BiEncoder::load(args.required("--model"), options);
 
-  std::ios::sync_with_stdio(false);
-  std::size_t line_number = 0;
-  std::vector<InputLine> lines;
-  std::string out;
-  while (read_chunk(std::cin, kChunkLines, line_number, lines)) {
-    // Lines before a bad one are still answered, so the output stays one line per input up to the error.
-    std::vector<std::vector<std::int32_t>> ids;
-    ids.reserve(lines.size());
-    std::exception_ptr pending;
-    for (const auto& line : lines) {
-      try {
+  answer_json_lines<std::vector<std::int32_t>>(
+      [&](const InputLine& line) -> std::vector<std::int32_t> {
         const auto j = parse_object_line(line);
-        if (j.contains("input_ids")) {
-          ids.push_back(int_array_field(j, "input_ids", line));
-        } else if (j.contains("text")) {
-          ids.push_back(encoder.tokenize(string_field(j, "text", line)));
-        } else {
-          throw FormatError("stdin line " + std::to_string(line.number) +
-                            ": expected a \"text\" or \"input_ids\" field");
+        if (j.contains("input_ids")) return int_array_field(j, "input_ids", line);
+        if (j.contains("text")) return encoder.tokenize(string_field(j, "text", line));
+        throw FormatError("stdin line " + std::to_string(line.number) + ": expected a \"text\" or \"input_ids\" field");
+      },
+      [&](const std::vector<std::vector<std::int32_t>>& ids) { return encoder.encode_ids(ids); },
+      [](std::string& out, const Matrix& m) {
+        for (std::size_t r = 0; r < m.rows; ++r) {
+          out += "{\"embedding\": [";
+          for (std::size_t c = 0; c < m.cols; ++c) {
+            if (c) out += ", ";
+            append_float(out, m(r, c));
+          }
+          out += "]}\n";
         }
-      } catch (const Error&) {
-        pending = std::current_exception();
-        break;
-      }
-    }
-    Matrix m;
-    try {
-      m = encoder.encode_ids(ids);
-    } catch (const InvalidArgument&) {
-      // Find the offending line by encoding one at a time (error path only), answer the lines before it.
-      std::size_t bad = 0;
-      std::string message;
-      for (; bad < ids.size(); ++bad) {
-        try {
-          encoder.encode_ids({ids[bad]});
-        } catch (const InvalidArgument& e) {
-          message = e.what();
-          break;
-        }
-      }
-      if (bad == ids.size()) throw;
-      ids.resize(bad);
-      m = encoder.encode_ids(ids);
-      pending = std::make_exception_ptr(
-          InvalidArgument("stdin line " + std::to_string(lines[bad].number) + ": " + message));
-    }
-    out.clear();
-    for (std::size_t r = 0; r < m.rows; ++r) {
-      out += "{\"embedding\": [";
-      for (std::size_t c = 0; c < m.cols; ++c) {
-        if (c) out += ", ";
-        append_float(out, m(r, c));
-      }
-      out += "]}\n";
-    }
-    std::cout << out;
-    std::cout.flush();
-    if (pending) std::rethrow_exception(pending);
-  }
+      });
   return 0;
 }
 

@@ -371,15 +371,7 @@ std::string decode_pieces(const std::vector<std::string>& pieces, std::string_vi
   std::string text;
   std::string bytes;
   const auto flush = [&]() {
-    for (std::size_t pos = 0; pos < bytes.size();) {
-      const Utf8Char ch = decode_utf8(bytes, pos);
-      if (ch.valid) {
-        text.append(bytes, pos, ch.len);
-      } else {
-        text.append(kReplacementChar);
-      }
-      pos += ch.len;
-    }
+    text += sanitize_utf8(bytes);
     bytes.clear();
   };
   for (std::size_t i = 0; i < pieces.size(); ++i) {
@@ -776,15 +768,7 @@ class SpmNative final : public SentencePieceModel {
     std::string text;
     std::string bytes;
     const auto flush = [&]() {
-      for (std::size_t pos = 0; pos < bytes.size();) {
-        const Utf8Char ch = decode_utf8(bytes, pos);
-        if (ch.valid) {
-          text.append(bytes, pos, ch.len);
-        } else {
-          text.append(kReplacementChar);
-        }
-        pos += ch.len;
-      }
+      text += sanitize_utf8(bytes);
       bytes.clear();
     };
     bool is_bos_ws = true;

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include <sstream>
 
 #include "cli/progress.h"
+#include "support/cli_runner.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/metrics.h"
 #include "radlite/retrieval/pipeline.h"
@@ -24,10 +24,8 @@ namespace {
 
 const std::string kData = std::string(RADLITE_TEST_DATA_DIR) + "/../../examples/data/cancergov";
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Result = radlite::test_support::CliResult;
+using radlite::test_support::run_cli;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -43,18 +41,6 @@ std::string scratch(const std::string& name) {
   return dir;
 }
 
-// Runs the radlite binary with `args` (already shell-quoted where needed), capturing stdout and stderr.
-Result run_cli(const std::string& args) {
-  std::string dir = scratch("run");
-  std::string cmd = std::string("'") + RADLITE_CLI + "' " + args + " > '" + dir + "/out' 2> '" + dir + "/err' < /dev/null";
-  int status = std::system(cmd.c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_all(dir + "/out");
-  r.err = read_all(dir + "/err");
-  return r;
-}
-
 std::string data_args() {
   return "--corpus '" + kData + "/corpus.jsonl' --queries '" + kData + "/queries.jsonl' --qrels '" + kData +
          "/qrels/test.tsv'";
@@ -65,7 +51,7 @@ std::string data_args() {
 TEST(RetrievalCli, EvalBm25WritesMetricsAndRun) {
   std::string dir = scratch("eval");
   Result r = run_cli("eval " + data_args() + " --bm25 --output '" + dir + "/m.json' --run-out '" + dir + "/run.trec'");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("BM25"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MRR@10"), std::string::npos) << r.out;
   EXPECT_TRUE(r.err.empty()) << "stderr is not a terminal, so no progress bar: " << r.err;
@@ -105,7 +91,7 @@ TEST(RetrievalCli, EvalBm25ParametersChangeTheResult) {
   std::string dir = scratch("eval_params");
   Result r = run_cli("eval " + data_args() + " --k1 0.9 --b 0.4 --stopwords english --stemmer porter --output '" +
                      dir + "/m.json'");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   nlohmann::json m = nlohmann::json::parse(read_all(dir + "/m.json"));
   // README: Lucene EnglishAnalyzer, k1 0.9, b 0.4: MRR@10 0.3428, Recall@100 0.9081.
   EXPECT_NEAR(m["mrr@10"].get<double>(), 0.3428, 0.013);
@@ -115,12 +101,12 @@ TEST(RetrievalCli, EvalBm25ParametersChangeTheResult) {
 TEST(RetrievalCli, IndexThenSearchJson) {
   std::string dir = scratch("index");
   Result idx = run_cli("index --corpus '" + kData + "/corpus.jsonl' --out '" + dir + "/idx'");
-  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  ASSERT_EQ(idx.status, 0) << idx.err;
   EXPECT_NE(idx.out.find("indexed 729 documents"), std::string::npos) << idx.out;
   EXPECT_TRUE(fs::is_regular_file(dir + "/idx/manifest.json"));
 
   Result s = run_cli("search --index '" + dir + "/idx' --k 5 --json 'symptoms of adult leukemia' 'breast cancer screening'");
-  ASSERT_EQ(s.exit_code, 0) << s.err;
+  ASSERT_EQ(s.status, 0) << s.err;
   std::istringstream lines(s.out);
   std::string line;
   std::vector<nlohmann::json> objs;
@@ -146,14 +132,14 @@ TEST(RetrievalCli, IndexThenSearchJson) {
   }
   // Table output names the query and has one row per hit.
   Result t = run_cli("search --index '" + dir + "/idx' --k 3 'melanoma'");
-  ASSERT_EQ(t.exit_code, 0) << t.err;
+  ASSERT_EQ(t.status, 0) << t.err;
   EXPECT_NE(t.out.find("query q1: melanoma"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("   3  "), std::string::npos) << t.out;
 
   // --queries FILE: one result line per query of the file.
   std::ofstream(dir + "/q.jsonl") << "{\"_id\": \"a\", \"text\": \"skin cancer\"}\n{\"_id\": \"b\", \"text\": \"lung\"}\n";
   Result f = run_cli("search --index '" + dir + "/idx' --json --k 2 --queries '" + dir + "/q.jsonl'");
-  ASSERT_EQ(f.exit_code, 0) << f.err;
+  ASSERT_EQ(f.status, 0) << f.err;
   EXPECT_NE(f.out.find("\"query_id\":\"b\""), std::string::npos) << f.out;
 }
 
@@ -162,35 +148,35 @@ TEST(RetrievalCli, BadCorpusLineIsNamed) {
   std::ofstream(dir + "/corpus.jsonl") << "{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\", \"text\": \"y\"}\n"
                                        << "{\"_id\": \"c\", \"text\": \n";
   Result r = run_cli("index --corpus '" + dir + "/corpus.jsonl' --out '" + dir + "/idx'");
-  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("corpus.jsonl line 3"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/idx"));
 
   std::ofstream(dir + "/corpus2.jsonl") << "{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"a\", \"text\": \"y\"}\n";
   Result dup = run_cli("index --corpus '" + dir + "/corpus2.jsonl' --out '" + dir + "/idx'");
-  EXPECT_NE(dup.exit_code, 0);
+  EXPECT_NE(dup.status, 0);
   EXPECT_NE(dup.err.find("line 2"), std::string::npos) << dup.err;
 }
 
 TEST(RetrievalCli, UsageErrors) {
   Result none = run_cli("search --index /nonexistent/radlite-index");
-  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_EQ(none.status, 1);
   EXPECT_NE(none.err.find("no query"), std::string::npos) << none.err;
   Result missing = run_cli("search --index /nonexistent/radlite-index 'q'");
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.status, 1);
   EXPECT_NE(missing.err.find("/nonexistent/radlite-index"), std::string::npos) << missing.err;
   Result unknown = run_cli("eval --bogus 1");
-  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.err.find("--bogus"), std::string::npos) << unknown.err;
   Result fusion = run_cli("eval " + data_args() + " --fusion max");
-  EXPECT_EQ(fusion.exit_code, 1);
+  EXPECT_EQ(fusion.status, 1);
   EXPECT_NE(fusion.err.find("--fusion"), std::string::npos) << fusion.err;
   Result nobm25 = run_cli("index --corpus '" + kData + "/corpus.jsonl' --out /tmp/x --no-bm25");
-  EXPECT_EQ(nobm25.exit_code, 1);
+  EXPECT_EQ(nobm25.status, 1);
   EXPECT_NE(nobm25.err.find("--no-bm25"), std::string::npos) << nobm25.err;
   for (const char* cmd : {"index", "search", "eval"}) {
     Result help = run_cli(std::string(cmd) + " --help");
-    EXPECT_EQ(help.exit_code, 0) << cmd;
+    EXPECT_EQ(help.status, 0) << cmd;
     EXPECT_NE(help.out.find(std::string("usage: radlite ") + cmd), std::string::npos) << help.out;
   }
 }

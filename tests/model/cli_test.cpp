@@ -3,12 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <sstream>
-#include <sys/wait.h>
 
-#include "../support/safetensors_writer.h"
 #include "golden.h"
+#include "support/cli_runner.h"
 
 namespace ts = radlite::test_support;
 
@@ -20,17 +18,14 @@ struct CliRun {
   std::string err;
 };
 
+// The shared runner, with stdout read as the JSON lines the commands write.
 CliRun run_cli(const std::string& args, const std::string& input) {
-  ts::ScratchDir dir;
-  ts::write_file(dir.file("in.jsonl"), input);
-  const std::string cmd = std::string(RADLITE_CLI) + " " + args + " < '" + dir.file("in.jsonl") + "' > '" +
-                          dir.file("out.jsonl") + "' 2> '" + dir.file("err.txt") + "'";
+  const ts::CliResult raw = ts::run_cli(args, input);
   CliRun r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::istringstream out(ts::read_bytes(dir.file("out.jsonl")));
+  r.status = raw.status;
+  std::istringstream out(raw.out);
   for (std::string line; std::getline(out, line);) r.lines.push_back(nlohmann::json::parse(line));
-  r.err = ts::read_bytes(dir.file("err.txt"));
+  r.err = raw.err;
   return r;
 }
 

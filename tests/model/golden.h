@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,33 @@ inline std::string model_dir(const std::string& name) { return std::string(RADLI
 inline nlohmann::json golden(const std::string& name) {
   return io::read_json_file(std::string(RADLITE_TEST_DATA_DIR) + "/golden/" + name + ".json");
 }
+
+/// A bundled model directory and the golden it must reproduce (some models share one: same weights, other files).
+using ModelAndGolden = std::pair<std::string, std::string>;
+
+inline std::vector<ModelAndGolden> bi_encoder_goldens() {
+  return {{"roberta-biencoder-tiny", "roberta-biencoder-tiny"},
+          {"roberta-biencoder-tiny-st5", "roberta-biencoder-tiny"},
+          {"bert-biencoder-cls-tiny", "bert-biencoder-cls-tiny"},
+          {"xlmr-biencoder-sp-tiny", "xlmr-biencoder-sp-tiny"}};
+}
+
+inline std::vector<ModelAndGolden> cross_encoder_goldens() {
+  return {{"bert-crossencoder-tiny", "bert-crossencoder-tiny"},
+          {"bert-crossencoder-tiny-vocab", "bert-crossencoder-tiny"},
+          {"roberta-crossencoder-tiny", "roberta-crossencoder-tiny"}};
+}
+
+/// Names a parameterized test after its model directory (gtest allows only [A-Za-z0-9_]).
+struct ModelTestName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    std::string n = info.param.first;
+    for (auto& c : n)
+      if (c == '-') c = '_';
+    return n;
+  }
+};
 
 inline std::vector<std::vector<std::int32_t>> int_rows(const nlohmann::json& j) {
   std::vector<std::vector<std::int32_t>> out;

@@ -45,7 +45,7 @@ void report(const std::string& model, const std::string& what, double diff) {
   ::testing::Test::RecordProperty(model + "." + what, std::to_string(diff));
 }
 
-class BiEncoderParity : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+class BiEncoderParity : public ::testing::TestWithParam<ts::ModelAndGolden> {};
 
 TEST_P(BiEncoderParity, MatchesGolden) {
   const auto& [model_name, golden_name] = GetParam();
@@ -86,19 +86,10 @@ TEST_P(BiEncoderParity, MatchesGolden) {
   EXPECT_GT(diff_unmasked, kEmbeddingTol);
 }
 
-INSTANTIATE_TEST_SUITE_P(TinyModels, BiEncoderParity,
-                         ::testing::Values(std::make_pair("roberta-biencoder-tiny", "roberta-biencoder-tiny"),
-                                           std::make_pair("roberta-biencoder-tiny-st5", "roberta-biencoder-tiny"),
-                                           std::make_pair("bert-biencoder-cls-tiny", "bert-biencoder-cls-tiny"),
-                                           std::make_pair("xlmr-biencoder-sp-tiny", "xlmr-biencoder-sp-tiny")),
-                         [](const auto& info) {
-                           std::string n = info.param.first;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(TinyModels, BiEncoderParity, ::testing::ValuesIn(ts::bi_encoder_goldens()),
+                         ts::ModelTestName());
 
-class CrossEncoderParity : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+class CrossEncoderParity : public ::testing::TestWithParam<ts::ModelAndGolden> {};
 
 TEST_P(CrossEncoderParity, MatchesGolden) {
   const auto& [model_name, golden_name] = GetParam();
@@ -160,16 +151,8 @@ TEST_P(CrossEncoderParity, MatchesGolden) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(TinyModels, CrossEncoderParity,
-                         ::testing::Values(std::make_pair("bert-crossencoder-tiny", "bert-crossencoder-tiny"),
-                                           std::make_pair("bert-crossencoder-tiny-vocab", "bert-crossencoder-tiny"),
-                                           std::make_pair("roberta-crossencoder-tiny", "roberta-crossencoder-tiny")),
-                         [](const auto& info) {
-                           std::string n = info.param.first;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(TinyModels, CrossEncoderParity, ::testing::ValuesIn(ts::cross_encoder_goldens()),
+                         ts::ModelTestName());
 
 // A short text gives the same embedding alone and padded in a pass with much longer texts.
 TEST(BiEncoderBatching, InvariantToBatchCompanionsAndBatchSize) {

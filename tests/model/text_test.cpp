@@ -15,7 +15,7 @@ namespace ts = radlite::test_support;
 
 namespace {
 
-class BiEncoderText : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+class BiEncoderText : public ::testing::TestWithParam<ts::ModelAndGolden> {};
 
 TEST_P(BiEncoderText, TokensAndEmbeddingsMatchGolden) {
   const auto& [model_name, golden_name] = GetParam();
@@ -38,19 +38,10 @@ TEST_P(BiEncoderText, TokensAndEmbeddingsMatchGolden) {
   EXPECT_LT(ts::max_abs_diff(iface.encode_texts(some), enc.encode(some)), 1e-7);
 }
 
-INSTANTIATE_TEST_SUITE_P(TinyModels, BiEncoderText,
-                         ::testing::Values(std::make_pair("roberta-biencoder-tiny", "roberta-biencoder-tiny"),
-                                           std::make_pair("roberta-biencoder-tiny-st5", "roberta-biencoder-tiny"),
-                                           std::make_pair("bert-biencoder-cls-tiny", "bert-biencoder-cls-tiny"),
-                                           std::make_pair("xlmr-biencoder-sp-tiny", "xlmr-biencoder-sp-tiny")),
-                         [](const auto& info) {
-                           std::string n = info.param.first;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(TinyModels, BiEncoderText, ::testing::ValuesIn(ts::bi_encoder_goldens()),
+                         ts::ModelTestName());
 
-class CrossEncoderText : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+class CrossEncoderText : public ::testing::TestWithParam<ts::ModelAndGolden> {};
 
 TEST_P(CrossEncoderText, TokensAndLogitsMatchGolden) {
   const auto& [model_name, golden_name] = GetParam();
@@ -88,16 +79,8 @@ TEST_P(CrossEncoderText, TokensAndLogitsMatchGolden) {
   EXPECT_FLOAT_EQ(scores[1], direct[1][0]);
 }
 
-INSTANTIATE_TEST_SUITE_P(TinyModels, CrossEncoderText,
-                         ::testing::Values(std::make_pair("bert-crossencoder-tiny", "bert-crossencoder-tiny"),
-                                           std::make_pair("bert-crossencoder-tiny-vocab", "bert-crossencoder-tiny"),
-                                           std::make_pair("roberta-crossencoder-tiny", "roberta-crossencoder-tiny")),
-                         [](const auto& info) {
-                           std::string n = info.param.first;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(TinyModels, CrossEncoderText, ::testing::ValuesIn(ts::cross_encoder_goldens()),
+                         ts::ModelTestName());
 
 // A copy of the BERT cross-encoder whose classifier has `labels` rows (random values).
 void write_multilabel(const std::string& dir, int labels) {

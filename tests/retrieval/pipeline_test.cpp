@@ -64,6 +64,15 @@ std::string temp_dir(const std::string& name) {
   return base;
 }
 
+// The BM25 index a Pipeline keeps over small_corpus(), built directly: the oracle of the pipeline's BM25 side.
+Bm25Index small_corpus_bm25() {
+  Bm25Index index;
+  std::vector<std::string> ids, texts;
+  for (const auto& d : small_corpus()) ids.push_back(d.id), texts.push_back(document_text(d));
+  index.add(ids, texts);
+  return index;
+}
+
 void expect_same_hits(const std::vector<PipelineHit>& a, const std::vector<PipelineHit>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -88,10 +97,7 @@ const std::vector<std::string> kQueries = {"pulmonary embolism CT", "filling def
 TEST(Pipeline, Bm25OnlyMatchesTheBm25Index) {
   Pipeline pipe(nullptr, nullptr);
   pipe.add(small_corpus());
-  Bm25Index oracle;
-  std::vector<std::string> ids, texts;
-  for (const auto& d : small_corpus()) ids.push_back(d.id), texts.push_back(document_text(d));
-  oracle.add(ids, texts);
+  const Bm25Index oracle = small_corpus_bm25();
   for (const auto& q : kQueries) {
     SearchOptions o;
     o.k = 5;
@@ -100,7 +106,7 @@ TEST(Pipeline, Bm25OnlyMatchesTheBm25Index) {
     ASSERT_EQ(hits.size(), expected.size()) << q;
     for (std::size_t i = 0; i < hits.size(); ++i) {
       EXPECT_EQ(hits[i].doc, expected[i].doc);
-      EXPECT_EQ(hits[i].id, ids[expected[i].doc]);
+      EXPECT_EQ(hits[i].id, oracle.id(expected[i].doc));
       EXPECT_DOUBLE_EQ(hits[i].score, expected[i].score);
       ASSERT_TRUE(hits[i].bm25);
       EXPECT_DOUBLE_EQ(*hits[i].bm25, expected[i].score);
@@ -267,10 +273,7 @@ TEST(Pipeline, FinalFusionWithBm25ComputedByHand) {
   auto ce = std::make_shared<OverlapScorer>();
   Pipeline pipe(enc, ce);
   pipe.add(small_corpus());
-  Bm25Index oracle;
-  std::vector<std::string> ids, texts;
-  for (const auto& d : small_corpus()) ids.push_back(d.id), texts.push_back(document_text(d));
-  oracle.add(ids, texts);
+  const Bm25Index oracle = small_corpus_bm25();
   for (const auto& q : kQueries) {
     SearchOptions o;
     o.rerank_depth = 6;

@@ -8,20 +8,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "fixtures.h"
 #include "radlite/tokenizer.h"
 
 using nlohmann::json;
+using radlite::test_support::load_fixture;
 using radlite::Tokenizer;
 
 namespace {
 
 const std::string kData = RADLITE_TEST_DATA_DIR;
-
-json load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return json::parse(in);
-}
 
 struct Counts {
   std::size_t checked = 0, mismatches = 0;
@@ -62,7 +58,7 @@ std::string tokenizer_path(const std::string& rel) {
 }  // namespace
 
 TEST_P(HfStress, IdsIdenticalToHuggingFace) {
-  json fx = load(kData + "/tokenizers/extra/" + GetParam() + ".json");
+  json fx = load_fixture(kData + "/tokenizers/extra/" + GetParam() + ".json");
   ASSERT_EQ(fx["single"].size(), 277u);
   ASSERT_EQ(fx["pairs"].size(), 120u);
   Tokenizer tok = Tokenizer::from_path(tokenizer_path(fx["tokenizer"].get<std::string>()));
@@ -73,7 +69,7 @@ TEST_P(HfStress, IdsIdenticalToHuggingFace) {
 
 // The comparison can fail: another tokenizer's ids, or the right tokenizer with special tokens dropped, mismatch.
 TEST_P(HfStress, ComparisonDetectsWrongIds) {
-  json fx = load(kData + "/tokenizers/extra/" + GetParam() + ".json");
+  json fx = load_fixture(kData + "/tokenizers/extra/" + GetParam() + ".json");
   std::string other = GetParam() == "roberta-base" ? "files/bert-base-uncased/tokenizer.json"
                                                                          : "files/roberta-base/tokenizer.json";
   Counts wrong = compare(Tokenizer::from_path(tokenizer_path(other)), fx);

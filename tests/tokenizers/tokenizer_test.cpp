@@ -13,30 +13,21 @@
 #include <thread>
 
 #include "radlite/error.h"
+#include "fixtures.h"
 #include "radlite/tokenizer.h"
 
 using radlite::EncodeOptions;
 using radlite::Encoding;
 using radlite::Tokenizer;
 using nlohmann::json;
+using radlite::test_support::load_fixture;
+using radlite::test_support::show_ids;
 
 namespace {
 
 const std::string kData = RADLITE_TEST_DATA_DIR;
 const std::string kModels = RADLITE_MODELS_DIR;
 const std::string kFiles = kData + "/tokenizers/files";
-
-json load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return json::parse(in);
-}
-
-std::string show(const std::vector<std::int32_t>& v) {
-  std::ostringstream o;
-  for (std::size_t i = 0; i < v.size(); ++i) o << (i ? "," : "") << v[i];
-  return o.str();
-}
 
 struct Result {
   std::size_t checked = 0;
@@ -52,7 +43,7 @@ Result run_fixture(const Tokenizer& tok, const json& fx, EncodeOptions single_op
                     const std::vector<std::int32_t>& want) {
     ++r.mismatches;
     if (r.mismatches <= 3)
-      r.first_report += what + "\n  want " + show(want) + "\n  got  " + show(got) + "\n";
+      r.first_report += what + "\n  want " + show_ids(want) + "\n  got  " + show_ids(got) + "\n";
   };
   for (const auto& e : fx["single"]) {
     ++r.checked;
@@ -91,7 +82,7 @@ Result run_fixture(const Tokenizer& tok, const json& fx) {
 void expect_parity(const std::string& tokenizer_path, const std::string& fixture) {
   SCOPED_TRACE(tokenizer_path + " vs " + fixture);
   Tokenizer tok = Tokenizer::from_path(tokenizer_path);
-  json fx = load(kData + "/tokenizers/" + fixture);
+  json fx = load_fixture(kData + "/tokenizers/" + fixture);
   Result r = run_fixture(tok, fx);
   EXPECT_EQ(r.checked, fx["single"].size() + fx["pairs"].size());
   EXPECT_GE(r.checked, 300u);
@@ -106,21 +97,21 @@ void expect_parity(const std::string& tokenizer_path, const std::string& fixture
 // With the flag as the reference had it, every entry matches; with the file's flag, exactly the entries that
 // contain " <mask>" differ, and only by the absorbed space token.
 TEST(TokenizerParity, RobertaTokenizerJson) {
-  json j = load(kFiles + "/roberta-base/tokenizer.json");
+  json j = load_fixture(kFiles + "/roberta-base/tokenizer.json");
   ASSERT_EQ(j["added_tokens"][4]["content"], "<mask>");
   ASSERT_EQ(j["added_tokens"][4]["lstrip"], true);
   j["added_tokens"][4]["lstrip"] = false;
   Tokenizer as_reference = Tokenizer::from_json(j.dump());
   for (const char* name : {"roberta-base.json", "roberta-base-trunc16.json"}) {
     SCOPED_TRACE(name);
-    json fx = load(kData + "/tokenizers/" + name);
+    json fx = load_fixture(kData + "/tokenizers/" + name);
     Result r = run_fixture(as_reference, fx);
     EXPECT_EQ(r.mismatches, 0u) << r.first_report;
     EXPECT_EQ(r.checked, fx["single"].size() + fx["pairs"].size());
   }
 
   Tokenizer as_file = Tokenizer::from_path(kFiles + "/roberta-base/tokenizer.json");
-  json fx = load(kData + "/tokenizers/roberta-base.json");
+  json fx = load_fixture(kData + "/tokenizers/roberta-base.json");
   std::size_t with_mask = 0;
   for (const auto& e : fx["single"]) {
     const std::string text = e["text"].get<std::string>();
@@ -153,7 +144,7 @@ TEST(TokenizerParity, RobertaVocabJsonAndMerges) {
 }
 
 TEST(TokenizerParity, BertTokenizerJsonWithoutModelType) {
-  json j = load(kFiles + "/bert-base-uncased/tokenizer.json");
+  json j = load_fixture(kFiles + "/bert-base-uncased/tokenizer.json");
   ASSERT_FALSE(j["model"].contains("type"));  // this variant is the point of the test
   expect_parity(kFiles + "/bert-base-uncased/tokenizer.json", "bert-base-uncased.json");
 }
@@ -178,14 +169,14 @@ TEST(TokenizerParity, AdversarialTextsAgainstHfTokenizers) {
   expect_parity(kFiles + "/bert-base-uncased/tokenizer.json", "hf-adversarial-bert.json");
   expect_parity(kFiles + "/synthetic/bpe-byte-fallback.tokenizer.json", "hf-adversarial-bpe-byte-fallback.json");
   // Failure proof: the same texts through the other family's tokenizer do not match.
-  json fx = load(kData + "/tokenizers/hf-adversarial-bert.json");
+  json fx = load_fixture(kData + "/tokenizers/hf-adversarial-bert.json");
   Result r = run_fixture(Tokenizer::from_path(kModels + "/roberta-biencoder-tiny"), fx);
   EXPECT_GT(r.mismatches, r.checked * 9 / 10);
   // ... nor without byte fallback (unknown characters become <unk> instead of their bytes).
-  json bf = load(kFiles + "/synthetic/bpe-byte-fallback.tokenizer.json");
+  json bf = load_fixture(kFiles + "/synthetic/bpe-byte-fallback.tokenizer.json");
   bf["model"]["byte_fallback"] = false;
   Result no_fallback = run_fixture(Tokenizer::from_json(bf.dump()),
-                                   load(kData + "/tokenizers/hf-adversarial-bpe-byte-fallback.json"));
+                                   load_fixture(kData + "/tokenizers/hf-adversarial-bpe-byte-fallback.json"));
   EXPECT_GT(no_fallback.mismatches, no_fallback.checked / 2);
 }
 
@@ -194,14 +185,14 @@ TEST(TokenizerParity, FromJsonText) {
   std::stringstream ss;
   ss << in.rdbuf();
   Tokenizer tok = Tokenizer::from_json(ss.str());
-  Result r = run_fixture(tok, load(kData + "/tokenizers/roberta-base.json"));
+  Result r = run_fixture(tok, load_fixture(kData + "/tokenizers/roberta-base.json"));
   EXPECT_EQ(r.mismatches, 0u) << r.first_report;
 }
 
 // The parity check detects a wrong tokenizer, dropped special tokens and a wrong truncation length.
 TEST(TokenizerParity, MismatchesAreDetected) {
-  json roberta = load(kData + "/tokenizers/roberta-base.json");
-  json bert = load(kData + "/tokenizers/bert-base-uncased.json");
+  json roberta = load_fixture(kData + "/tokenizers/roberta-base.json");
+  json bert = load_fixture(kData + "/tokenizers/bert-base-uncased.json");
   const std::size_t total = roberta["single"].size() + roberta["pairs"].size();
 
   Tokenizer bert_tok = Tokenizer::from_path(kFiles + "/bert-base-uncased/vocab.txt");
@@ -216,7 +207,7 @@ TEST(TokenizerParity, MismatchesAreDetected) {
   Result no_special = run_fixture(rob, roberta, s, p);
   EXPECT_EQ(no_special.mismatches, total);
 
-  json trunc = load(kData + "/tokenizers/roberta-base-trunc16.json");
+  json trunc = load_fixture(kData + "/tokenizers/roberta-base-trunc16.json");
   EncodeOptions s15, p23;
   s15.max_length = 15;
   p23.max_length = 23;
@@ -244,7 +235,7 @@ namespace {
 void expect_golden(const std::string& model_dir, const std::string& golden_name) {
   SCOPED_TRACE(model_dir);
   Tokenizer tok = Tokenizer::from_path(kModels + "/" + model_dir);
-  json g = load(kData + "/golden/" + golden_name);
+  json g = load_fixture(kData + "/golden/" + golden_name);
   const auto& want = g["input_ids"];
   std::size_t mismatches = 0;
   std::string report;
@@ -378,7 +369,7 @@ TEST(Tokenizer, InvalidUtf8IsReplacedNotFatal) {
 
 TEST(Tokenizer, ConcurrentEncodingMatchesSequential) {
   Tokenizer rob = Tokenizer::from_path(kFiles + "/roberta-base/vocab.json");
-  json fx = load(kData + "/tokenizers/roberta-base.json");
+  json fx = load_fixture(kData + "/tokenizers/roberta-base.json");
   std::vector<std::string> texts;
   std::vector<std::vector<std::int32_t>> want;
   for (const auto& e : fx["single"]) {
@@ -415,7 +406,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 json small_bert_json() {
-  json j = load(kFiles + "/bert-base-uncased/all-MiniLM-L6-v2.tokenizer.json");
+  json j = load_fixture(kFiles + "/bert-base-uncased/all-MiniLM-L6-v2.tokenizer.json");
   return j;
 }
 

@@ -9,12 +9,15 @@
 #include <sstream>
 
 #include "radlite/error.h"
+#include "fixtures.h"
 #include "radlite/tokenizer.h"
 
 using radlite::EncodeOptions;
 using radlite::Encoding;
 using radlite::Tokenizer;
 using nlohmann::json;
+using radlite::test_support::load_fixture;
+using radlite::test_support::show_ids;
 
 namespace {
 
@@ -22,18 +25,6 @@ const std::string kData = RADLITE_TEST_DATA_DIR;
 const std::string kModels = RADLITE_MODELS_DIR;
 const std::string kSpFiles = kData + "/tokenizers/files/sentencepiece-test";
 const std::string kXlmrDir = kModels + "/xlmr-biencoder-sp-tiny";
-
-json load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return json::parse(in);
-}
-
-std::string show(const std::vector<std::int32_t>& v) {
-  std::ostringstream o;
-  for (std::size_t i = 0; i < v.size(); ++i) o << (i ? "," : "") << v[i];
-  return o.str();
-}
 
 // Mismatching entries of a fixture (ids and, where recorded, type ids); the first few are described in report.
 std::size_t mismatches(const Tokenizer& tok, const json& fx, std::string& report) {
@@ -46,7 +37,7 @@ std::size_t mismatches(const Tokenizer& tok, const json& fx, std::string& report
     bool ok = e.ids == want;
     if (ok && entry.contains("token_type_ids") && entry["token_type_ids"].is_array())
       ok = e.type_ids == entry["token_type_ids"].get<std::vector<std::int32_t>>();
-    if (!ok && ++bad <= 3) report += what + "\n  want " + show(want) + "\n  got  " + show(e.ids) + "\n";
+    if (!ok && ++bad <= 3) report += what + "\n  want " + show_ids(want) + "\n  got  " + show_ids(e.ids) + "\n";
   };
   for (const auto& e : fx["single"]) check(tok.encode(e["text"].get<std::string>(), s), e, e["text"].dump());
   for (const auto& e : fx["pairs"])
@@ -57,7 +48,7 @@ std::size_t mismatches(const Tokenizer& tok, const json& fx, std::string& report
 
 void expect_fixture(const std::string& tokenizer_path, const std::string& fixture) {
   SCOPED_TRACE(tokenizer_path + " vs " + fixture);
-  json fx = load(kData + "/tokenizers/" + fixture);
+  json fx = load_fixture(kData + "/tokenizers/" + fixture);
   ASSERT_GT(fx["single"].size() + fx["pairs"].size(), 300u);
   std::string report;
   EXPECT_EQ(mismatches(Tokenizer::from_path(tokenizer_path), fx, report), 0u) << report;
@@ -80,7 +71,7 @@ TEST(XlmrTokenizer, AdversarialTextsAgainstHfTokenizers) {
 }
 
 TEST(XlmrTokenizer, GoldenIdsThroughDirectoryAndModelFile) {
-  json g = load(kData + "/golden/xlmr-biencoder-sp-tiny.json");
+  json g = load_fixture(kData + "/golden/xlmr-biencoder-sp-tiny.json");
   EncodeOptions o;
   o.max_length = g["max_seq_length"].get<std::size_t>();
   for (const std::string& path : {kXlmrDir, kXlmrDir + "/sentencepiece.bpe.model"}) {
@@ -98,7 +89,7 @@ TEST(XlmrTokenizer, GoldenIdsThroughDirectoryAndModelFile) {
 }
 
 TEST(XlmrTokenizer, MismatchesAreDetected) {
-  json fx = load(kData + "/tokenizers/sp-unigram-test-xlmr.json");
+  json fx = load_fixture(kData + "/tokenizers/sp-unigram-test-xlmr.json");
   const std::size_t total = fx["single"].size() + fx["pairs"].size();
   std::string report;
   // The BPE model on the unigram fixture, and the unigram model without the XLM-R special tokens.
