@@ -38,6 +38,7 @@ int cmd_encode(int argc, char** argv) {
   const BiEncoder encoder = BiEncoder::load(args.required("--model"), options);
 
   answer_json_lines<std::vector<std::int32_t>>(
+      "encoding",
       [&](const InputLine& line) -> std::vector<std::int32_t> {
         const auto j = parse_object_line(line);
         if (j.contains("input_ids")) return int_array_field(j, "input_ids", line);

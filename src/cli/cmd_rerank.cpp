@@ -44,6 +44,7 @@ int cmd_rerank(int argc, char** argv) {
   const CrossEncoder model = CrossEncoder::load(args.required("--model"), options);
 
   answer_json_lines<TokenizedPair>(
+      "reranking",
       [&](const InputLine& line) -> TokenizedPair {
         const auto j = parse_object_line(line);
         if (j.contains("input_ids")) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "cli/progress.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"
 
@@ -62,10 +63,12 @@ constexpr std::size_t kChunkLines = 64;
 /// `parse(const InputLine&) -> Input` throws an Error for a bad line; `run(const std::vector<Input>&) -> Result`
 /// throws InvalidArgument when some input is unusable (an id out of range); `write(std::string&, const Result&)`
 /// appends the output lines. On a bad line the lines before it are still answered, so the output stays one line
-/// per input up to the error, which is then rethrown naming the line.
+/// per input up to the error, which is then rethrown naming the line. `label` names the work on the progress line
+/// drawn on stderr when it is a terminal (lines done and rate; the total is unknown on a stream).
 template <class Input, class Parse, class Run, class Write>
-void answer_json_lines(Parse parse, Run run, Write write) {
+void answer_json_lines(const char* label, Parse parse, Run run, Write write) {
   std::ios::sync_with_stdio(false);
+  ProgressBar progress(label, 0, "lines");
   std::size_t line_number = 0;
   std::vector<InputLine> lines;
   std::string out;
@@ -107,6 +110,7 @@ void answer_json_lines(Parse parse, Run run, Write write) {
     std::cout << out;
     std::cout.flush();
     if (pending) std::rethrow_exception(pending);
+    progress.update(line_number);
   }
 }
 
