@@ -11,6 +11,18 @@ namespace uc = unicode;
 
 namespace {
 
+// `text` without the code points for which `drop` is true (accent stripping).
+std::string without_code_points(const std::string& text, bool (*drop)(char32_t)) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t b = i;
+    if (!drop(uc::next_cp(text, i))) out.append(text, b, i - b);
+  }
+  return out;
+}
+
 class BertNormalizer : public Normalizer {
  public:
   BertNormalizer(bool clean, bool chinese, int strip, bool lower)
@@ -43,16 +55,7 @@ class BertNormalizer : public Normalizer {
       text.swap(out);
     }
     if (strip_) {
-      std::string nfd = uc::normalize(text, uc::NormForm::NFD);
-      std::string out;
-      out.reserve(nfd.size());
-      std::size_t i = 0;
-      while (i < nfd.size()) {
-        std::size_t b = i;
-        char32_t c = uc::next_cp(nfd, i);
-        if (!uc::is_mark_nonspacing(c)) out.append(nfd, b, i - b);
-      }
-      text.swap(out);
+      text = without_code_points(uc::normalize(text, uc::NormForm::NFD), uc::is_mark_nonspacing);
     }
     if (lower_) text = uc::lowercase(text);
   }
@@ -78,17 +81,7 @@ class LowercaseNormalizer : public Normalizer {
 class StripAccentsNormalizer : public Normalizer {
  public:
   // HF removes every combining mark (Mn, Mc, Me); it expects an NFD normalizer before it.
-  void normalize(std::string& text) const override {
-    std::string out;
-    out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-      std::size_t b = i;
-      char32_t c = uc::next_cp(text, i);
-      if (!uc::is_mark(c)) out.append(text, b, i - b);
-    }
-    text.swap(out);
-  }
+  void normalize(std::string& text) const override { text = without_code_points(text, uc::is_mark); }
 };
 
 class StripNormalizer : public Normalizer {
