@@ -1,7 +1,5 @@
-// The one place where the retrieval commands construct concrete models (radlite/encoder.h).
+// The one place where the command line's model settings become library options (radlite/encoder.h).
 #include "cli/model_loading.h"
-
-#include "radlite/encoder.h"
 
 namespace radlite::cli {
 
@@ -21,12 +19,15 @@ Options to_options(const ModelLoadOptions& m) {
 
 }  // namespace
 
+BiEncoderOptions bi_encoder_options(const ModelLoadOptions& m) { return to_options<BiEncoderOptions>(m); }
+CrossEncoderOptions cross_encoder_options(const ModelLoadOptions& m) { return to_options<CrossEncoderOptions>(m); }
+
 std::shared_ptr<const TextEncoder> load_bi_encoder(const std::string& dir, const ModelLoadOptions& options) {
-  return std::make_shared<BiEncoder>(BiEncoder::load(dir, to_options<BiEncoderOptions>(options)));
+  return std::make_shared<BiEncoder>(BiEncoder::load(dir, bi_encoder_options(options)));
 }
 
 std::shared_ptr<const PairScorer> load_cross_encoder(const std::string& dir, const ModelLoadOptions& options) {
-  return std::make_shared<CrossEncoder>(CrossEncoder::load(dir, to_options<CrossEncoderOptions>(options)));
+  return std::make_shared<CrossEncoder>(CrossEncoder::load(dir, cross_encoder_options(options)));
 }
 
 }  // namespace radlite::cli
