@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <regex>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,6 +17,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "tokenizers/regex.h"
 
 namespace radlite::tokenizers {
 
@@ -40,17 +41,6 @@ long long get_int(const nlohmann::json& obj, const std::string& key, const JsonP
 
 /// The "type" of a component section (which must be an object); "" when absent.
 std::string type_of(const nlohmann::json& j, const JsonPlace& p);
-
-/// A pattern of a Replace normalizer or Split pre-tokenizer: {"String": "..."} or {"Regex": "..."}.
-/// std::regex works on bytes and has no \p classes: regexes it cannot compile are reported as unsupported, and
-/// \s, \w and . in the others see bytes, not Unicode characters (exact for ASCII-only patterns and texts).
-struct Pattern {
-  std::string literal;
-  std::unique_ptr<std::regex> regex;  // set when the pattern is a regex
-};
-Pattern parse_pattern(const nlohmann::json& j, const JsonPlace& p);
-/// Byte ranges of the non-empty matches of pat in s, in order, non-overlapping.
-void find_matches(const Pattern& pat, std::string_view s, std::vector<std::pair<std::size_t, std::size_t>>& out);
 
 /// The current splits of one text: their bytes in one buffer, so pre-tokenizers allocate per call, not per word.
 struct Pieces {

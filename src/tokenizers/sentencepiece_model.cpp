@@ -24,12 +24,12 @@
 #include <limits>
 #include <map>
 #include <queue>
-#include <regex>
 #include <unordered_map>
 #include <utility>
 
 #include "io/file_util.h"
 #include "radlite/error.h"
+#include "tokenizers/pipeline.h"
 
 namespace radlite::tokenizers {
 namespace {
@@ -981,8 +981,7 @@ struct NormalizerStep {
   CharsMap charsmap;
   std::string pattern;
   std::string content;
-  std::regex regex;
-  std::string regex_format;  // content with '$' escaped: tokenizers inserts it literally
+  Pattern regex;
   bool left = false;
   bool right = false;
 };
@@ -1192,13 +1191,7 @@ void parse_normalizer(const nlohmann::json& j, const std::string& where, std::ve
       if (!r->is_string()) throw FormatError(where + ".pattern.Regex: not a string");
       step.kind = NormalizerStep::kReplaceRegex;
       step.pattern = r->get<std::string>();
-      step.regex_format = replace_all(step.content, "$", "$$");
-      try {
-        step.regex = std::regex(step.pattern, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        throw ModelError(where + ".pattern.Regex: unsupported regular expression '" + step.pattern + "': " +
-                         e.what());
-      }
+      step.regex = parse_pattern(*pattern, JsonPlace{where, "pattern"});
     } else {
       throw FormatError(where + ".pattern: expected a String or Regex member");
     }
@@ -1373,7 +1366,18 @@ class HfUnigram final : public SentencePieceModel {
     switch (step.kind) {
       case NormalizerStep::kPrecompiled: return precompiled_normalize(step.charsmap, s);
       case NormalizerStep::kReplaceString: return replace_all(s, step.pattern, step.content);
-      case NormalizerStep::kReplaceRegex: return std::regex_replace(s, step.regex, step.regex_format);
+      case NormalizerStep::kReplaceRegex: {
+        Matches m;
+        find_matches(step.regex, s, m);
+        std::string out;
+        std::size_t last = 0;
+        for (const auto& [b, e] : m) {
+          out.append(s, last, b - last);
+          out += step.content;
+          last = e;
+        }
+        return out.append(s, last, std::string::npos);
+      }
       case NormalizerStep::kStrip: return strip_whitespace(s, step.left, step.right);
       case NormalizerStep::kLowercase: return lowercase(s);
       case NormalizerStep::kNfc: return utf8proc_normalize(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE);

@@ -2,6 +2,7 @@
 target_sources(radlite_core PRIVATE
   tokenizers/unicode.cpp
   tokenizers/json_fields.cpp
+  tokenizers/regex.cpp
   tokenizers/normalizers.cpp
   tokenizers/pre_tokenizers.cpp
   tokenizers/models.cpp
