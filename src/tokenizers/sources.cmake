@@ -8,6 +8,7 @@ target_sources(radlite_core PRIVATE
   tokenizers/models.cpp
   tokenizers/post_processors.cpp
   tokenizers/decoders.cpp
+  tokenizers/added_tokens.cpp
   tokenizers/tokenizer.cpp
   tokenizers/sentencepiece_model.cpp
 )

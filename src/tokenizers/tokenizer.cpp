@@ -10,6 +10,7 @@
 
 #include "io/file_util.h"
 #include "radlite/error.h"
+#include "tokenizers/added_tokens.h"
 #include "tokenizers/pipeline.h"
 #include "tokenizers/sentencepiece_model.h"
 #include "tokenizers/unicode.h"
@@ -20,106 +21,6 @@ using nlohmann::json;
 using namespace radlite::tokenizers;
 
 namespace {
-
-struct AddedToken {
-  std::string content;
-  std::int32_t id = -1;
-  bool special = false;
-  bool lstrip = false;
-  bool rstrip = false;
-  bool normalized = false;
-  bool single_word = false;
-};
-
-// Leftmost-longest matching of added tokens (what HF's Aho-Corasick automaton with LeftmostLongest does); the
-// token lists are short, so candidates are bucketed by first byte and tried longest first.
-class AddedMatcher {
- public:
-  void add(std::string pattern, std::size_t token_index) {
-    if (pattern.empty()) return;
-    auto& bucket = buckets_[static_cast<unsigned char>(pattern[0])];
-    bucket.push_back({std::move(pattern), token_index});
-    std::stable_sort(bucket.begin(), bucket.end(),
-                     [](const Entry& a, const Entry& b) { return a.pattern.size() > b.pattern.size(); });
-    empty_ = false;
-  }
-  bool empty() const { return empty_; }
-
-  // Calls emit(text, token_index or -1, byte offset) for the pieces of s, in order.
-  template <class Emit>
-  void split(std::string_view s, const std::vector<AddedToken>& tokens, Emit&& emit) const {
-    if (empty_) {
-      if (!s.empty()) emit(s, -1, 0);
-      return;
-    }
-    std::size_t emitted = 0;  // end of what has been emitted
-    std::size_t i = 0;
-    while (i < s.size()) {
-      const auto& bucket = buckets_[static_cast<unsigned char>(s[i])];
-      const Entry* hit = nullptr;
-      for (const auto& e : bucket) {
-        if (s.compare(i, e.pattern.size(), e.pattern) == 0) {
-          hit = &e;
-          break;
-        }
-      }
-      if (!hit) {
-        ++i;
-        continue;
-      }
-      const AddedToken& tok = tokens[hit->token];
-      std::size_t start = i, stop = i + hit->pattern.size();
-      if (tok.single_word && !(is_word_boundary_before(s, start) && is_word_boundary_after(s, stop))) {
-        i = stop;  // the automaton resumes after a discarded match
-        continue;
-      }
-      if (tok.lstrip) {
-        std::size_t b = start;
-        while (b > emitted) {
-          std::size_t k = b - 1;
-          while (k > emitted && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-          std::size_t j = k;
-          if (!unicode::is_whitespace(unicode::next_cp(s, j))) break;
-          b = k;
-        }
-        start = b;
-      }
-      if (tok.rstrip) {
-        while (stop < s.size()) {
-          std::size_t j = stop;
-          if (!unicode::is_whitespace(unicode::next_cp(s, j))) break;
-          stop = j;
-        }
-      }
-      if (emitted < start) emit(s.substr(emitted, start - emitted), -1, emitted);
-      emit(s.substr(start, stop - start), static_cast<int>(hit->token), start);
-      emitted = stop;
-      i = stop;
-    }
-    if (emitted < s.size()) emit(s.substr(emitted), -1, emitted);
-  }
-
- private:
-  struct Entry {
-    std::string pattern;
-    std::size_t token;
-  };
-  static bool word_char_at(std::string_view s, std::size_t i) {
-    char32_t c = unicode::next_cp(s, i);
-    return c == '_' || unicode::is_letter(c) || unicode::is_number(c);
-  }
-  static bool is_word_boundary_before(std::string_view s, std::size_t pos) {
-    if (pos == 0) return true;
-    std::size_t k = pos - 1;
-    while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-    return !word_char_at(s, k);
-  }
-  static bool is_word_boundary_after(std::string_view s, std::size_t pos) {
-    return pos >= s.size() || !word_char_at(s, pos);
-  }
-  std::array<std::vector<Entry>, 256> buckets_;
-  bool empty_ = true;
-};
 
 std::string parent_dir(const std::string& path) {
   auto slash = path.find_last_of('/');
@@ -156,12 +57,14 @@ class Tokenizer::Impl {
   std::vector<AddedToken> added;
   std::unordered_map<std::string, std::size_t> added_by_content;
   std::unordered_map<std::int32_t, std::size_t> added_by_id;
-  AddedMatcher raw_matcher, normalized_matcher;
+  AddedTokenMatcher raw_matcher, normalized_matcher;
   std::int32_t pad = -1;  // resolved by apply_config
   std::size_t max_length = 0;
+  std::int32_t max_added_id = -1;  // the largest id of an added token (ids of replaced tokens never shrink it)
 
   void add_token(AddedToken t) {
     if (t.content.empty()) return;
+    max_added_id = std::max(max_added_id, t.id);
     auto it = added_by_content.find(t.content);
     if (it != added_by_content.end()) {
       added[it->second] = t;
@@ -182,9 +85,7 @@ class Tokenizer::Impl {
     if (id >= 0) return id;
     const auto vocab_n = static_cast<std::int32_t>(model ? model->vocab().size() : sp ? sp->vocab_size() : 0);
     if (added.empty()) return vocab_n;
-    std::int32_t max_added = -1;
-    for (const auto& t : added) max_added = std::max(max_added, t.id);
-    return (max_added >= vocab_n || vocab_n == 0) ? max_added + 1 : vocab_n;
+    return (max_added_id >= vocab_n || vocab_n == 0) ? max_added_id + 1 : vocab_n;
   }
 
   // Builds the matchers once all tokens and the normalizer are known. With a SentencePiece component, which
@@ -202,6 +103,8 @@ class Tokenizer::Impl {
         raw_matcher.add(t.content, k);
       }
     }
+    raw_matcher.finish();
+    normalized_matcher.finish();
   }
 
   std::int32_t model_token_to_id(const std::string& token) const {
