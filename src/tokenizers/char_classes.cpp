@@ -41,6 +41,10 @@ int combining_class(char32_t c) {
   return r ? r->value : 0;
 }
 
+bool is_word(char32_t c) { return in(data::kWord, data::kWordSize, c); }
+
+bool is_numeric(char32_t c) { return in(data::kNumeric, data::kNumericSize, c); }
+
 void append_lowercase(std::string& out, char32_t c) {
   if (c < 0x80) {
     out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));

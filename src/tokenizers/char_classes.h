@@ -15,6 +15,8 @@
 //   StripAccents: drop is_combining_mark            unicode-normalization-alignments 0.1.12 (M*)  9.0.0
 //   NFD normalizer                                  unicode-normalization-alignments 0.1.12       9.0.0
 //   BertNormalizer lowercase, Lowercase             Rust std char::to_lowercase (rustc 1.98)      17.0.0
+//   Whitespace pre-tokenizer: regex \w+|[^\w\s]+    regex-syntax 0.8.11 PERL_WORD                 16.0.0
+//   Digits pre-tokenizer                            Rust std char::is_numeric (N*)                17.0.0
 //   BertNormalizer handle_chinese_chars             fixed ranges in normalizers/bert.rs (with HF's
 //                                                   0x2B920 where Google's BERT has 0x2B820)
 //
@@ -54,6 +56,10 @@ bool is_mark_nonspacing(char32_t c);
 bool is_combining_mark(char32_t c);
 /// Canonical combining class under Unicode 9.0.0 (0 for everything assigned later).
 int combining_class(char32_t c);
+/// regex-syntax 0.8.11's \w (Unicode 16.0.0).
+bool is_word(char32_t c);
+/// Rust's char::is_numeric (Nd, Nl, No of Unicode 17.0.0).
+bool is_numeric(char32_t c);
 /// Appends Rust's char::to_lowercase(c) (Unicode 17.0.0).
 void append_lowercase(std::string& out, char32_t c);
 /// NFD of valid UTF-8 as unicode-normalization-alignments 0.1.12 computes it (Unicode 9.0.0: code points assigned
@@ -73,6 +79,10 @@ extern const Range kCanonicalDecomposable[];
 extern const std::size_t kCanonicalDecomposableSize;
 extern const ValuedRange kCombiningClass[];
 extern const std::size_t kCombiningClassSize;
+extern const Range kWord[];
+extern const std::size_t kWordSize;
+extern const Range kNumeric[];
+extern const std::size_t kNumericSize;
 extern const CaseRun kLowercase[];
 extern const std::size_t kLowercaseSize;
 }  // namespace data

@@ -141,13 +141,12 @@ bool is_mark_nonspacing(char32_t c) { return char_classes::is_mark_nonspacing(c)
 
 bool is_word_char(char32_t c) {
   if (c < 0x80) return is_letter(c) || (c >= '0' && c <= '9') || c == '_';
-  int cat = category(c);
-  if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ND) || cat == UTF8PROC_CATEGORY_NL ||
-      cat == UTF8PROC_CATEGORY_PC)
-    return true;
-  // Join controls, and the symbols that are Other_Alphabetic (circled / squared Latin letters).
-  return c == 0x200C || c == 0x200D || (c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) ||
-         (c >= 0x1F150 && c <= 0x1F169) || (c >= 0x1F170 && c <= 0x1F189);
+  return char_classes::is_word(c);  // the \w table of HF's regex crate (Unicode 16.0.0)
+}
+
+bool is_numeric(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return char_classes::is_numeric(c);
 }
 
 bool is_chinese_char(char32_t c) {

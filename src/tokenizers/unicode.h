@@ -61,8 +61,11 @@ bool is_letter(char32_t c);    // L*
 bool is_number(char32_t c);    // N* (Rust char::is_numeric)
 bool is_mark(char32_t c);      // M* of Unicode 9.0.0 (HF StripAccents' is_combining_mark)
 bool is_mark_nonspacing(char32_t c);  // Mn of Unicode 8.0.0 (HF BertNormalizer's strip_accents)
-/// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls.
+/// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls; the table of
+/// HF's regex crate (regex-syntax 0.8.11, Unicode 16.0.0).
 bool is_word_char(char32_t c);
+/// Rust's char::is_numeric (N* of Unicode 17.0.0): what HF's Digits pre-tokenizer splits on.
+bool is_numeric(char32_t c);
 /// The CJK ideograph blocks BERT surrounds with spaces.
 bool is_chinese_char(char32_t c);
 

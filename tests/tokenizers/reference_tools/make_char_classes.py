@@ -13,16 +13,23 @@ tables were frozen at some version (see src/tokenizers/char_classes.h for the ru
       COMBINING_MARK_KV                                  -> is_combining_mark (StripAccents)
       CANONICAL_DECOMPOSED_KV keys + Hangul syllables    -> which code points NFD decomposes
       CANONICAL_COMBINING_CLASS_KV                       -> canonical combining class (NFD reordering)
-  Rust std char::to_lowercase (Unicode 17.0.0: rustc 1.95 here, rustc 1.98 built the npm binary; both have
-  char::UNICODE_VERSION 17.0.0): a dump made by rust_lowercase.rs  -> lowercase (BertNormalizer, Lowercase)
+  regex-syntax 0.8.11 (src/unicode_tables/perl_word.rs, Unicode 16.0.0):
+      PERL_WORD                                          -> \w of the Whitespace pre-tokenizer's regex
+  Rust std (Unicode 17.0.0: rustc 1.98 built the npm binary; rustc 1.95 here has the same
+  char::UNICODE_VERSION), dumped by rust_std_tables.rs:
+      char::to_lowercase                                 -> lowercase (BertNormalizer, Lowercase)
+      char::is_numeric                                   -> Digits pre-tokenizer
 
 usage:
-  rustc -O -o /tmp/rust_lowercase rust_lowercase.rs && /tmp/rust_lowercase > /tmp/lowercase.txt
-  make_char_classes.py UNICODE_CATEGORIES_0.1.1/src \
-      UNICODE_NORMALIZATION_ALIGNMENTS_0.1.12/src/tables.rs /tmp/lowercase.txt > src/tokenizers/char_classes_data.cpp
-(the crates' sources: crates.io, or github.com/swgillespie/unicode-categories at commit 92bb246 (tag-less 0.1.1)
-and github.com/n1t0/unicode-normalization at 9ca6960 (0.1.12)).
-Verified against the npm binary by verify_char_classes.js + tests/tokenizers/codepoints_test.cpp.
+  rustc -O -o /tmp/rust_std_tables rust_std_tables.rs && /tmp/rust_std_tables > /tmp/rust_std.txt
+  make_char_classes.py UNICODE_CATEGORIES_0.1.1/src UNICODE_NORMALIZATION_ALIGNMENTS_0.1.12/src/tables.rs \
+      REGEX_SYNTAX_0.8.11/src/unicode_tables/perl_word.rs /tmp/rust_std.txt > src/tokenizers/char_classes_data.cpp
+(the crates' sources: crates.io, or github.com/swgillespie/unicode-categories at commit 92bb246 (untagged 0.1.1),
+github.com/n1t0/unicode-normalization at 9ca6960 (0.1.12), github.com/rust-lang/regex at tag regex-syntax-0.8.11;
+the npm binary's strings name the crate versions it was built from, e.g. regex-syntax-0.8.11,
+unicode-normalization-alignments-0.1.12, and its .comment section "rustc version 1.98.0").
+Checked against the npm binary on every scalar value by probe_hf_char_classes.js + check_char_classes.py
+(predicate by predicate) and by tests/tokenizers/codepoints_test.cpp (token ids).
 """
 import re
 import sys
@@ -103,8 +110,26 @@ def emit(name, ctype, rows, per_line, fmt):
     return "\n".join(lines)
 
 
+def rust_char_literal(text):
+    """Code point of a Rust char literal as ucd-generate writes them: 'x', '\\t', '\\u{XXXX}'."""
+    body = text[1:-1]
+    if body.startswith("\\u{"):
+        return int(body[3:-1], 16)
+    if body.startswith("\\"):
+        return {"t": 9, "n": 10, "r": 13, "0": 0, "\\": 92, "'": 39, '"': 34}[body[1:]]
+    return ord(body)
+
+
+def perl_word(path):
+    text = open(path, encoding="utf-8").read()
+    if "Unicode version: 16.0.0." not in text:
+        sys.exit("expected regex-syntax's perl_word.rs of Unicode 16.0.0")
+    lit = r"('(?:\\u\{[0-9A-Fa-f]+\}|\\.|[^'\\])')"
+    return [[rust_char_literal(a), rust_char_literal(b)] for a, b in re.findall(r"\(" + lit + r",\s*" + lit + r"\)", text)]
+
+
 def main():
-    cat_dir, norm_path, lower_path = sys.argv[1:4]
+    cat_dir, norm_path, word_path, rust_path = sys.argv[1:5]
     cats = unicode_categories(cat_dir)
     norm = open(norm_path, encoding="utf-8").read()
     if "UNICODE_VERSION: (u64, u64, u64) = (9, 0, 0)" not in norm:
@@ -123,10 +148,13 @@ def main():
                   re.findall(r"\(0x([0-9A-Fa-f]+),", rust_const_body(norm, "CANONICAL_DECOMPOSED_KV"))]
     decomposed += range(0xAC00, 0xAC00 + 11172)  # Hangul syllables: decomposed algorithmically by the crate
 
-    lower = {}
-    for line in open(lower_path, encoding="ascii"):
+    lower, numeric = {}, []
+    for line in open(rust_path, encoding="ascii"):
         f = line.split()
-        cp, to = int(f[0], 16), [int(x, 16) for x in f[1:]]
+        if f[0] == "numeric":
+            numeric.append(int(f[1], 16))
+            continue
+        cp, to = int(f[1], 16), [int(x, 16) for x in f[2:]]
         if len(to) == 1:
             lower[cp] = to[0]
         elif cp != 0x130:
@@ -153,6 +181,10 @@ def main():
         "// unicode-normalization-alignments 0.1.12 (Unicode 9.0.0): nonzero canonical combining classes.",
         emit("kCombiningClass", "ValuedRange", valued_ranges(ccc), 5,
              lambda r: "{0x%X, 0x%X, %d}" % (r[0], r[1], r[2])),
+        "// regex-syntax 0.8.11 (Unicode 16.0.0): \\w (PERL_WORD).",
+        emit("kWord", "Range", perl_word(word_path), 6, hexr),
+        "// Rust std char::is_numeric (Unicode 17.0.0): Nd + Nl + No.",
+        emit("kNumeric", "Range", ranges(numeric), 6, hexr),
         "// Rust std char::to_lowercase (Unicode 17.0.0), single code point mappings; U+0130 is handled in code.",
         emit("kLowercase", "CaseRun", lowercase_runs(lower), 4,
              lambda r: "{0x%X, 0x%X, %d, %d}" % (r[0], r[1], r[2], r[3])),
