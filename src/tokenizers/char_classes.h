@@ -5,8 +5,8 @@
 //
 //   predicate (HF call site)                         crate, table                               Unicode
 //   BertNormalizer clean_text: is_control           unicode_categories 0.1.1 is_other            8.0.0
-//     = Cc + Cf + Co, but its Co table lists only the First/Last lines of UnicodeData's private-use ranges,
-//       so only U+E000, U+F8FF, U+F0000, U+FFFFD, U+100000, U+10FFFD count; Cn (unassigned) never does
+//     = Cc + Cf + Co (its lib.rs matches the private-use ranges); not Cn: characters assigned after 8.0.0
+//       and unassigned ones are kept (and become [UNK])
 //   BertNormalizer clean_text: is_whitespace        Rust std char::is_whitespace (White_Space)    stable
 //   BertPreTokenizer / Punctuation: is_bert_punc    is_ascii_punctuation || unicode_categories
 //                                                   0.1.1 is_punctuation (P*)                    8.0.0

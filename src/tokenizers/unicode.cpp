@@ -113,8 +113,8 @@ bool is_whitespace(char32_t c) {
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
-  // HF's is_other from unicode_categories 0.1.1 (Unicode 8.0.0 tables; see char_classes.h): characters
-  // assigned later, unassigned ones and most private-use ones are kept and become [UNK].
+  // HF's is_other from unicode_categories 0.1.1 (Unicode 8.0.0 tables; see char_classes.h): Cc, Cf, Co.
+  // Format characters assigned later (U+0890...) and unassigned code points are kept and become [UNK].
   return char_classes::is_other(c);
 }
 

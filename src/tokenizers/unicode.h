@@ -52,8 +52,8 @@ std::string repair_utf8(std::string_view s);
 bool is_whitespace(char32_t c);
 /// BERT's whitespace: \t \n \r or White_Space.
 inline bool is_bert_whitespace(char32_t c) { return is_whitespace(c); }
-/// BERT's control (removed by clean_text): HF's is_other (Unicode 8.0.0 Cc, Cf and six Co code points, see
-/// char_classes.h) except \t \n \r.
+/// BERT's control (removed by clean_text): HF's is_other (Cc, Cf, Co of Unicode 8.0.0, see char_classes.h) except
+/// \t \n \r.
 bool is_bert_control(char32_t c);
 /// BERT/HF punctuation: ASCII punctuation or general category P* of Unicode 8.0.0 (HF's unicode_categories).
 bool is_punctuation(char32_t c);
