@@ -449,7 +449,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j, const JsonPlace&
     return char_split(uc::is_punctuation, parse_behavior(j, "behavior", p, Behavior::Isolated));
   if (type == "Digits") {
     bool individual = get_bool(j, "individual_digits", p, false);
-    return char_split(uc::is_number, individual ? Behavior::Isolated : Behavior::Contiguous);
+    return char_split(uc::is_numeric, individual ? Behavior::Isolated : Behavior::Contiguous);
   }
   if (type == "Sequence") {
     const json& list = require(j, "pretokenizers", p);

@@ -1,6 +1,8 @@
 # Sources of the tokenizers module (part of radlite_core).
 target_sources(radlite_core PRIVATE
   tokenizers/unicode.cpp
+  tokenizers/char_classes.cpp
+  tokenizers/char_classes_data.cpp
   tokenizers/json_fields.cpp
   tokenizers/regex.cpp
   tokenizers/precompiled_charsmap.cpp
