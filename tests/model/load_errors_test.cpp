@@ -169,22 +169,22 @@ TEST(LoadErrors, SentenceTransformersFiles) {
 TEST(LoadErrors, BadOptions) {
   const std::string dir = ts::model_dir(kBi);
   BiEncoderOptions o;
-  o.device = "tpu";
+  o.compute.device = "tpu";
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"tpu"});
   o = {};
-  o.dtype = DType::F16;
+  o.compute.dtype = DType::F16;
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"float16"});
   o = {};
-  o.max_length = 600;
+  o.compute.max_length = 600;
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"max_length 600", "512"});
   o = {};
-  o.batch_size = 0;
+  o.compute.batch_size = 0;
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"batch_size"});
 }
 
 TEST(InputErrors, BadIds) {
   BiEncoderOptions o;
-  o.max_length = 8;
+  o.compute.max_length = 8;
   const BiEncoder enc = BiEncoder::load(ts::model_dir(kBi), o);
   expect_error<InvalidArgument>([&] { enc.encode_ids({{0, 5, 2}, {0, 1002, 2}}); },
                                 {"sequence 1", "token id 1002", "position 1", "[0, 1002)"});
