@@ -88,7 +88,11 @@ class BiEncoder : public TextEncoder {
   // TextEncoder
   Matrix encode_texts(const std::vector<std::string>& texts) const override { return encode(texts); }
   std::size_t dimension() const override;
-  /// Model directory name + " sha256:" + the first 16 hex digits of the SHA-256 of the weight file(s).
+  /// A fingerprint of everything that determines the vectors: "<model_type> bi-encoder fp:<16 hex digits>", a
+  /// SHA-256 over the weight files' and tokenizer files' bytes and the settings computed with (the config.json
+  /// fields radlite reads, pooling, normalization, max_length). Not the directory's name or path: a byte-identical
+  /// copy elsewhere has the same identity, a changed config or pooling file another. The compute dtype and device
+  /// are not part of it (they change results by rounding only). Reads the weights once, on the first call.
   std::string identity() const override;
 
   /// The effective max_length (the option, else the model's max_seq_length).
@@ -146,6 +150,8 @@ class CrossEncoder : public PairScorer {
 
   // PairScorer
   std::vector<float> score_pairs(const std::string& query, const std::vector<std::string>& documents) const override;
+  /// As BiEncoder::identity(): "<model_type> cross-encoder fp:<16 hex digits>" over weights, tokenizer files,
+  /// config, number of labels and max_length.
   std::string identity() const override;
 
   std::size_t num_labels() const;

@@ -6,32 +6,12 @@
 #include <cstring>
 
 #include "io/safetensors.h"
-#include "io/sha256.h"
+#include "model/fingerprint.h"
 #include "model/encoder_impl.h"
 #include "model/runtime_default.h"
 #include "radlite/error.h"
 
 namespace radlite {
-
-namespace model {
-
-std::string model_identity(const std::string& dir, const std::vector<std::string>& weight_files) {
-  std::string name = dir;
-  while (name.size() > 1 && name.back() == '/') name.pop_back();
-  if (auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
-  std::string digest;
-  if (weight_files.size() == 1) {
-    digest = io::sha256_file(weight_files.front());
-  } else {
-    // Sharded: the hash of the shards' hashes, in file-name order.
-    std::string all;
-    for (const auto& f : weight_files) all += io::sha256_file(f);
-    digest = io::sha256_hex(all.data(), all.size());
-  }
-  return name + " sha256:" + digest.substr(0, 16);
-}
-
-}  // namespace model
 
 namespace {
 
@@ -82,6 +62,7 @@ Matrix BiEncoder::Impl::embed(const std::vector<std::vector<std::int32_t>>& ids)
     for (std::size_t i = start; i < end; ++i) rows.push_back(&ids[order[i]]);
     const model::Batch batch = model::make_batch(rows, {}, cfg, encoder->placement());
     const at::Tensor pooled = pool(encoder->forward(batch), batch.mask).to(at::kCPU).contiguous();
+    model::require_finite_output(pooled, "embeddings", order, start, end);
     for (std::size_t i = start; i < end; ++i)
       std::memcpy(out.row(order[i]), pooled[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
                   dimension * sizeof(float));
@@ -117,9 +98,12 @@ BiEncoder BiEncoder::load(const std::string& dir, const BiEncoderOptions& option
   impl->max_batch_tokens = compute.max_batch_tokens;
   impl->normalize = options.normalize.value_or(impl->layout.normalize);
   impl->dimension = static_cast<std::size_t>(config.hidden_size) * static_cast<std::size_t>(impl->layout.pooling.count());
-  impl->dir = dir;
   impl->weight_files = ckpt.files();
   impl->tokenizer = model::load_tokenizer(tdir);
+  impl->tokenizer_files = model::tokenizer_files(tdir);
+  impl->identity_label = config.model_type + " bi-encoder";
+  impl->identity_settings = model::describe_config(config) + " pooling=" + model::describe_pooling(impl->layout.pooling) +
+                            " normalize=" + (impl->normalize ? "1" : "0") + " max_length=" + std::to_string(impl->max_length);
   return BiEncoder(std::move(impl));
 }
 
@@ -132,7 +116,10 @@ std::size_t BiEncoder::max_length() const { return impl_->max_length; }
 bool BiEncoder::normalizes() const { return impl_->normalize; }
 
 std::string BiEncoder::identity() const {
-  std::call_once(impl_->identity_once, [&] { impl_->identity = model::model_identity(impl_->dir, impl_->weight_files); });
+  std::call_once(impl_->identity_once, [&] {
+    impl_->identity = model::fingerprint(impl_->identity_label, impl_->identity_settings, impl_->weight_files,
+                                         impl_->tokenizer_files);
+  });
   return impl_->identity;
 }
 

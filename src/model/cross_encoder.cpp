@@ -9,6 +9,7 @@
 
 #include "io/safetensors.h"
 #include "model/encoder_impl.h"
+#include "model/fingerprint.h"
 #include "model/runtime_default.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/calibration.h"
@@ -63,6 +64,7 @@ std::vector<std::vector<float>> CrossEncoder::Impl::logits(const std::vector<Tok
     if (!any_types || cfg.roberta_like()) types.clear();
     const model::Batch batch = model::make_batch(rows, types, cfg, encoder->placement());
     const at::Tensor l = head(encoder->forward(batch));
+    model::require_finite_output(l, "logits", order, start, end);
     for (std::size_t i = start; i < end; ++i) {
       const float* p = l[static_cast<std::int64_t>(i - start)].data_ptr<float>();
       out[order[i]].assign(p, p + num_labels);
@@ -116,9 +118,12 @@ CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOption
   impl->num_labels = static_cast<std::size_t>(labels);
   impl->batch_size = compute.batch_size;
   impl->max_batch_tokens = compute.max_batch_tokens;
-  impl->dir = dir;
   impl->weight_files = ckpt.files();
   impl->tokenizer = model::load_tokenizer(dir);
+  impl->tokenizer_files = model::tokenizer_files(dir);
+  impl->identity_label = config.model_type + " cross-encoder";
+  impl->identity_settings = model::describe_config(config) + " prefix=" + model::detect_prefix(ckpt, config) +
+                            " labels=" + std::to_string(labels) + " max_length=" + std::to_string(impl->max_length);
   return CrossEncoder(std::move(impl));
 }
 
@@ -138,7 +143,10 @@ std::size_t CrossEncoder::num_labels() const { return impl_->num_labels; }
 std::size_t CrossEncoder::max_length() const { return impl_->max_length; }
 
 std::string CrossEncoder::identity() const {
-  std::call_once(impl_->identity_once, [&] { impl_->identity = model::model_identity(impl_->dir, impl_->weight_files); });
+  std::call_once(impl_->identity_once, [&] {
+    impl_->identity = model::fingerprint(impl_->identity_label, impl_->identity_settings, impl_->weight_files,
+                                         impl_->tokenizer_files);
+  });
   return impl_->identity;
 }
 

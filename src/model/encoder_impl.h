@@ -31,10 +31,10 @@ class BiEncoder::Impl {
   std::size_t max_batch_tokens = 8192;
   std::size_t max_length = 0;
   bool normalize = false;
-  std::string dir;
-  std::vector<std::string> weight_files;
   std::size_t dimension = 0;
-  // The weights' hash is computed on first use: hashing a large checkpoint would double the load time.
+  // What identity() hashes (model/fingerprint.h). Hashed on first use: a large checkpoint takes a while to read.
+  std::string identity_label, identity_settings;
+  std::vector<std::string> weight_files, tokenizer_files;
   mutable std::once_flag identity_once;
   mutable std::string identity;
 
@@ -57,8 +57,8 @@ class CrossEncoder::Impl {
   std::size_t batch_size = 32;
   std::size_t max_batch_tokens = 8192;
   std::size_t max_length = 0;
-  std::string dir;
-  std::vector<std::string> weight_files;
+  std::string identity_label, identity_settings;  // as BiEncoder::Impl
+  std::vector<std::string> weight_files, tokenizer_files;
   mutable std::once_flag identity_once;
   mutable std::string identity;
 
@@ -73,9 +73,6 @@ class CrossEncoder::Impl {
 };
 
 namespace model {
-
-/// "<directory name> sha256:<16 hex>" over the checkpoint's weight files, in order.
-std::string model_identity(const std::string& dir, const std::vector<std::string>& weight_files);
 
 }  // namespace model
 }  // namespace radlite

@@ -7,6 +7,7 @@ target_sources(radlite PRIVATE
   model/bi_encoder.cpp
   model/cross_encoder.cpp
   model/encode_text.cpp
+  model/fingerprint.cpp
 )
 
 # The test-only seam (model/encoder_access.h): perturbed forward passes for the parity tests' negative controls.

@@ -38,6 +38,18 @@ void activate_(at::Tensor& x, Activation a) {
 constexpr std::int64_t kScoreChunkElements = std::int64_t{1} << 20;
 constexpr std::int64_t kFfnChunkElements = std::int64_t{1} << 20;
 
+void require_finite(const at::Tensor& t, const std::string& where, const char* after) {
+  const at::Tensor bad = at::logical_not(at::isfinite(t));
+  if (!bad.any().item<bool>()) return;
+  const at::Tensor flat = bad.reshape({-1}).to(at::kCPU);
+  const std::int64_t count = flat.sum().item<std::int64_t>();
+  const std::int64_t first = flat.nonzero()[0][0].item<std::int64_t>();
+  const double value = t.reshape({-1})[first].to(at::kCPU, at::kDouble).item<double>();
+  throw ModelError(where + ": " + std::to_string(count) + " non-finite value(s)" + after + ", the first at flat index " +
+                   std::to_string(first) + " (" + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf") +
+                   "); the checkpoint is corrupt");
+}
+
 }  // namespace
 
 Placement resolve_placement(const std::string& device, DType dtype) {
@@ -84,7 +96,13 @@ at::Tensor load_weight(const io::Checkpoint& ckpt, const std::string& name, cons
   // Copy out of the mapping: its data need not be aligned, and the model must not depend on the file staying open.
   at::Tensor host = at::empty(shape, at::TensorOptions().dtype(src));
   if (t->nbytes) std::memcpy(host.data_ptr(), t->data, t->nbytes);
-  return host.to(placement.device, placement.dtype).contiguous();
+  // A NaN or infinity in any weight turns every output it reaches into NaN; refuse it here, naming the tensor, rather
+  // than hand out null embeddings later. The scan reads the weights once more (see the load benchmark).
+  require_finite(host, where, "");
+  at::Tensor placed = host.to(placement.device, placement.dtype).contiguous();
+  // float32 weights beyond float16's range become infinite when converted.
+  if (placement.dtype == at::kHalf && src != at::kHalf) require_finite(placed, where, " after conversion to float16");
+  return placed;
 }
 
 std::string detect_prefix(const io::Checkpoint& ckpt, const EncoderConfig& config) {
@@ -106,6 +124,16 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
   token_type_ = w("embeddings.token_type_embeddings.weight", {config.type_vocab_size, H});
   emb_ln_w_ = w("embeddings.LayerNorm.weight", {H});
   emb_ln_b_ = w("embeddings.LayerNorm.bias", {H});
+  // transformers only warns about unused weights and runs the first num_hidden_layers; a checkpoint with more
+  // layers than its config is a mismatch (a truncated or wrong config.json), and the outputs would differ from the
+  // model's, so refuse it.
+  if (ckpt.find(prefix + "encoder.layer." + std::to_string(config.num_layers) + ".attention.self.query.weight")) {
+    std::int64_t n = config.num_layers;
+    while (ckpt.find(prefix + "encoder.layer." + std::to_string(n) + ".attention.self.query.weight")) ++n;
+    throw ModelError(config.path + ": num_hidden_layers is " + std::to_string(config.num_layers) + ", but " +
+                     ckpt.description() + " holds " + std::to_string(n) + " layers (tensor '" + prefix + "encoder.layer." +
+                     std::to_string(config.num_layers) + ".attention.self.query.weight'); use the checkpoint's own config.json");
+  }
   for (std::int64_t i = 0; i < config.num_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
     Layer l;
@@ -263,6 +291,17 @@ void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size
                               " at position " + std::to_string(j) + " is outside the vocabulary [0, " +
                               std::to_string(config.vocab_size) + ")");
   }
+}
+
+void require_finite_output(const at::Tensor& out, const char* what, const std::vector<std::size_t>& order,
+                           std::size_t start, std::size_t end) {
+  const at::Tensor bad = at::logical_not(at::isfinite(out)).reshape({out.size(0), -1}).any(1);
+  if (!bad.any().item<bool>()) return;
+  std::size_t row = order[start + static_cast<std::size_t>(bad.nonzero()[0][0].item<std::int64_t>())];
+  for (std::size_t i = start; i < end; ++i)
+    if (bad[static_cast<std::int64_t>(i - start)].item<bool>()) row = std::min(row, order[i]);
+  throw ModelError(std::string("the forward pass produced non-finite ") + what + " (input row " + std::to_string(row) +
+                   "): the weights overflow the compute dtype");
 }
 
 std::vector<std::size_t> length_order(const std::vector<std::size_t>& lengths) {

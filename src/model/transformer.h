@@ -74,6 +74,11 @@ Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
 void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size_t max_len,
                    const EncoderConfig& config, const char* what);
 
+/// ModelError when a pass's outputs `out` ([rows of order[start, end), ...], on the CPU) hold a NaN or infinity,
+/// naming the first input row. Finite weights can still overflow (float16, extreme values): never hand out NaN.
+void require_finite_output(const at::Tensor& out, const char* what, const std::vector<std::size_t>& order,
+                           std::size_t start, std::size_t end);
+
 /// Row indices sorted by decreasing length (stable), so each pass pads little.
 std::vector<std::size_t> length_order(const std::vector<std::size_t>& lengths);
 

@@ -4,51 +4,17 @@
 
 #include <functional>
 
-#include "../support/safetensors_writer.h"
 #include "golden.h"
+#include "model_copy.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"
 
 using namespace radlite;
 namespace ts = radlite::test_support;
+using ts::expect_error;
+using ts::ModelCopy;
 
 namespace {
-
-// A scratch copy of a tiny fixture model that a test may break.
-struct ModelCopy {
-  ts::ScratchDir dir;
-  explicit ModelCopy(const std::string& name) { ts::copy_model_dir(ts::model_dir(name), dir.path()); }
-  std::string path(const std::string& f = "") const { return f.empty() ? dir.path() : dir.file(f); }
-
-  // Rewrites model.safetensors after `edit` changes its header JSON and data section.
-  void edit_weights(const std::function<void(nlohmann::json&, std::string&)>& edit) const {
-    const std::string bytes = ts::read_bytes(path("model.safetensors"));
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
-    nlohmann::json header = nlohmann::json::parse(bytes.substr(8, n));
-    std::string data = bytes.substr(8 + n);
-    edit(header, data);
-    ts::write_file(path("model.safetensors"), ts::build_raw(header.dump(), data));
-  }
-  void edit_json(const std::string& file, const std::function<void(nlohmann::json&)>& edit) const {
-    nlohmann::json j = nlohmann::json::parse(ts::read_bytes(path(file)));
-    edit(j);
-    ts::write_file(path(file), j.dump(2));
-  }
-};
-
-template <typename E, typename F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
 
 const char* kBi = "xlmr-biencoder-sp-tiny";
 const char* kCross = "bert-crossencoder-tiny";
