@@ -163,7 +163,7 @@ TEST(Dense, BothScanKernelsEqualDoublePrecisionDotProducts) {
     const Matrix q = random_matrix(1, dim, 10);
     for (bool avx2 : {false, true}) {
       std::vector<float> got(rows.rows(), -1.0f);
-      radlite::dense_kernels::dot_rows(rows.data.data(), rows.rows(), dim, q.row(0), got.data(), avx2);
+      radlite::dense_kernels::dot_rows(rows.data(), rows.rows(), dim, q.row(0), got.data(), avx2);
       for (std::size_t i = 0; i < rows.rows(); ++i) {
         double want = 0.0;
         for (std::size_t j = 0; j < dim; ++j) want += double(rows(i, j)) * q(0, j);
