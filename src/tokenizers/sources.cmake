@@ -1,7 +1,6 @@
 # Sources of the tokenizers module (part of radlite_core).
 target_sources(radlite_core PRIVATE
   tokenizers/unicode.cpp
-  tokenizers/json_fields.cpp
   tokenizers/regex.cpp
   tokenizers/precompiled_charsmap.cpp
   tokenizers/normalizers.cpp
