@@ -7,6 +7,7 @@
 #include "model/text_path.h"
 #include "radlite/error.h"
 #include "radlite/tokenizer.h"
+#include "tokenizers/tokenizer_files.h"
 
 namespace radlite {
 
@@ -14,10 +15,7 @@ namespace model {
 
 std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir) {
   // A directory without any tokenizer file still serves the ids path; broken tokenizer files fail the load.
-  bool any = false;
-  for (const char* f : {"tokenizer.json", "vocab.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model"})
-    any = any || io::is_file(io::join_path(dir, f));
-  if (!any) return nullptr;
+  if (!tokenizers::has_tokenizer_files(dir)) return nullptr;  // the tokenizer module's one list of file names
   return std::make_shared<const Tokenizer>(Tokenizer::from_path(dir));
 }
 
