@@ -79,7 +79,7 @@ void run_demo(const DemoArgs& a) {
 
   std::vector<BeirDocument> corpus = load_beir_corpus(corpus_path);
   PipelineOptions po;
-  po.encode_batch_size = a.model.batch_size;
+  po.encode_batch_size = a.model.compute.batch_size;
   Pipeline pipe(encoder, scorer, po);
   {
     ProgressBar bar("indexing", corpus.size(), "docs");  // drawn only when stderr is a terminal

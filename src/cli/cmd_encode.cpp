@@ -37,13 +37,13 @@ void run_encode(const EncodeArgs& a) {
         if (ids && text)
           throw FormatError(line_label(line) + ": has both \"text\" and \"input_ids\"; give one of them");
         if (ids) return int_array_field(j, "input_ids", line);
-        if (text) return encoder.tokenize(string_field(j, "text", line));
+        if (text) return encoder.tokenize(io::get_string(j, "text", place_of(line)));
         throw FormatError(line_label(line) + ": expected a \"text\" or \"input_ids\" field");
       },
       [&](const std::vector<std::vector<std::int32_t>>& ids) { return encoder.encode_ids(ids); },
       [](std::string& out, const Matrix& m, std::size_t r) {
         out += "{\"embedding\": [";
-        for (std::size_t c = 0; c < m.cols; ++c) {
+        for (std::size_t c = 0; c < m.cols(); ++c) {
           if (c) out += ", ";
           append_float(out, m(r, c));
         }

@@ -76,7 +76,7 @@ void run_eval(EvalArgs& a) {
 
   PipelineOptions po;
   po.bm25 = true;  // always built: cheap, and every ablation row but one uses it
-  po.encode_batch_size = a.model.batch_size;
+  po.encode_batch_size = a.model.compute.batch_size;
   po.bm25_options = a.bm25_options;
   Pipeline pipe(encoder, scorer, po);
   {

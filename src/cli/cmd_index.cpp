@@ -30,9 +30,10 @@ struct IndexArgs {
 };
 
 void run_index(IndexArgs& a) {
+  Pipeline::check_save_target(a.out);  // refuse a bad --out (not an index) before the long build, not after
   PipelineOptions& po = a.pipeline;
   po.bm25 = !a.no_bm25;
-  po.encode_batch_size = a.model.batch_size;
+  po.encode_batch_size = a.model.compute.batch_size;
   std::shared_ptr<const TextEncoder> encoder;
   if (!a.bi_encoder.empty()) encoder = load_bi_encoder(a.bi_encoder, a.model);
   if (!encoder && !po.bm25) throw InvalidArgument("--no-bm25 needs --bi-encoder: the index would hold nothing to search");

@@ -42,7 +42,8 @@ TokenizedPair parse_pair(const CrossEncoder& model, const InputLine& line) {
   }
   if (j.contains("token_type_ids"))
     throw FormatError(line_label(line) + ": \"token_type_ids\" without \"input_ids\"");
-  if (text) return model.tokenize(string_field(j, "query", line), string_field(j, "doc", line));
+  const io::JsonPlace place = place_of(line);
+  if (text) return model.tokenize(io::get_string(j, "query", place), io::get_string(j, "doc", place));
   throw FormatError(line_label(line) + ": expected \"query\" and \"doc\" fields, or \"input_ids\"");
 }
 
@@ -58,7 +59,7 @@ void run_rerank(const RerankArgs& a) {
           if (k) out += ", ";
           append_float(out, l[k]);
         }
-        const auto probs = CrossEncoder::calibrate(l, a.temperature);
+        const auto probs = CrossEncoder::probabilities(l, a.temperature);
         if (l.size() <= 2) {
           out += "], \"score\": ";
           append_float(out, probs[l.size() == 1 ? 0 : 1]);

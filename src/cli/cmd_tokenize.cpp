@@ -55,8 +55,9 @@ void run_tokenize(const TokenizeArgs& a) {
       std::cin, std::cout, "tokenizing",
       [&](const InputLine& line) {
         const auto j = parse_object_line(line);
-        return a.pairs ? tok.encode_pair(string_field(j, "query", line), string_field(j, "doc", line), opt)
-                       : tok.encode(string_field(j, "text", line), opt);
+        const io::JsonPlace place = place_of(line);
+        return a.pairs ? tok.encode_pair(io::get_string(j, "query", place), io::get_string(j, "doc", place), opt)
+                       : tok.encode(io::get_string(j, "text", place), opt);
       },
       [](const std::vector<Encoding>& encodings) { return encodings; },
       [](std::string& out, const std::vector<Encoding>& encodings, std::size_t row) {
@@ -89,7 +90,7 @@ void run_bench(const BenchArgs& a) {
     ++lineno;
     if (blank(line)) continue;
     const std::string where = a.input + ": line " + std::to_string(lineno);
-    texts.push_back(string_field(parse_object_line(line, where), "text", where));
+    texts.push_back(io::get_string(parse_object_line(line, where), "text", {where, ""}));
     bytes += texts.back().size();
   }
   if (texts.empty()) throw InvalidArgument(a.input + ": no texts");

@@ -1,5 +1,7 @@
 #include "cli/json_lines.h"
 
+#include "io/json_reader.h"
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -24,44 +26,21 @@ bool read_chunk(std::istream& in, std::size_t max_lines, std::size_t& line_numbe
 nlohmann::json parse_object_line(const std::string& text, const std::string& where) {
   if (text.find_first_not_of(" \t") == std::string::npos)
     throw FormatError(where + ": empty line; every input line must be a JSON object (each gets one output line)");
-  // nlohmann::json treats a NUL byte as the end of the input and would ignore everything after it.
-  if (const auto nul = text.find('\0'); nul != std::string::npos)
-    throw FormatError(where + ": NUL byte at column " + std::to_string(nul + 1) +
-                      " (JSON text cannot contain one; inside a string write \\u0000)");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(where + ": invalid JSON (" + e.what() + ")");
-  }
+  // io::parse_json refuses a NUL byte (nlohmann::json would stop reading at it) and deep nesting.
+  nlohmann::json j = io::parse_json(text, where);
   if (!j.is_object()) throw FormatError(where + ": expected a JSON object");
   return j;
 }
 
-std::vector<std::int32_t> int_array_field(const nlohmann::json& j, const char* key, const InputLine& line) {
-  const std::string where = line_label(line) + ": field '" + key + "'";
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) throw FormatError(where + " must be an array of integers");
+std::vector<std::int32_t> int_array_field(const nlohmann::json& j, const char* key, const io::JsonPlace& place) {
+  const nlohmann::json& v = io::require(j, key, place);
+  if (!v.is_array()) io::format_error(place.at(key), "expected an array of integers, got " + io::describe(v));
   std::vector<std::int32_t> out;
-  out.reserve(it->size());
-  for (const auto& v : *it) {
-    // Only the type is named: printing the value could be a deeply nested array.
-    if (!v.is_number_integer()) throw FormatError(where + " must be an array of integers, found a " + v.type_name());
-    const auto x = v.get<std::int64_t>();
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max()))
-      throw FormatError(where + ": " + std::to_string(v.get<std::uint64_t>()) + " is out of range");
-    if (x < std::numeric_limits<std::int32_t>::min() || x > std::numeric_limits<std::int32_t>::max())
-      throw FormatError(where + ": " + std::to_string(x) + " is out of range");
-    out.push_back(static_cast<std::int32_t>(x));
-  }
+  out.reserve(v.size());
+  constexpr auto lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
+  for (std::size_t i = 0; i < v.size(); ++i)
+    out.push_back(static_cast<std::int32_t>(io::as_int(v[i], place.at(key).at(i), lo, hi)));
   return out;
-}
-
-const std::string& string_field(const nlohmann::json& j, const char* key, const std::string& where) {
-  auto it = j.find(key);
-  if (it == j.end()) throw FormatError(where + ": missing field '" + key + "'");
-  if (!it->is_string()) throw FormatError(where + ": field '" + key + "' must be a string");
-  return it->get_ref<const std::string&>();
 }
 
 void append_float(std::string& out, float v) {

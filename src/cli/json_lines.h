@@ -4,7 +4,8 @@
 // Input rules (the same for the three commands):
 //   - every line must be a JSON object; a blank line is an error, not skipped: each input line gets exactly one
 //     output line, and a skipped line would silently shift every later answer against its input;
-//   - a NUL byte is an error (the JSON parser would otherwise stop reading at it and ignore the rest);
+//   - a NUL byte is an error (the JSON parser would otherwise stop reading at it and ignore the rest), and so is
+//     nesting deeper than io::kMaxJsonDepth (io::parse_json);
 //   - errors name the line: "stdin line 3: ...". The lines before a bad line are still answered.
 #pragma once
 
@@ -18,6 +19,7 @@
 
 #include "cli/output_file.h"
 #include "cli/progress.h"
+#include "io/json_reader.h"
 #include "radlite/error.h"
 
 namespace radlite::cli {
@@ -39,13 +41,14 @@ bool read_chunk(std::istream& in, std::size_t max_lines, std::size_t& line_numbe
 nlohmann::json parse_object_line(const std::string& text, const std::string& where);
 inline nlohmann::json parse_object_line(const InputLine& line) { return parse_object_line(line.text, line_label(line)); }
 
-/// An array of integers in field `key` (int32 range); FormatError naming the line and field otherwise.
-std::vector<std::int32_t> int_array_field(const nlohmann::json& j, const char* key, const InputLine& line);
+/// Where a stdin line's fields are, for the io field readers (io::get_string(j, "text", place_of(line)): errors
+/// read "stdin line 3: field 'text': missing").
+inline io::JsonPlace place_of(const InputLine& line) { return {line_label(line), ""}; }
 
-/// A string field; FormatError naming the line and field when missing or not a string.
-const std::string& string_field(const nlohmann::json& j, const char* key, const std::string& where);
-inline const std::string& string_field(const nlohmann::json& j, const char* key, const InputLine& line) {
-  return string_field(j, key, line_label(line));
+/// An array of integers in field `key`, each in int32 range; FormatError naming the line, field and element.
+std::vector<std::int32_t> int_array_field(const nlohmann::json& j, const char* key, const io::JsonPlace& place);
+inline std::vector<std::int32_t> int_array_field(const nlohmann::json& j, const char* key, const InputLine& line) {
+  return int_array_field(j, key, place_of(line));
 }
 
 /// Thrown by append_float for NaN or an infinity; answer_json_lines turns it into an error naming the line.

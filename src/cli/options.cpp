@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "radlite/error.h"
+#include "radlite/runtime.h"
 
 namespace radlite::cli {
 
@@ -25,7 +26,7 @@ std::string real_text(double v) {
 
 int max_threads() {
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max(4, 4 * hw);
+  return std::min(std::max(4, 4 * hw), radlite::kMaxThreads);
 }
 
 CLI::Validator integer_in(std::int64_t lo, std::int64_t hi) {
@@ -100,25 +101,25 @@ DType parse_dtype(const std::string& name) {
 
 void add_model_options(CLI::App& app, ModelLoadOptions& m) {
   const std::string group = "Model";
-  app.add_option("--device", m.device, "cpu, cuda or cuda:N")->type_name("D")->capture_default_str()->group(group);
+  app.add_option("--device", m.compute.device, "cpu, cuda or cuda:N")->type_name("D")->capture_default_str()->group(group);
   app.add_option("--threads", m.threads,
                  "intra-op threads; 0 = all cores; at most 4x the hardware threads")
       ->type_name("N")
       ->check(integer_in(0, max_threads()))
       ->capture_default_str()
       ->group(group);
-  app.add_option("--batch-size", m.batch_size, "texts or pairs per forward pass")
+  app.add_option("--batch-size", m.compute.batch_size, "texts or pairs per forward pass")
       ->type_name("N")
       ->check(integer_in(1, kMaxBatchSize))
       ->capture_default_str()
       ->group(group);
   app.add_option_function<std::string>(
-         "--dtype", [&m](const std::string& name) { m.dtype = parse_dtype(name); },
+         "--dtype", [&m](const std::string& name) { m.compute.dtype = parse_dtype(name); },
          "compute dtype: float32 (default), bfloat16 or float16 (CUDA only); f32, bf16, f16 also accepted")
       ->type_name("T")
       ->check(one_of({"float32", "float16", "bfloat16", "f32", "f16", "bf16"}))
       ->group(group);
-  app.add_option("--max-length", m.max_length, "tokens per text or pair; 0 = the model's limit")
+  app.add_option("--max-length", m.compute.max_length, "tokens per text or pair; 0 = the model's limit")
       ->type_name("N")
       ->check(integer_in(0, kMaxTokens))
       ->capture_default_str()

@@ -27,7 +27,7 @@ constexpr std::int64_t kMaxBatchSize = 65'536;
 /// --max-length: tokens per text; no model has a position table this long.
 constexpr std::int64_t kMaxTokens = 1 << 24;
 /// --threads: 0 means all hardware threads; an explicit count may oversubscribe up to 4x the hardware threads
-/// (at least 4), beyond which threads only cost memory and time.
+/// (at least 4; never above radlite::kMaxThreads), beyond which threads only cost memory and time.
 int max_threads();
 
 /// An integer option written in decimal (no sign other than '-', no hex or octal), within [lo, hi].

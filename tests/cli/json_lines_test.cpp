@@ -103,10 +103,10 @@ TEST(JsonLines, NulByteIsAnErrorNotTheEndOfTheLine) {
   // Issue 8 defect 12: nlohmann::json stops at a NUL byte, so "{...}\0garbage" parsed as "{...}".
   const Outcome o = answer(std::string("{\"x\": 1}\n{\"x\": 2}\0{\"x\": 3}\n", 27));
   EXPECT_EQ(o.error_kind, "format");
-  EXPECT_NE(o.error.find("stdin line 2: NUL byte at column 9"), std::string::npos) << o.error;
+  EXPECT_NE(o.error.find("stdin line 2: invalid JSON (NUL byte at offset 8)"), std::string::npos) << o.error;
   EXPECT_EQ(o.out, "{\"y\": 2}\n");
   const Outcome inside = answer(std::string("{\"x\": \0 1}\n", 11));
-  EXPECT_NE(inside.error.find("stdin line 1: NUL byte"), std::string::npos) << inside.error;
+  EXPECT_NE(inside.error.find("stdin line 1: invalid JSON (NUL byte at offset 6)"), std::string::npos) << inside.error;
 }
 
 TEST(JsonLines, NonFiniteOutputIsAnErrorNamingTheLine) {
@@ -157,26 +157,23 @@ TEST(JsonLines, Fields) {
   const auto j = nlohmann::json::parse(R"({"ids": [1, -2, 2147483647], "big": [2147483648], "neg": [-2147483649],
                                           "float": [1.5], "nested": [[[[1]]]], "s": "text", "n": 3})");
   EXPECT_EQ(int_array_field(j, "ids", line), (std::vector<std::int32_t>{1, -2, 2147483647}));
-  for (const char* bad : {"big", "neg", "float", "nested", "s", "missing"}) {
+  const struct {
+    const char* key;
+    const char* message;
+  } bad[] = {
+      {"big", "stdin line 7: field 'big[0]': out of range [-2147483648, 2147483647]: 2147483648"},
+      {"neg", "stdin line 7: field 'neg[0]': out of range [-2147483648, 2147483647]: -2147483649"},
+      {"float", "stdin line 7: field 'float[0]': expected an integer, got 1.5"},
+      {"nested", "stdin line 7: field 'nested[0]': expected an integer, got [[[1]]]"},
+      {"s", "stdin line 7: field 's': expected an array of integers, got \"text\""},
+      {"missing", "stdin line 7: field 'missing': missing"},
+  };
+  for (const auto& b : bad) {
     try {
-      int_array_field(j, bad, line);
-      ADD_FAILURE() << bad << " accepted";
+      int_array_field(j, b.key, line);
+      ADD_FAILURE() << b.key << " accepted";
     } catch (const FormatError& e) {
-      EXPECT_NE(std::string(e.what()).find("stdin line 7: field '" + std::string(bad) + "'"), std::string::npos)
-          << e.what();
+      EXPECT_STREQ(e.what(), b.message);
     }
-  }
-  EXPECT_EQ(string_field(j, "s", line), "text");
-  try {
-    string_field(j, "missing", line);
-    ADD_FAILURE();
-  } catch (const FormatError& e) {
-    EXPECT_STREQ(e.what(), "stdin line 7: missing field 'missing'");
-  }
-  try {
-    string_field(j, "n", line);
-    ADD_FAILURE();
-  } catch (const FormatError& e) {
-    EXPECT_STREQ(e.what(), "stdin line 7: field 'n' must be a string");
   }
 }

@@ -81,10 +81,10 @@ TEST(CliOptions, ModelOptionsAreRangeChecked) {
   ModelLoadOptions m;
   EXPECT_EQ(parse_error("--threads 0 --batch-size 7 --max-length 4096 --dtype bf16 --device cuda:1", &m), "");
   EXPECT_EQ(m.threads, 0);
-  EXPECT_EQ(m.batch_size, 7u);
-  EXPECT_EQ(m.max_length, 4096u);
-  EXPECT_EQ(m.dtype, DType::BF16);
-  EXPECT_EQ(m.device, "cuda:1");
+  EXPECT_EQ(m.compute.batch_size, 7u);
+  EXPECT_EQ(m.compute.max_length, 4096u);
+  EXPECT_EQ(m.compute.dtype, DType::BF16);
+  EXPECT_EQ(m.compute.device, "cuda:1");
   EXPECT_EQ(parse_error("--threads " + std::to_string(max_threads()), &m), "");
   EXPECT_EQ(m.threads, max_threads());
   EXPECT_GE(max_threads(), 4);

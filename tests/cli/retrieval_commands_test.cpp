@@ -165,6 +165,30 @@ TEST(RetrievalCli, SearchPrintsEachQueryTime) {
   EXPECT_EQ(j.out.find("queries in"), std::string::npos);  // stdout stays one JSON object per line
 }
 
+TEST(RetrievalCli, IndexRefusesToReplaceADirectoryThatIsNotAnIndex) {
+  // Issue 8 defect 1: `index --out DIR` replaced whatever DIR was; with the corpus inside DIR, the corpus and
+  // everything else in DIR were deleted and the exit status was 0.
+  std::string dir = scratch("not_an_index");
+  fs::copy_file(kData + "/corpus.jsonl", dir + "/corpus.jsonl");
+  std::ofstream(dir + "/notes.txt") << "my notes\n";
+  const std::string corpus = read_all(dir + "/corpus.jsonl");
+  Result r = run_cli("index --corpus '" + dir + "/corpus.jsonl' --out '" + dir + "'");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.err.find(dir), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(read_all(dir + "/corpus.jsonl"), corpus);
+  EXPECT_EQ(read_all(dir + "/notes.txt"), "my notes\n");
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++entries;
+  EXPECT_EQ(entries, 2u);  // nothing added either
+
+  // An index directory is still replaced by a new build.
+  ASSERT_EQ(run_cli("index --corpus '" + dir + "/corpus.jsonl' --out '" + dir + "/idx'").status, 0);
+  Result again = run_cli("index --corpus '" + dir + "/corpus.jsonl' --out '" + dir + "/idx' --k1 0.9");
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.out.find("BM25 k1=0.9"), std::string::npos) << again.out;
+}
+
 TEST(RetrievalCli, BadCorpusLineIsNamed) {
   std::string dir = scratch("bad");
   std::ofstream(dir + "/corpus.jsonl") << "{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\", \"text\": \"y\"}\n"
