@@ -14,6 +14,7 @@ packages=(
   libstemmer-dev            # Snowball/Porter stemming for BM25
   libonig-dev               # Oniguruma: the regex engine of HF tokenizers (Replace / Split patterns)
   libeigen3-dev             # dense vectors in the retrieval module
+  libcli11-dev              # the radlite tool's option parsing (header-only)
   nlohmann-json3-dev        # JSON files
   libssl-dev                # libcrypto: SHA-256 of weights and index files
   libgtest-dev libgmock-dev # tests
