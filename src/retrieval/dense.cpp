@@ -74,6 +74,12 @@ void DenseIndex::add(const Matrix& vectors) {
   rows_ += vectors.rows;
 }
 
+void DenseIndex::add_stored(const float* rows, std::size_t n) {
+  check_finite(rows, n * dim_, "added vectors");
+  data_.insert(data_.end(), rows, rows + n * dim_);
+  rows_ += n;
+}
+
 const float* DenseIndex::vector(std::size_t doc) const {
   if (doc >= rows_) throw InvalidArgument("dense: doc " + std::to_string(doc) + " out of range (size " + std::to_string(rows_) + ")");
   return data_.data() + doc * dim_;

@@ -4,3 +4,7 @@ target_sources(radlite_core PRIVATE
   retrieval/atomic_directory.cpp
   retrieval/pipeline.cpp
 )
+target_sources(radlite_core PRIVATE
+  retrieval/pipeline_segments.cpp
+  retrieval/pipeline_store.cpp
+)

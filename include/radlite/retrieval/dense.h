@@ -41,6 +41,10 @@ class DenseIndex {
   /// Appends the rows of `vectors` (vectors.cols must equal dim(); non-finite values -> InvalidArgument).
   void add(const Matrix& vectors);
 
+  /// Appends `n` rows exactly as given (no normalisation, even for kCosine): copies vectors already stored
+  /// in an index of the same metric, bit for bit (used to merge segments). Non-finite values -> InvalidArgument.
+  void add_stored(const float* rows, std::size_t n);
+
   /// Top-k for one query of dim() floats.
   std::vector<Hit> search(const float* query, std::size_t k) const;
   std::vector<Hit> search(const std::vector<float>& query, std::size_t k) const;  // size must be dim()
