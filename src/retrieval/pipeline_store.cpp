@@ -267,12 +267,16 @@ void Pipeline::save(const std::string& dir) const {
   const std::string abs = absolute_dir(dir);
   const std::string manifest_path = io::join_path(dir, kManifest);
   bool incremental = false;
+  std::set<std::string> referenced;  // every file the manifest on disk names: kept until the switch
   if (!s.saved_dir.empty() && s.saved_dir == abs && io::is_file(manifest_path)) {
     try {
       const json m = io::read_json_file(manifest_path);
       incremental = m.is_object() && m.value("format_version", 0) == kPipelineFormatVersion &&
                     m.value("index_uuid", std::string()) == s.uuid && m.value("generation", std::uint64_t{0}) == s.generation;
-    } catch (const Error&) {
+      if (incremental)
+        for (const json& seg : m.at("segments"))
+          for (const auto& [name, entry] : seg.at("files").items()) referenced.insert(name);
+    } catch (const std::exception&) {
       incremental = false;  // unreadable: replace it whole
     }
   }
@@ -282,15 +286,12 @@ void Pipeline::save(const std::string& dir) const {
   std::snprintf(gen_text, sizeof gen_text, "%06llu", static_cast<unsigned long long>(gen));
 
   std::vector<SegmentPlan> plans(s.segments.size());
-  std::set<std::string> referenced;  // the files of the current generation (incremental saves keep them)
   for (std::size_t g = 0; g < s.segments.size(); ++g) {
     const PipelineSegment& seg = *s.segments[g];
     SegmentPlan& p = plans[g];
     const bool kept = incremental && !seg.stored.name.empty();
     if (kept) {
       p.stored = seg.stored;
-      for (const auto& [name, entry] : seg.stored.files.items()) referenced.insert(name);
-      if (!seg.stored.tombstones.empty()) referenced.insert(seg.stored.tombstones);
     } else {
       p.stored = PipelineSegment::Stored{};
       p.stored.name = std::string(kSegmentPrefix) + gen_text + "-" + std::to_string(g);
