@@ -7,4 +7,5 @@ target_sources(radlite_core PRIVATE
 target_sources(radlite_core PRIVATE
   retrieval/pipeline_segments.cpp
   retrieval/pipeline_store.cpp
+  retrieval/mapped_file.cpp
 )

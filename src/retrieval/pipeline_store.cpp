@@ -20,6 +20,7 @@
 #include "radlite/version.h"
 #include "retrieval/atomic_directory.h"
 #include "retrieval/binary_io.h"
+#include "retrieval/mapped_file.h"
 #include "retrieval/pipeline_impl.h"
 
 namespace radlite {
@@ -101,54 +102,50 @@ Bm25Options bm25_options_from(const json& meta, const std::string& what) {
   return o;
 }
 
-// One index file opened for loading. The stream is opened once and used both for the checksum and for
-// parsing, so a save that swaps the directory in between cannot make us parse bytes we did not verify.
+// One index file opened for loading: mapped once, then checked and parsed from the same mapping, so a
+// save that swaps the directory in between cannot make us parse bytes we did not verify.
 struct IndexFile {
   std::string path;
-  std::ifstream in;
+  std::shared_ptr<const ri::MappedFile> map;
+  std::unique_ptr<ri::MappedStream> stream;
+  std::istream& in() { return *stream; }
 };
 
 IndexFile open_index_file(const std::string& dir, const std::string& name) {
-  IndexFile f{io::join_path(dir, name), {}};
-  struct stat st {};
-  if (::stat(f.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+  IndexFile f{io::join_path(dir, name), {}, {}};
+  try {
+    f.map = ri::MappedFile::open(f.path);
+  } catch (const FormatError&) {
     throw FormatError(f.path + ": missing index file '" + name + "'");
-  f.in.open(f.path, std::ios::binary);
-  if (!f.in) throw IoError(f.path + ": cannot open for reading");
+  }
+  f.stream = std::make_unique<ri::MappedStream>(*f.map);
   return f;
 }
 
-// Verifies one file listed in the manifest: the recorded size (a cheap truncation check that also gives
-// the clearer message), then the recorded sha256; leaves the stream at the start for parsing.
-void verify_file(IndexFile& f, const std::string& name, const json& files, const std::string& files_what) {
+// Checks one file against its manifest entry: the recorded size (a cheap truncation check that also gives
+// the clearer message), then, when `verify`, the recorded sha256 (which reads the whole file).
+void verify_file(IndexFile& f, const std::string& name, const json& files, const std::string& files_what, bool verify) {
   const json& entry = field(files, name.c_str(), files_what);
   const std::string what = files_what + "." + name;
   const std::string expected_sha = string_field(entry, "sha256", what);
   const std::uint64_t expected_bytes = uint_field(entry, "bytes", what);
-  io::Sha256 hash;
-  std::vector<char> buf(1 << 16);
-  std::uint64_t actual = 0;
-  while (f.in) {
-    f.in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto got = static_cast<std::size_t>(f.in.gcount());
-    hash.update(buf.data(), got);
-    actual += got;
-  }
-  if (f.in.bad()) throw IoError(f.path + ": read failed");
+  const std::uint64_t actual = f.map->size();
   if (actual != expected_bytes)
     throw FormatError(f.path + ": size " + std::to_string(actual) + " bytes, the manifest records " +
                       std::to_string(expected_bytes) + " (truncated or modified file)");
+  if (!verify) return;
+  io::Sha256 hash;
+  hash.update(f.map->data(), f.map->size());
   const std::string sha = hash.hex_digest();
   if (sha != expected_sha)
     throw FormatError(f.path + ": sha256 " + sha + " does not match the manifest (" + expected_sha +
                       "): the file is corrupted or was modified");
-  f.in.clear();
-  f.in.seekg(0);
 }
 
-IndexFile open_verified(const std::string& dir, const std::string& name, const json& files, const std::string& what) {
+IndexFile open_verified(const std::string& dir, const std::string& name, const json& files, const std::string& what,
+                        bool verify) {
   IndexFile f = open_index_file(dir, name);
-  verify_file(f, name, files, what);
+  verify_file(f, name, files, what, verify);
   return f;
 }
 
@@ -156,13 +153,13 @@ std::vector<BeirDocument> read_documents(IndexFile& f) {
   std::vector<BeirDocument> docs;
   std::string line;
   std::size_t line_no = 0;
-  while (std::getline(f.in, line)) {
+  while (std::getline(f.in(), line)) {
     ++line_no;
     const std::string what = f.path + " line " + std::to_string(line_no);
     json j = io::parse_json(line, what);
     docs.push_back({string_field(j, "_id", what), string_field(j, "title", what), string_field(j, "text", what)});
   }
-  if (f.in.bad()) throw IoError(f.path + ": read failed");
+  if (f.in().bad()) throw IoError(f.path + ": read failed");
   return docs;
 }
 
@@ -413,7 +410,8 @@ void check_counts(const PipelineSegment& seg, const std::string& docs_path, cons
 }  // namespace
 
 Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEncoder> encoder,
-                        std::shared_ptr<const PairScorer> scorer) {
+                        std::shared_ptr<const PairScorer> scorer, const LoadOptions& options) {
+  const bool verify = options.verify_checksums;
   const std::string dir = ri::recover_directory(dir_in);
   if (!io::is_directory(dir)) throw IoError(dir_in + ": index directory not found");
   const std::string manifest_path = io::join_path(dir, kManifest);
@@ -495,18 +493,20 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   // Open and verify everything first, then parse from the same streams (see IndexFile).
   std::uint64_t live = 0;
   for (const Part& part : parts) {
-    IndexFile docs_file = open_verified(dir, part.docs, *part.files, part.files_what);
+    IndexFile docs_file = open_verified(dir, part.docs, *part.files, part.files_what, verify);
     std::optional<IndexFile> bm25_file, dense_file, tomb_file;
-    if (impl->has_bm25()) bm25_file.emplace(open_verified(dir, part.bm25, *part.files, part.files_what));
-    if (impl->has_dense()) dense_file.emplace(open_verified(dir, part.dense, *part.files, part.files_what));
-    if (!part.tombstones.empty()) tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_what));
+    if (impl->has_bm25()) bm25_file.emplace(open_verified(dir, part.bm25, *part.files, part.files_what, verify));
+    if (impl->has_dense()) dense_file.emplace(open_verified(dir, part.dense, *part.files, part.files_what, verify));
+    if (!part.tombstones.empty()) tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_what, verify));
     auto seg = std::make_shared<PipelineSegment>();
     seg->docs = read_documents(docs_file);
     if (seg->size() != part.documents)
       throw FormatError(docs_file.path + ": " + std::to_string(seg->size()) + " documents, the manifest records " +
                         std::to_string(part.documents));
-    if (bm25_file) seg->bm25.emplace(Bm25Index::load(bm25_file->in, bm25_file->path));
-    if (dense_file) seg->dense.emplace(DenseIndex::load(dense_file->in, dense_file->path));
+    if (bm25_file) seg->bm25.emplace(Bm25Index::load(bm25_file->in(), bm25_file->path));
+    // The vectors stay in the mapping (shared with other processes that load this index).
+    if (dense_file)
+      seg->dense.emplace(DenseIndex::view(dense_file->map->data(), dense_file->map->size(), dense_file->map, dense_file->path));
     check_counts(*seg, docs_file.path, bm25_file ? bm25_file->path : "", dense_file ? dense_file->path : "", impl->dim);
     if (seg->dense) impl->options.dense_metric = seg->dense->options().metric;
     if (seg->bm25 && (seg->bm25->options().k1 != impl->options.bm25_options.k1 ||
@@ -515,7 +515,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     seg->deleted.assign(seg->size(), 0);
     std::vector<std::uint32_t> tombstones;
     if (tomb_file) {
-      tombstones = read_tombstones(tomb_file->in, tomb_file->path, seg->size());
+      tombstones = read_tombstones(tomb_file->in(), tomb_file->path, seg->size());
       if (tombstones.size() != part.deleted)
         throw FormatError(tomb_file->path + ": " + std::to_string(tombstones.size()) +
                           " deleted documents, the manifest records " + std::to_string(part.deleted));

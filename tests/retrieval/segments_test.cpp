@@ -306,3 +306,32 @@ TEST(Segments, VersionOneDirectoriesStillLoad) {
   EXPECT_FALSE(fs::exists(base + "/v1/bm25.bin"));
   expect_same_results(Pipeline::load(base + "/v1", enc, std::make_shared<OverlapScorer>()), old, "upgraded");
 }
+
+TEST(Segments, LoadWithoutChecksumsStillChecksSizes) {
+  auto enc = std::make_shared<HashingEncoder>();
+  Pipeline p(enc, nullptr);
+  p.add(corpus(100, 6));
+  const std::string dir = temp_dir("noverify") + "/index";
+  p.save(dir);
+  std::string docs;
+  for (const auto& f : files_of(dir))
+    if (f.find(".docs.jsonl") != std::string::npos) docs = dir + "/" + f;
+  // A flipped byte inside a document's text: only the checksum sees it.
+  {
+    std::fstream f(docs, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('Q');
+  }
+  LoadOptions fast;
+  fast.verify_checksums = false;
+  EXPECT_THROW(Pipeline::load(dir, enc, nullptr), FormatError);
+  EXPECT_NO_THROW(Pipeline::load(dir, enc, nullptr, fast));
+  // A truncated file is caught either way, naming it.
+  fs::resize_file(docs, fs::file_size(docs) - 3);
+  try {
+    Pipeline::load(dir, enc, nullptr, fast);
+    ADD_FAILURE() << "no exception";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find(docs), std::string::npos) << e.what();
+  }
+}

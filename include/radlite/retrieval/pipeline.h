@@ -136,6 +136,12 @@ struct PipelineHit {
   // per-query constant so that it lies below every reranked score (the run stays consistent by score).
 };
 
+/// How Pipeline::load reads an index directory. Index files are memory-mapped (dense vectors are searched
+/// in place, shared between processes); the checksums are what makes a load read every byte.
+struct LoadOptions {
+  bool verify_checksums = true;  // sha256 of every file; false: sizes and structure only (fast load)
+};
+
 /// Called during add() with (documents done, documents total).
 using ProgressCallback = std::function<void(std::size_t, std::size_t)>;
 
@@ -197,7 +203,7 @@ class Pipeline {
   /// null to load an index without embeddings. FormatError naming the file for a missing, truncated or
   /// corrupted file or an unsupported format version.
   static Pipeline load(const std::string& dir, std::shared_ptr<const TextEncoder> encoder,
-                       std::shared_ptr<const PairScorer> scorer);
+                       std::shared_ptr<const PairScorer> scorer, const LoadOptions& options = {});
 
   struct Impl;
 
