@@ -13,6 +13,7 @@ packages=(
   libutf8proc-dev           # Unicode categories and normalization for the tokenizers
   libstemmer-dev            # Snowball/Porter stemming for BM25
   libeigen3-dev             # dense vectors in the retrieval module
+  libhnswlib-dev            # HNSW graphs for approximate dense search (header-only)
   nlohmann-json3-dev        # JSON files
   libgtest-dev libgmock-dev # tests
   python3-torch             # models/convert_checkpoint.py and its test

@@ -162,6 +162,10 @@ std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::siz
   return out;
 }
 
+void DenseIndex::prepare_query(float* query) const {
+  if (options_.metric == DenseMetric::kCosine) normalize(query, dim_);
+}
+
 void DenseIndex::own() {
   if (!view_) return;
   data_.assign(view_, view_ + rows_ * dim_);

@@ -9,3 +9,10 @@ target_sources(radlite_core PRIVATE
   retrieval/pipeline_store.cpp
   retrieval/mapped_file.cpp
 )
+# HNSW graphs (hnswlib, header-only; Debian libhnswlib-dev). Its distance kernel is radlite's run-time
+# dispatched one (dense_kernels_avx2.cpp), so this file is compiled for the baseline ISA.
+find_path(RADLITE_HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h REQUIRED)  # a system include directory
+target_sources(radlite_core PRIVATE retrieval/hnsw_index.cpp)
+if(NOT RADLITE_HNSWLIB_INCLUDE_DIR STREQUAL "/usr/include")
+  target_include_directories(radlite_core SYSTEM PRIVATE "${RADLITE_HNSWLIB_INCLUDE_DIR}")
+endif()

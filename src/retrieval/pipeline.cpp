@@ -64,6 +64,7 @@ void check_probability_weight(double w, const char* name) {
 void validate(const SearchOptions& o) {
   if (o.candidates == 0) throw InvalidArgument("SearchOptions.candidates must be >= 1");
   if (o.rerank_depth == 0) throw InvalidArgument("SearchOptions.rerank_depth must be >= 1");
+  if (o.ef_search == 0) throw InvalidArgument("SearchOptions.ef_search must be >= 1");
   if (!(o.rrf_k > 0.0) || !std::isfinite(o.rrf_k)) throw InvalidArgument("SearchOptions.rrf_k must be > 0");
   if (!(o.temperature > 0.0) || !std::isfinite(o.temperature))
     throw InvalidArgument("SearchOptions.temperature must be a finite number > 0");
@@ -159,6 +160,7 @@ void Pipeline::add_documents(const std::vector<BeirDocument>& documents, const P
     }
     seg->dense.emplace(s.dim, DenseOptions{s.options.dense_metric});
     seg->dense->add(embeddings);
+    s.build_graph(*seg);
   }
   if (s.has_bm25()) {
     seg->bm25.emplace(s.options.bm25_options);
@@ -261,7 +263,7 @@ std::vector<std::vector<PipelineHit>> Pipeline::search_batch(const std::vector<s
       std::size_t end = std::min(nq, start + bs);
       std::vector<std::string> batch(queries.begin() + start, queries.begin() + end);
       Matrix q = s.encode_checked(batch, "queries");
-      for (auto& list : s.dense_search(q, o.candidates)) dense_lists.push_back(std::move(list));
+      for (auto& list : s.dense_search(q, o.candidates, o.ef_search)) dense_lists.push_back(std::move(list));
     }
   }
   if (bm25_on) {

@@ -166,10 +166,32 @@ double Pipeline::Impl::bm25_score(const std::vector<std::string>& analyzed, std:
   return total;
 }
 
-std::vector<std::vector<Hit>> Pipeline::Impl::dense_search(const Matrix& queries, std::size_t k) const {
+void Pipeline::Impl::build_graph(PipelineSegment& seg) const {
+  if (options.dense_kind != DenseKind::kHnsw || !seg.dense) return;
+  retrieval_internal::HnswIndex::Params p;
+  p.m = options.hnsw.m;
+  p.ef_construction = options.hnsw.ef_construction;
+  p.threads = options.hnsw.build_threads;
+  seg.hnsw = retrieval_internal::HnswIndex::build(*seg.dense, p);
+}
+
+std::vector<std::vector<Hit>> Pipeline::Impl::dense_search(const Matrix& queries, std::size_t k,
+                                                           std::size_t ef_search) const {
   std::vector<std::vector<Hit>> out(queries.rows);
+  std::vector<float> q(dim);
   for (const auto& seg : segments) {
     if (seg->live() == 0 || k == 0) continue;
+    if (seg->hnsw) {
+      // Deleted rows are skipped among the graph's candidates: ask for that many more.
+      const std::size_t ef = std::max(ef_search, k) + seg->deleted_count;
+      for (std::size_t r = 0; r < queries.rows; ++r) {
+        std::copy(queries.row(r), queries.row(r) + dim, q.begin());
+        seg->dense->prepare_query(q.data());
+        for (const Hit& h : seg->hnsw->search(*seg->dense, q.data(), k, ef, seg->deleted_count ? seg->deleted.data() : nullptr))
+          out[r].push_back(Hit{h.doc + seg->base, h.score});
+      }
+      continue;
+    }
     // Asking for k more than the deleted count leaves k live hits after dropping the deleted ones.
     const std::size_t want = std::min(seg->size(), k + seg->deleted_count);
     auto lists = seg->dense->search(queries, want);
@@ -213,6 +235,7 @@ std::shared_ptr<PipelineSegment> Pipeline::Impl::merged(std::size_t first, std::
     out->bm25.emplace(options.bm25_options);
     out->bm25->add(ids, texts);
   }
+  build_graph(*out);
   out->deleted.assign(out->docs.size(), 0);
   return out;
 }

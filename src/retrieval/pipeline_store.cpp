@@ -41,6 +41,7 @@ const char kV1DenseFile[] = "dense.bin";
 const char kDocsSuffix[] = ".docs.jsonl";
 const char kBm25Suffix[] = ".bm25.bin";
 const char kDenseSuffix[] = ".dense.bin";
+const char kHnswSuffix[] = ".hnsw.bin";
 const char kSegmentPrefix[] = "seg-";
 const char kTombMagic[8] = "RLTOMB\0";
 const char kTombEnd[8] = "RLTBEND";
@@ -323,6 +324,7 @@ void Pipeline::save(const std::string& dir) const {
       p.stored.files[n + kDocsSuffix] = file_entry(write(n + kDocsSuffix, [&](std::ostream& out) { write_documents(out, seg.docs); }));
       if (seg.bm25) p.stored.files[n + kBm25Suffix] = file_entry(write(n + kBm25Suffix, [&](std::ostream& out) { seg.bm25->save(out); }));
       if (seg.dense) p.stored.files[n + kDenseSuffix] = file_entry(write(n + kDenseSuffix, [&](std::ostream& out) { seg.dense->save(out); }));
+      if (seg.hnsw) p.stored.files[n + kHnswSuffix] = file_entry(write(n + kHnswSuffix, [&](std::ostream& out) { seg.hnsw->save(out); }));
     }
     json files = p.stored.files;
     if (!p.stored.tombstones.empty()) {
@@ -357,7 +359,11 @@ void Pipeline::save(const std::string& dir) const {
     manifest["bi_encoder"] = json{{"identity", s.encoder_identity},
                                   {"dimension", s.dim},
                                   {"metric", metric_name(s.options.dense_metric)}};
-    manifest["dense"] = json{{"kind", "exact"}};
+    if (s.options.dense_kind == DenseKind::kHnsw) {
+      manifest["dense"] = json{{"kind", "hnsw"}, {"m", s.options.hnsw.m}, {"ef_construction", s.options.hnsw.ef_construction}};
+    } else {
+      manifest["dense"] = json{{"kind", "exact"}};
+    }
   } else {
     manifest["bi_encoder"] = nullptr;
   }
@@ -456,12 +462,23 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     impl->encoder = std::move(encoder);
     impl->encoder_identity = identity;
     impl->dim = dim;
+    if (manifest.contains("dense")) {
+      const std::string dwhat = manifest_path + ": dense";
+      const std::string kind = string_field(manifest.at("dense"), "kind", dwhat);
+      if (kind == "hnsw") {
+        impl->options.dense_kind = DenseKind::kHnsw;
+        impl->options.hnsw.m = uint_field(manifest.at("dense"), "m", dwhat);
+        impl->options.hnsw.ef_construction = uint_field(manifest.at("dense"), "ef_construction", dwhat);
+      } else if (kind != "exact") {
+        throw FormatError(dwhat + ": unknown dense kind '" + kind + "' (this radlite knows exact and hnsw)");
+      }
+    }
   }
   // An index without embeddings ignores a given encoder: there is nothing to compare queries with.
 
   // Per segment: file names and the manifest's record of them.
   struct Part {
-    std::string docs, bm25, dense, tombstones;
+    std::string docs, bm25, dense, tombstones, hnsw;
     const json* files;
     std::string files_what;
     std::uint64_t documents = 0, deleted = 0;
@@ -470,7 +487,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   if (format_version == 1) {
     const json& files = field(manifest, "files", manifest_path);
     if (!files.is_object()) throw FormatError(manifest_path + ": field 'files' must be an object");
-    parts.push_back(Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", &files, manifest_path + ": files", n_docs, 0});
+    parts.push_back(Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", &files, manifest_path + ": files", n_docs, 0});
   } else {
     const json& segs = field(manifest, "segments", manifest_path);
     if (!segs.is_array()) throw FormatError(manifest_path + ": field 'segments' must be an array");
@@ -485,7 +502,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
       const json& tomb = field(seg, "tombstones", what);
       if (!tomb.is_null() && !tomb.is_string()) throw FormatError(what + ": field 'tombstones' must be a string or null");
       parts.push_back(Part{name + kDocsSuffix, name + kBm25Suffix, name + kDenseSuffix,
-                           tomb.is_null() ? "" : tomb.get<std::string>(), &files, what + ": files",
+                           tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, &files, what + ": files",
                            uint_field(seg, "documents", what), uint_field(seg, "deleted", what)});
     }
   }
@@ -497,6 +514,9 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     std::optional<IndexFile> bm25_file, dense_file, tomb_file;
     if (impl->has_bm25()) bm25_file.emplace(open_verified(dir, part.bm25, *part.files, part.files_what, verify));
     if (impl->has_dense()) dense_file.emplace(open_verified(dir, part.dense, *part.files, part.files_what, verify));
+    std::optional<IndexFile> hnsw_file;
+    const bool graph = impl->has_dense() && impl->options.dense_kind == DenseKind::kHnsw;
+    if (graph) hnsw_file.emplace(open_verified(dir, part.hnsw, *part.files, part.files_what, verify));
     if (!part.tombstones.empty()) tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_what, verify));
     auto seg = std::make_shared<PipelineSegment>();
     seg->docs = read_documents(docs_file);
@@ -507,6 +527,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     // The vectors stay in the mapping (shared with other processes that load this index).
     if (dense_file)
       seg->dense.emplace(DenseIndex::view(dense_file->map->data(), dense_file->map->size(), dense_file->map, dense_file->path));
+    if (hnsw_file) seg->hnsw = ri::HnswIndex::load(hnsw_file->path, impl->dim, seg->size());
     check_counts(*seg, docs_file.path, bm25_file ? bm25_file->path : "", dense_file ? dense_file->path : "", impl->dim);
     if (seg->dense) impl->options.dense_metric = seg->dense->options().metric;
     if (seg->bm25 && (seg->bm25->options().k1 != impl->options.bm25_options.k1 ||
@@ -527,7 +548,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     live += seg->live();
     if (format_version == 2) {
       seg->stored.name = part.docs.substr(0, part.docs.size() - std::string(kDocsSuffix).size());
-      for (const std::string* f : {&part.docs, &part.bm25, &part.dense})
+      for (const std::string* f : {&part.docs, &part.bm25, &part.dense, &part.hnsw})
         if (part.files->contains(*f)) seg->stored.files[*f] = part.files->at(*f);
       seg->stored.tombstones = part.tombstones;
       seg->stored.tombstones_count = tombstones.size();

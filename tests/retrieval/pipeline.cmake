@@ -1,6 +1,7 @@
 # Pipeline and index persistence tests (kept apart from retrieval/CMakeLists.txt of the retrieval core).
 radlite_add_test(NAME test_pipeline SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cpp
-                 ${CMAKE_CURRENT_LIST_DIR}/segments_test.cpp ${CMAKE_CURRENT_LIST_DIR}/segments_kill_test.cpp LIBS radlite_core)
+                 ${CMAKE_CURRENT_LIST_DIR}/segments_test.cpp ${CMAKE_CURRENT_LIST_DIR}/segments_kill_test.cpp
+                 ${CMAKE_CURRENT_LIST_DIR}/hnsw_test.cpp LIBS radlite_core)
 
 # Overheads of the pipeline over its components (a program, not a test): prints ratios against baselines
 # measured in the same run.

@@ -69,6 +69,8 @@ class DenseIndex {
   /// data is copied. add() on such an index first copies the vectors.
   static DenseIndex view(const char* data, std::size_t size, std::shared_ptr<const void> owner,
                          const std::string& what);
+  /// The query transform of the metric, in place (L2 normalisation for kCosine, nothing otherwise).
+  void prepare_query(float* query) const;
   /// True when the vectors are read in place from view()'s memory.
   bool mapped() const { return view_ != nullptr; }
 

@@ -80,11 +80,25 @@
 
 namespace radlite {
 
+/// How the dense stage finds its candidates (fixed when the index is built).
+enum class DenseKind {
+  kExact,  // brute force over every vector: exact, O(N) per query; the default (best below ~100k documents)
+  kHnsw,   // HNSW graph (hnswlib): approximate candidates re-ranked exactly; SearchOptions.ef_search
+};
+
+struct HnswOptions {
+  std::size_t m = 16;                 // graph degree; higher: better recall, more memory, slower build
+  std::size_t ef_construction = 200;  // build-time candidate list; higher: better graph, slower build
+  unsigned build_threads = 0;         // 0: hardware concurrency (not saved)
+};
+
 /// Fixed when the index is built (recorded in the manifest).
 struct PipelineOptions {
   bool bm25 = true;                 // build a BM25 index (needed for the BM25 stage and the final fusion)
   Bm25Options bm25_options;         // k1 1.2, b 0.75, lowercase-only analyzer (see bm25.h)
   DenseMetric dense_metric = DenseMetric::kCosine;  // RadLITE-Encoder is trained for cosine similarity
+  DenseKind dense_kind = DenseKind::kExact;         // per segment: exact scan or an HNSW graph
+  HnswOptions hnsw;                                  // for DenseKind::kHnsw
   std::size_t encode_batch_size = 32;  // documents per encode_texts() call in add(), >= 1 (not saved)
   std::size_t max_segments = 16;       // merge policy: add() merges adjacent segments beyond this (0: never)
 };
@@ -110,6 +124,7 @@ struct SearchOptions {
   bool use_reranker = true;       // cross-encoder stage (needs a PairScorer)
   bool final_bm25_fusion = true;  // fuse rerank_prob with BM25 (needs the reranker and the BM25 index)
   std::size_t candidates = 100;   // K1: hits each first-stage retriever contributes, >= 1
+  std::size_t ef_search = 128;    // HNSW indexes: graph candidates per query (max(ef_search, K1) are re-ranked)
   FirstFusion fusion = FirstFusion::kRrf;  // how dense and BM25 candidates are combined
   double rrf_k = 60.0;            // RRF rank constant, > 0
   ScoreNormalization linear_normalization = ScoreNormalization::kMinMax;  // for FirstFusion::kLinear
