@@ -525,7 +525,9 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
                         std::to_string(part.documents));
     if (bm25_file) seg->bm25.emplace(Bm25Index::load(bm25_file->in(), bm25_file->path));
     // The vectors stay in the mapping (shared with other processes that load this index).
-    if (dense_file)
+    if (dense_file && !options.map_vectors)
+      seg->dense.emplace(DenseIndex::load(dense_file->in(), dense_file->path));
+    else if (dense_file)
       seg->dense.emplace(DenseIndex::view(dense_file->map->data(), dense_file->map->size(), dense_file->map, dense_file->path));
     if (hnsw_file) seg->hnsw = ri::HnswIndex::load(hnsw_file->path, impl->dim, seg->size());
     check_counts(*seg, docs_file.path, bm25_file ? bm25_file->path : "", dense_file ? dense_file->path : "", impl->dim);

@@ -155,6 +155,7 @@ struct PipelineHit {
 /// in place, shared between processes); the checksums are what makes a load read every byte.
 struct LoadOptions {
   bool verify_checksums = true;  // sha256 of every file; false: sizes and structure only (fast load)
+  bool map_vectors = true;       // false: copy the dense vectors into memory (the version-1 behaviour)
 };
 
 /// Called during add() with (documents done, documents total).
