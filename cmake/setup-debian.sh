@@ -14,6 +14,7 @@ packages=(
   libstemmer-dev            # Snowball/Porter stemming for BM25
   libeigen3-dev             # dense vectors in the retrieval module
   libhnswlib-dev            # HNSW graphs for approximate dense search (header-only)
+  libfaiss-dev              # IVF-PQ approximate dense search (static library; links BLAS/LAPACK, OpenMP)
   nlohmann-json3-dev        # JSON files
   libgtest-dev libgmock-dev # tests
   python3-torch             # models/convert_checkpoint.py and its test

@@ -16,3 +16,9 @@ target_sources(radlite_core PRIVATE retrieval/hnsw_index.cpp)
 if(NOT RADLITE_HNSWLIB_INCLUDE_DIR STREQUAL "/usr/include")
   target_include_directories(radlite_core SYSTEM PRIVATE "${RADLITE_HNSWLIB_INCLUDE_DIR}")
 endif()
+# IVF-PQ (FAISS, Debian libfaiss-dev: a static library whose CMake config needs OpenMP found first; it
+# links BLAS/LAPACK).
+find_package(OpenMP REQUIRED)
+find_package(faiss REQUIRED)
+target_sources(radlite_core PRIVATE retrieval/ivfpq_index.cpp)
+target_link_libraries(radlite_core PRIVATE faiss)

@@ -65,6 +65,7 @@ void validate(const SearchOptions& o) {
   if (o.candidates == 0) throw InvalidArgument("SearchOptions.candidates must be >= 1");
   if (o.rerank_depth == 0) throw InvalidArgument("SearchOptions.rerank_depth must be >= 1");
   if (o.ef_search == 0) throw InvalidArgument("SearchOptions.ef_search must be >= 1");
+  if (o.nprobe == 0) throw InvalidArgument("SearchOptions.nprobe must be >= 1");
   if (!(o.rrf_k > 0.0) || !std::isfinite(o.rrf_k)) throw InvalidArgument("SearchOptions.rrf_k must be > 0");
   if (!(o.temperature > 0.0) || !std::isfinite(o.temperature))
     throw InvalidArgument("SearchOptions.temperature must be a finite number > 0");
@@ -263,7 +264,7 @@ std::vector<std::vector<PipelineHit>> Pipeline::search_batch(const std::vector<s
       std::size_t end = std::min(nq, start + bs);
       std::vector<std::string> batch(queries.begin() + start, queries.begin() + end);
       Matrix q = s.encode_checked(batch, "queries");
-      for (auto& list : s.dense_search(q, o.candidates, o.ef_search)) dense_lists.push_back(std::move(list));
+      for (auto& list : s.dense_search(q, o.candidates, o)) dense_lists.push_back(std::move(list));
     }
   }
   if (bm25_on) {

@@ -27,6 +27,7 @@
 
 #include "retrieval/bm25_internal.h"
 #include "retrieval/hnsw_index.h"
+#include "retrieval/ivfpq_index.h"
 
 namespace radlite {
 
@@ -35,6 +36,7 @@ struct PipelineSegment {
   std::optional<Bm25Index> bm25;
   std::optional<DenseIndex> dense;
   std::shared_ptr<const retrieval_internal::HnswIndex> hnsw;  // DenseKind::kHnsw: the graph over `dense`
+  std::shared_ptr<const retrieval_internal::IvfPqIndex> ivfpq;  // DenseKind::kIvfPq (large segments only)
   std::vector<std::uint8_t> deleted;     // per document of the segment: 1 = deleted
   std::size_t deleted_count = 0;
   std::size_t base = 0;                  // pipeline doc number of the segment's first document
@@ -97,7 +99,7 @@ struct Pipeline::Impl {
                                bool exhaustive = false) const;
   double bm25_score(const std::vector<std::string>& analyzed, std::size_t doc) const;
   // Exact dense top-k over all segments for each row of `queries` (deleted documents skipped).
-  std::vector<std::vector<Hit>> dense_search(const Matrix& queries, std::size_t k, std::size_t ef_search) const;
+  std::vector<std::vector<Hit>> dense_search(const Matrix& queries, std::size_t k, const SearchOptions& o) const;
   void build_graph(PipelineSegment& seg) const;  // DenseKind::kHnsw
   std::vector<PipelineHit> assemble(const std::string& query, const std::vector<Hit>* dense_hits,
                                     const std::vector<Hit>* bm25_hits, const SearchOptions& o) const;

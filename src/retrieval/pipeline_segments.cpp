@@ -167,7 +167,15 @@ double Pipeline::Impl::bm25_score(const std::vector<std::string>& analyzed, std:
 }
 
 void Pipeline::Impl::build_graph(PipelineSegment& seg) const {
-  if (options.dense_kind != DenseKind::kHnsw || !seg.dense) return;
+  if (!seg.dense) return;
+  if (options.dense_kind == DenseKind::kIvfPq && seg.dense->size() >= retrieval_internal::IvfPqIndex::kMinVectors) {
+    retrieval_internal::IvfPqIndex::Params p;
+    p.nlist = options.ivfpq.nlist;
+    p.pq_m = options.ivfpq.pq_m;
+    p.train_size = options.ivfpq.train_size;
+    seg.ivfpq = retrieval_internal::IvfPqIndex::build(*seg.dense, p);
+  }
+  if (options.dense_kind != DenseKind::kHnsw) return;
   retrieval_internal::HnswIndex::Params p;
   p.m = options.hnsw.m;
   p.ef_construction = options.hnsw.ef_construction;
@@ -176,11 +184,23 @@ void Pipeline::Impl::build_graph(PipelineSegment& seg) const {
 }
 
 std::vector<std::vector<Hit>> Pipeline::Impl::dense_search(const Matrix& queries, std::size_t k,
-                                                           std::size_t ef_search) const {
+                                                           const SearchOptions& o) const {
+  const std::size_t ef_search = o.ef_search;
   std::vector<std::vector<Hit>> out(queries.rows);
   std::vector<float> q(dim);
   for (const auto& seg : segments) {
     if (seg->live() == 0 || k == 0) continue;
+    if (seg->ivfpq) {
+      const std::size_t shortlist = std::max(ef_search, k) + seg->deleted_count;
+      for (std::size_t r = 0; r < queries.rows; ++r) {
+        std::copy(queries.row(r), queries.row(r) + dim, q.begin());
+        seg->dense->prepare_query(q.data());
+        for (const Hit& h : seg->ivfpq->search(*seg->dense, q.data(), k, shortlist, o.nprobe,
+                                               seg->deleted_count ? seg->deleted.data() : nullptr))
+          out[r].push_back(Hit{h.doc + seg->base, h.score});
+      }
+      continue;
+    }
     if (seg->hnsw) {
       // Deleted rows are skipped among the graph's candidates: ask for that many more.
       const std::size_t ef = std::max(ef_search, k) + seg->deleted_count;

@@ -42,6 +42,7 @@ const char kDocsSuffix[] = ".docs.jsonl";
 const char kBm25Suffix[] = ".bm25.bin";
 const char kDenseSuffix[] = ".dense.bin";
 const char kHnswSuffix[] = ".hnsw.bin";
+const char kIvfPqSuffix[] = ".ivfpq.bin";
 const char kSegmentPrefix[] = "seg-";
 const char kTombMagic[8] = "RLTOMB\0";
 const char kTombEnd[8] = "RLTBEND";
@@ -324,6 +325,7 @@ void Pipeline::save(const std::string& dir) const {
       p.stored.files[n + kDocsSuffix] = file_entry(write(n + kDocsSuffix, [&](std::ostream& out) { write_documents(out, seg.docs); }));
       if (seg.bm25) p.stored.files[n + kBm25Suffix] = file_entry(write(n + kBm25Suffix, [&](std::ostream& out) { seg.bm25->save(out); }));
       if (seg.dense) p.stored.files[n + kDenseSuffix] = file_entry(write(n + kDenseSuffix, [&](std::ostream& out) { seg.dense->save(out); }));
+      if (seg.ivfpq) p.stored.files[n + kIvfPqSuffix] = file_entry(write(n + kIvfPqSuffix, [&](std::ostream& out) { seg.ivfpq->save(out); }));
       if (seg.hnsw) p.stored.files[n + kHnswSuffix] = file_entry(write(n + kHnswSuffix, [&](std::ostream& out) { seg.hnsw->save(out); }));
     }
     json files = p.stored.files;
@@ -359,7 +361,9 @@ void Pipeline::save(const std::string& dir) const {
     manifest["bi_encoder"] = json{{"identity", s.encoder_identity},
                                   {"dimension", s.dim},
                                   {"metric", metric_name(s.options.dense_metric)}};
-    if (s.options.dense_kind == DenseKind::kHnsw) {
+    if (s.options.dense_kind == DenseKind::kIvfPq) {
+      manifest["dense"] = json{{"kind", "ivfpq"}, {"nlist", s.options.ivfpq.nlist}, {"pq_m", s.options.ivfpq.pq_m}};
+    } else if (s.options.dense_kind == DenseKind::kHnsw) {
       manifest["dense"] = json{{"kind", "hnsw"}, {"m", s.options.hnsw.m}, {"ef_construction", s.options.hnsw.ef_construction}};
     } else {
       manifest["dense"] = json{{"kind", "exact"}};
@@ -469,8 +473,12 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
         impl->options.dense_kind = DenseKind::kHnsw;
         impl->options.hnsw.m = uint_field(manifest.at("dense"), "m", dwhat);
         impl->options.hnsw.ef_construction = uint_field(manifest.at("dense"), "ef_construction", dwhat);
+      } else if (kind == "ivfpq") {
+        impl->options.dense_kind = DenseKind::kIvfPq;
+        impl->options.ivfpq.nlist = uint_field(manifest.at("dense"), "nlist", dwhat);
+        impl->options.ivfpq.pq_m = uint_field(manifest.at("dense"), "pq_m", dwhat);
       } else if (kind != "exact") {
-        throw FormatError(dwhat + ": unknown dense kind '" + kind + "' (this radlite knows exact and hnsw)");
+        throw FormatError(dwhat + ": unknown dense kind '" + kind + "' (this radlite knows exact, hnsw and ivfpq)");
       }
     }
   }
@@ -478,7 +486,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
 
   // Per segment: file names and the manifest's record of them.
   struct Part {
-    std::string docs, bm25, dense, tombstones, hnsw;
+    std::string docs, bm25, dense, tombstones, hnsw, ivfpq;
     const json* files;
     std::string files_what;
     std::uint64_t documents = 0, deleted = 0;
@@ -487,7 +495,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   if (format_version == 1) {
     const json& files = field(manifest, "files", manifest_path);
     if (!files.is_object()) throw FormatError(manifest_path + ": field 'files' must be an object");
-    parts.push_back(Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", &files, manifest_path + ": files", n_docs, 0});
+    parts.push_back(Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", "", &files, manifest_path + ": files", n_docs, 0});
   } else {
     const json& segs = field(manifest, "segments", manifest_path);
     if (!segs.is_array()) throw FormatError(manifest_path + ": field 'segments' must be an array");
@@ -502,7 +510,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
       const json& tomb = field(seg, "tombstones", what);
       if (!tomb.is_null() && !tomb.is_string()) throw FormatError(what + ": field 'tombstones' must be a string or null");
       parts.push_back(Part{name + kDocsSuffix, name + kBm25Suffix, name + kDenseSuffix,
-                           tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, &files, what + ": files",
+                           tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, name + kIvfPqSuffix, &files, what + ": files",
                            uint_field(seg, "documents", what), uint_field(seg, "deleted", what)});
     }
   }
@@ -517,6 +525,10 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     std::optional<IndexFile> hnsw_file;
     const bool graph = impl->has_dense() && impl->options.dense_kind == DenseKind::kHnsw;
     if (graph) hnsw_file.emplace(open_verified(dir, part.hnsw, *part.files, part.files_what, verify));
+    // IVF-PQ: only segments large enough have one (the manifest's file list says which).
+    std::optional<IndexFile> ivfpq_file;
+    if (impl->has_dense() && impl->options.dense_kind == DenseKind::kIvfPq && part.files->contains(part.ivfpq))
+      ivfpq_file.emplace(open_verified(dir, part.ivfpq, *part.files, part.files_what, verify));
     if (!part.tombstones.empty()) tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_what, verify));
     auto seg = std::make_shared<PipelineSegment>();
     seg->docs = read_documents(docs_file);
@@ -530,6 +542,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     else if (dense_file)
       seg->dense.emplace(DenseIndex::view(dense_file->map->data(), dense_file->map->size(), dense_file->map, dense_file->path));
     if (hnsw_file) seg->hnsw = ri::HnswIndex::load(hnsw_file->path, impl->dim, seg->size());
+    if (ivfpq_file)
+      seg->ivfpq = ri::IvfPqIndex::load(ivfpq_file->map->data(), ivfpq_file->map->size(), impl->dim, seg->size(), ivfpq_file->path);
     check_counts(*seg, docs_file.path, bm25_file ? bm25_file->path : "", dense_file ? dense_file->path : "", impl->dim);
     if (seg->dense) impl->options.dense_metric = seg->dense->options().metric;
     if (seg->bm25 && (seg->bm25->options().k1 != impl->options.bm25_options.k1 ||
@@ -550,7 +564,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     live += seg->live();
     if (format_version == 2) {
       seg->stored.name = part.docs.substr(0, part.docs.size() - std::string(kDocsSuffix).size());
-      for (const std::string* f : {&part.docs, &part.bm25, &part.dense, &part.hnsw})
+      for (const std::string* f : {&part.docs, &part.bm25, &part.dense, &part.hnsw, &part.ivfpq})
         if (part.files->contains(*f)) seg->stored.files[*f] = part.files->at(*f);
       seg->stored.tombstones = part.tombstones;
       seg->stored.tombstones_count = tombstones.size();

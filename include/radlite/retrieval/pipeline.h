@@ -84,6 +84,14 @@ namespace radlite {
 enum class DenseKind {
   kExact,  // brute force over every vector: exact, O(N) per query; the default (best below ~100k documents)
   kHnsw,   // HNSW graph (hnswlib): approximate candidates re-ranked exactly; SearchOptions.ef_search
+  kIvfPq,  // IVF-PQ (FAISS): PQ codes in memory, a shortlist re-ranked exactly; SearchOptions.nprobe and
+           // ef_search (the shortlist). Segments under 2,000 documents are scanned exactly.
+};
+
+struct IvfPqOptions {
+  std::size_t nlist = 0;            // k-means cells; 0: 4 * sqrt(segment documents)
+  std::size_t pq_m = 0;             // bytes per vector; 0: the largest divisor of the dimension <= dimension / 8
+  std::size_t train_size = 100000;  // vectors sampled to train the quantizers (not saved)
 };
 
 struct HnswOptions {
@@ -99,6 +107,7 @@ struct PipelineOptions {
   DenseMetric dense_metric = DenseMetric::kCosine;  // RadLITE-Encoder is trained for cosine similarity
   DenseKind dense_kind = DenseKind::kExact;         // per segment: exact scan or an HNSW graph
   HnswOptions hnsw;                                  // for DenseKind::kHnsw
+  IvfPqOptions ivfpq;                                // for DenseKind::kIvfPq
   std::size_t encode_batch_size = 32;  // documents per encode_texts() call in add(), >= 1 (not saved)
   std::size_t max_segments = 16;       // merge policy: add() merges adjacent segments beyond this (0: never)
 };
@@ -124,7 +133,9 @@ struct SearchOptions {
   bool use_reranker = true;       // cross-encoder stage (needs a PairScorer)
   bool final_bm25_fusion = true;  // fuse rerank_prob with BM25 (needs the reranker and the BM25 index)
   std::size_t candidates = 100;   // K1: hits each first-stage retriever contributes, >= 1
-  std::size_t ef_search = 128;    // HNSW indexes: graph candidates per query (max(ef_search, K1) are re-ranked)
+  std::size_t ef_search = 128;    // HNSW: graph candidates per query; IVF-PQ: shortlist size (max(ef_search, K1)
+                                  // approximate candidates are re-ranked by their exact score)
+  std::size_t nprobe = 16;        // IVF-PQ: cells scanned per query
   FirstFusion fusion = FirstFusion::kRrf;  // how dense and BM25 candidates are combined
   double rrf_k = 60.0;            // RRF rank constant, > 0
   ScoreNormalization linear_normalization = ScoreNormalization::kMinMax;  // for FirstFusion::kLinear
