@@ -7,7 +7,8 @@
 //   append: an N-document index (BM25 + exact vectors) saved, then 1,000 documents appended and saved
 //           (time vs the full save), a delete visible after reload, merge identical to a fresh build;
 //   load:   load time and RSS of that index with vectors mapped vs copied into memory.
-// Usage: bench_scale [--docs N] [--bm25-docs N] [--dim D] [--queries Q] [--threads T] [--dir PATH]
+// Run with OMP_NUM_THREADS set to the build threads (FAISS trains with OpenMP; one query uses one thread).
+// Usage: bench_scale [--docs N] [--bm25-docs N] [--dim D] [--queries Q] [--threads T] [--hnsw-m M] [--dir PATH]
 //                    [--skip dense,bm25,append]
 #include <radlite/retrieval/bm25.h>
 #include <radlite/retrieval/pipeline.h>
@@ -45,7 +46,7 @@ double proc_mib(const char* key) {
 }
 
 struct Args {
-  std::size_t docs = 200000, bm25_docs = 0, dim = 768, queries = 200;
+  std::size_t docs = 200000, bm25_docs = 0, dim = 768, queries = 200, hnsw_m = 16;
   unsigned threads = 2;
   std::string dir = "/tmp/radlite_bench_scale", skip;
 };
@@ -162,7 +163,46 @@ void bench_dense(const Args& a) {
     std::printf("  exact   build %7.1f s  %8.1f q/s  recall@10 1.000  index memory %7.0f MiB\n", build, exact_qps,
                 proc_mib("VmRSS:") - rss0);
   }
-  for (std::size_t m : {16u, 32u}) {
+  in_child("ivfpq", [&] {
+    PipelineOptions po;
+    po.bm25 = false;
+    po.dense_kind = DenseKind::kIvfPq;
+    std::string dir = a.dir + "_ivfpq";
+    double build = 0.0;
+    {
+      Pipeline p(enc, nullptr, po);
+      auto t0 = Clock::now();
+      p.add(vector_docs(a.docs));
+      build = since(t0);
+      fs::remove_all(dir);
+      p.save(dir);
+    }
+    // Memory of the loaded index: heap (PQ codes, ids, centroids) vs file pages of the mapped float
+    // vectors that re-ranking touched.
+    const double anon0 = proc_mib("RssAnon:"), file0 = proc_mib("RssFile:");
+    LoadOptions lo;
+    lo.verify_checksums = false;
+    Pipeline p = Pipeline::load(dir, enc, nullptr, lo);
+    const double heap = proc_mib("RssAnon:") - anon0;
+    for (std::size_t nprobe : {8u, 16u, 32u, 64u}) {
+      std::size_t found = 0;
+      auto t0 = Clock::now();
+      std::vector<std::vector<PipelineHit>> res;
+      SearchOptions o = dense_only(10, 100);
+      o.nprobe = nprobe;
+      for (std::size_t q = 0; q < a.queries; ++q) res.push_back(p.search(queries[q], o));
+      const double qps = static_cast<double>(a.queries) / since(t0);
+      for (std::size_t q = 0; q < a.queries; ++q) {
+        std::set<std::string> t(truth[q].begin(), truth[q].end());
+        for (const auto& h : res[q]) found += t.count(h.id);
+      }
+      std::printf("  ivfpq nprobe=%-2zu shortlist 100  build %7.1f s  %8.1f q/s (%.0fx exact)  recall@10 %.3f  loaded heap +%.0f MiB (%.3f of the float32 matrix), mapped pages touched %.0f MiB\n",
+                  nprobe, build, qps, qps / exact_qps, static_cast<double>(found) / static_cast<double>(10 * a.queries),
+                  heap, heap / matrix_mib, proc_mib("RssFile:") - file0);
+    }
+    fs::remove_all(dir);
+  });
+  for (std::size_t m : {a.hnsw_m}) {
     in_child("hnsw", [&] {
       const double rss0 = proc_mib("VmRSS:");
       PipelineOptions po;
@@ -354,6 +394,7 @@ int main(int argc, char** argv) {
     else if (k == "--bm25-docs") a.bm25_docs = std::stoul(v);
     else if (k == "--dim") a.dim = std::stoul(v);
     else if (k == "--queries") a.queries = std::stoul(v);
+    else if (k == "--hnsw-m") a.hnsw_m = std::stoul(v);
     else if (k == "--threads") a.threads = static_cast<unsigned>(std::stoul(v));
     else if (k == "--dir") a.dir = v;
     else if (k == "--skip") a.skip = v;
