@@ -18,7 +18,7 @@
 #include "io/sha256.h"
 #include "radlite/error.h"
 #include "radlite/version.h"
-#include "retrieval/atomic_directory.h"
+#include "io/atomic_directory.h"
 #include "retrieval/binary_io.h"
 #include "retrieval/mapped_file.h"
 #include "retrieval/pipeline_impl.h"
@@ -211,7 +211,7 @@ std::string absolute_dir(const std::string& dir) {
 
 // Writes one file straight into the index directory (incremental saves): written, read back for the
 // checksum (from the page cache) and fsynced. It is referenced by no manifest until the switch.
-ri::WrittenFile write_synced(const std::string& dir, const std::string& name,
+io::WrittenFile write_synced(const std::string& dir, const std::string& name,
                              const std::function<void(std::ostream&)>& fill) {
   const std::string path = io::join_path(dir, name);
   {
@@ -221,7 +221,7 @@ ri::WrittenFile write_synced(const std::string& dir, const std::string& name,
     out.flush();
     if (!out) throw IoError(path + ": write failed");
   }
-  ri::WrittenFile f{name, {}, 0};
+  io::WrittenFile f{name, {}, 0};
   std::ifstream in(path, std::ios::binary);
   io::Sha256 hash;
   std::vector<char> buf(1 << 16);
@@ -232,11 +232,11 @@ ri::WrittenFile write_synced(const std::string& dir, const std::string& name,
   }
   if (in.bad()) throw IoError(path + ": read-back failed");
   f.sha256 = hash.hex_digest();
-  ri::fsync_path(path, false);
+  io::fsync_path(path, false);
   return f;
 }
 
-json file_entry(const ri::WrittenFile& f) { return json{{"sha256", f.sha256}, {"bytes", f.bytes}}; }
+json file_entry(const io::WrittenFile& f) { return json{{"sha256", f.sha256}, {"bytes", f.bytes}}; }
 
 // Whether `name` is a file a radlite save writes into an index directory (the only ones it ever deletes).
 bool is_index_file_name(const std::string& name) {
@@ -251,6 +251,40 @@ void remove_unreferenced(const std::string& dir, const std::set<std::string>& ke
     std::error_code ignore;
     fs::remove(it->path(), ignore);  // best effort: a leftover is only wasted space
   }
+}
+
+// The save's guard against deleting a user's directory: an existing, non-empty target is replaced only when
+// it is a radlite index holding nothing but the files its manifest names (version 1 or 2).
+std::string not_an_index_reason(const std::string& dir) {
+  const std::string manifest_path = io::join_path(dir, kManifest);
+  if (!io::is_file(manifest_path)) return "it is not a radlite index (no " + std::string(kManifest) + ")";
+  json manifest;
+  try {
+    manifest = io::read_json_file(manifest_path, 64u << 20);
+  } catch (const Error& e) {
+    return std::string("its ") + kManifest + " is not a radlite manifest (" + e.what() + ")";
+  }
+  if (!manifest.is_object() || manifest.value("format", json()) != json(kFormatName))
+    return std::string("its ") + kManifest + " does not describe a radlite index";
+  std::set<std::string> named;
+  try {
+    if (manifest.contains("files") && manifest.at("files").is_object())
+      for (const auto& [name, entry] : manifest.at("files").items()) named.insert(name);
+    if (manifest.contains("segments") && manifest.at("segments").is_array())
+      for (const json& seg : manifest.at("segments"))
+        for (const auto& [name, entry] : seg.at("files").items()) named.insert(name);
+  } catch (const json::exception&) {
+    return std::string("its ") + kManifest + " has a malformed file list";
+  }
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // Unnamed files with radlite's own segment names are what a killed incremental save left: still ours.
+    if (name != kManifest && !named.count(name) && !is_index_file_name(name))
+      return "it holds '" + name + "', which is not part of the index";
+  }
+  if (ec) return "it cannot be listed (" + ec.message() + ")";
+  return "";
 }
 
 struct SegmentPlan {
@@ -306,11 +340,11 @@ void Pipeline::save(const std::string& dir) const {
     }
   }
 
-  std::optional<ri::AtomicDirectoryWriter> writer;
+  std::optional<io::AtomicDirectoryWriter> writer;
   if (incremental) {
     remove_unreferenced(dir, referenced);  // what a killed save of this generation may have left
   } else {
-    writer.emplace(dir);
+    writer.emplace(dir, not_an_index_reason);
   }
   auto write = [&](const std::string& name, const std::function<void(std::ostream&)>& fill) {
     return incremental ? write_synced(dir, name, fill) : writer->write_file(name, fill);
@@ -380,7 +414,7 @@ void Pipeline::save(const std::string& dir) const {
     write_synced(dir, tmp, fill_manifest);
     if (std::rename(io::join_path(dir, tmp).c_str(), manifest_path.c_str()) != 0)
       throw IoError(manifest_path + ": cannot replace the manifest");
-    ri::fsync_path(dir, true);
+    io::fsync_path(dir, true);
   } else {
     // The manifest is written last: it is the only file that names the others' checksums.
     writer->write_file(kManifest, fill_manifest);
@@ -419,10 +453,14 @@ void check_counts(const PipelineSegment& seg, const std::string& docs_path, cons
 
 }  // namespace
 
+void Pipeline::check_save_target(const std::string& dir) {
+  io::AtomicDirectoryWriter probe(dir, not_an_index_reason);  // checks, creates an empty temp dir, removes it
+}
+
 Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEncoder> encoder,
                         std::shared_ptr<const PairScorer> scorer, const LoadOptions& options) {
   const bool verify = options.verify_checksums;
-  const std::string dir = ri::recover_directory(dir_in);
+  const std::string dir = io::recover_directory(dir_in);
   if (!io::is_directory(dir)) throw IoError(dir_in + ": index directory not found");
   const std::string manifest_path = io::join_path(dir, kManifest);
   if (!io::is_file(manifest_path)) throw FormatError(manifest_path + ": missing (not a radlite index directory?)");
