@@ -335,3 +335,30 @@ TEST(Segments, LoadWithoutChecksumsStillChecksSizes) {
     EXPECT_NE(std::string(e.what()).find(docs), std::string::npos) << e.what();
   }
 }
+
+TEST(Segments, ReplaceGuardKnowsSegmentFilesAndLeftovers) {
+  const std::string dir = temp_dir("guard") + "/index";
+  Pipeline a(nullptr, nullptr);
+  a.add(corpus(30, 1));
+  a.add(corpus(5, 2, "more"));
+  a.remove({"doc3"});
+  a.save(dir);  // two segments and a tombstone file: all named by the manifest
+  // What a killed incremental save leaves (a segment file no manifest names) is still the index's own.
+  std::ofstream(dir + "/seg-999999-0.docs.jsonl") << "partial";
+  Pipeline b(nullptr, nullptr);
+  b.add(corpus(3, 3, "other"));
+  EXPECT_NO_THROW(Pipeline::check_save_target(dir));
+  b.save(dir);
+  EXPECT_FALSE(fs::exists(dir + "/seg-999999-0.docs.jsonl"));
+  EXPECT_EQ(Pipeline::load(dir, nullptr, nullptr).live_size(), 3u);
+  // A user's file in it: a full save refuses, naming it, and leaves everything in place.
+  std::ofstream(dir + "/notes.txt") << "mine";
+  try {
+    a.save(dir);
+    ADD_FAILURE() << "no exception";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("notes.txt"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::exists(dir + "/notes.txt"));
+  EXPECT_EQ(Pipeline::load(dir, nullptr, nullptr).live_size(), 3u);
+}

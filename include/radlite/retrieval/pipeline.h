@@ -80,7 +80,21 @@
 
 namespace radlite {
 
-/// How the dense stage finds its candidates (fixed when the index is built).
+/// How the dense stage finds its candidates (fixed when the index is built, recorded in the manifest; each
+/// segment has its own graph or IVF-PQ index, built when the segment is made, rebuilt by merges).
+///
+/// When to choose what (figures from tests/retrieval/bench_scale.cpp, 768-d clustered vectors, one query
+/// thread; see the report of issue 10 for the measured numbers on this machine):
+///   * exact: up to ~100k documents. One query streams the whole float32 matrix (N * 3 KB at 768-d), so its
+///     cost grows linearly; results are exact; adding documents costs nothing beyond storing them.
+///   * hnsw: the fastest queries at high recall on large corpora (recall@10 >= 0.95 at ef_search 64-128 with
+///     m = 16); memory is the float32 vectors (held twice: in the graph and in the mapped vector file) plus
+///     ~2 * m * 4 bytes of links per vector; building costs ~1-2k vectors/s per thread at 768-d.
+///   * ivfpq: the least memory (pq_m bytes + 8 per vector in memory, e.g. 104 B instead of 3 KB at 768-d;
+///     the float vectors stay on disk, memory-mapped, read only for the re-ranked shortlist); recall depends
+///     on nprobe and the shortlist (ef_search); training k-means takes a while (tens of seconds at 100k).
+/// Both approximate kinds re-rank their candidates by the exact inner product, so the scores they return are
+/// exact scores; only which documents are found is approximate.
 enum class DenseKind {
   kExact,  // brute force over every vector: exact, O(N) per query; the default (best below ~100k documents)
   kHnsw,   // HNSW graph (hnswlib): approximate candidates re-ranked exactly; SearchOptions.ef_search
