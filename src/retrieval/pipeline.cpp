@@ -78,11 +78,11 @@ void validate(const SearchOptions& o) {
 
 Matrix Pipeline::Impl::encode_checked(const std::vector<std::string>& texts, const char* what) const {
   Matrix m = encoder->encode_texts(texts);
-  if (m.rows != texts.size() || m.cols != dim || m.data.size() != m.rows * m.cols)
-    throw ModelError("bi-encoder '" + encoder->identity() + "' returned a " + std::to_string(m.rows) + " x " +
-                     std::to_string(m.cols) + " matrix for " + std::to_string(texts.size()) + " " + what +
+  if (m.rows() != texts.size() || m.cols() != dim)
+    throw ModelError("bi-encoder '" + encoder->identity() + "' returned a " + std::to_string(m.rows()) + " x " +
+                     std::to_string(m.cols()) + " matrix for " + std::to_string(texts.size()) + " " + what +
                      ", expected " + std::to_string(texts.size()) + " x " + std::to_string(dim));
-  for (float v : m.data)
+  for (float v : m.values())
     if (!std::isfinite(v))
       throw ModelError("bi-encoder '" + encoder->identity() + "' returned a non-finite value for " + what);
   return m;
@@ -156,7 +156,7 @@ void Pipeline::add_documents(const std::vector<BeirDocument>& documents, const P
       std::size_t end = std::min(n, start + bs);
       std::vector<std::string> batch(texts.begin() + start, texts.begin() + end);
       Matrix m = s.encode_checked(batch, "documents");
-      std::copy(m.data.begin(), m.data.end(), embeddings.row(start));
+      std::copy(m.values().begin(), m.values().end(), embeddings.row(start));
       if (progress) progress(end, n);
     }
     seg->dense.emplace(s.dim, DenseOptions{s.options.dense_metric});

@@ -186,13 +186,13 @@ void Pipeline::Impl::build_graph(PipelineSegment& seg) const {
 std::vector<std::vector<Hit>> Pipeline::Impl::dense_search(const Matrix& queries, std::size_t k,
                                                            const SearchOptions& o) const {
   const std::size_t ef_search = o.ef_search;
-  std::vector<std::vector<Hit>> out(queries.rows);
+  std::vector<std::vector<Hit>> out(queries.rows());
   std::vector<float> q(dim);
   for (const auto& seg : segments) {
     if (seg->live() == 0 || k == 0) continue;
     if (seg->ivfpq) {
       const std::size_t shortlist = std::max(ef_search, k) + seg->deleted_count;
-      for (std::size_t r = 0; r < queries.rows; ++r) {
+      for (std::size_t r = 0; r < queries.rows(); ++r) {
         std::copy(queries.row(r), queries.row(r) + dim, q.begin());
         seg->dense->prepare_query(q.data());
         for (const Hit& h : seg->ivfpq->search(*seg->dense, q.data(), k, shortlist, o.nprobe,
@@ -204,7 +204,7 @@ std::vector<std::vector<Hit>> Pipeline::Impl::dense_search(const Matrix& queries
     if (seg->hnsw) {
       // Deleted rows are skipped among the graph's candidates: ask for that many more.
       const std::size_t ef = std::max(ef_search, k) + seg->deleted_count;
-      for (std::size_t r = 0; r < queries.rows; ++r) {
+      for (std::size_t r = 0; r < queries.rows(); ++r) {
         std::copy(queries.row(r), queries.row(r) + dim, q.begin());
         seg->dense->prepare_query(q.data());
         for (const Hit& h : seg->hnsw->search(*seg->dense, q.data(), k, ef, seg->deleted_count ? seg->deleted.data() : nullptr))

@@ -56,16 +56,16 @@ class TableEncoder : public TextEncoder {
  public:
   TableEncoder(const Matrix* docs, const Matrix* queries) : docs_(docs), queries_(queries) {}
   Matrix encode_texts(const std::vector<std::string>& texts) const override {
-    Matrix m(texts.size(), docs_->cols);
+    Matrix m(texts.size(), docs_->cols());
     for (std::size_t i = 0; i < texts.size(); ++i) {
       const Matrix* t = texts[i][0] == 'q' ? queries_ : docs_;
       const std::size_t row = std::stoul(texts[i].substr(1, texts[i].find(' ') - 1));
-      std::copy(t->row(row), t->row(row) + t->cols, m.row(i));
+      std::copy(t->row(row), t->row(row) + t->cols(), m.row(i));
     }
     return m;
   }
-  std::size_t dimension() const override { return docs_->cols; }
-  std::string identity() const override { return "bench-table-" + std::to_string(docs_->cols); }
+  std::size_t dimension() const override { return docs_->cols(); }
+  std::string identity() const override { return "bench-table-" + std::to_string(docs_->cols()); }
 
  private:
   const Matrix* docs_;
@@ -82,7 +82,7 @@ Matrix clustered(std::size_t n, std::size_t dim, std::size_t clusters, unsigned 
     centres = *centres_in;
   } else {
     centres = Matrix(clusters, dim);
-    for (auto& v : centres.data) v = g(rng);
+    for (std::size_t i = 0; i < centres.size(); ++i) centres.data()[i] = g(rng);
   }
   if (centres_out) *centres_out = centres;
   Matrix m(n, dim);
@@ -142,7 +142,7 @@ void bench_dense(const Args& a) {
   auto enc = std::make_shared<TableEncoder>(&docs, &qs);
   std::vector<std::string> queries;
   for (std::size_t i = 0; i < a.queries; ++i) queries.push_back("q" + std::to_string(i));
-  const double matrix_mib = static_cast<double>(docs.data.size()) * 4 / (1 << 20);
+  const double matrix_mib = static_cast<double>(docs.size()) * 4 / (1 << 20);
   std::printf("dense: %zu x %zu clustered vectors (float32 matrix %.0f MiB), %zu queries, top 10, one search thread\n",
               a.docs, a.dim, matrix_mib, a.queries);
   // Exact results (the ground truth) are computed in the parent and written for the children.
@@ -312,7 +312,7 @@ void bench_append(const Args& a) {
   in_child("append", [&] {
     Matrix centres;
     const Matrix vecs = clustered(n + 1000, std::min<std::size_t>(a.dim, 768), 1000, 5, nullptr, &centres);
-    const Matrix qs = clustered(20, vecs.cols, 1000, 6, &centres, nullptr);
+    const Matrix qs = clustered(20, vecs.cols(), 1000, 6, &centres, nullptr);
     auto enc = std::make_shared<TableEncoder>(&vecs, &qs);
     Zipf z(200000, 1.07);
     std::mt19937 rng(4);
@@ -329,7 +329,7 @@ void bench_append(const Args& a) {
     p.save(a.dir);
     const double append = since(t0);
     std::printf("append: %zu documents (BM25 + %zu-d exact vectors): full save %.2f s; append 1,000 + save %.3f s (%.2f%% of the full save)\n",
-                n, vecs.cols, full, append, 100.0 * append / full);
+                n, vecs.cols(), full, append, 100.0 * append / full);
     // A delete is visible in the next search and after reload.
     const std::string q = "q3 " + docs[n + 5].text.substr(docs[n + 5].text.find(' ') + 1, 40);
     const std::string victim = p.search(q, {1})[0].id;

@@ -172,10 +172,10 @@ TEST(Pipeline, DenseOnlyMatchesBruteForceCosine) {
     Matrix qv = enc->encode_texts({q});
     std::vector<std::pair<double, std::size_t>> ref;
     double qn = 0;
-    for (std::size_t c = 0; c < qv.cols; ++c) qn += double(qv(0, c)) * qv(0, c);
-    for (std::size_t r = 0; r < docs.rows; ++r) {
+    for (std::size_t c = 0; c < qv.cols(); ++c) qn += double(qv(0, c)) * qv(0, c);
+    for (std::size_t r = 0; r < docs.rows(); ++r) {
       double dot = 0, dn = 0;
-      for (std::size_t c = 0; c < docs.cols; ++c) dot += double(docs(r, c)) * qv(0, c), dn += double(docs(r, c)) * docs(r, c);
+      for (std::size_t c = 0; c < docs.cols(); ++c) dot += double(docs(r, c)) * qv(0, c), dn += double(docs(r, c)) * docs(r, c);
       ref.push_back({(qn > 0 && dn > 0) ? dot / std::sqrt(qn * dn) : 0.0, r});
     }
     std::sort(ref.begin(), ref.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
