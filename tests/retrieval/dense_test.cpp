@@ -173,3 +173,58 @@ TEST(Dense, BothScanKernelsEqualDoublePrecisionDotProducts) {
   }
   std::printf("AVX2 kernel available on this CPU: %s\n", radlite::dense_kernels::avx2_available() ? "yes" : "no");
 }
+
+TEST(DenseIndexView, SearchesInPlaceLikeTheLoadedCopy) {
+  radlite::DenseIndex index(5, {radlite::DenseMetric::kCosine});
+  radlite::Matrix m(40, 5);
+  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>((i * 37 % 11) - 5);
+  index.add(m);
+  std::stringstream ss;
+  index.save(ss);
+  auto bytes = std::make_shared<std::string>(ss.str());
+  auto view = radlite::DenseIndex::view(bytes->data(), bytes->size(), bytes, "mem");
+  EXPECT_TRUE(view.mapped());
+  EXPECT_EQ(view.vector(3), reinterpret_cast<const float*>(bytes->data() + 64) + 3 * 5);  // in place, no copy
+  const std::vector<float> q = {1, -2, 0.5f, 3, 0};
+  auto a = index.search(q, 7), b = view.search(q, 7);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].doc, b[i].doc);
+    EXPECT_EQ(a[i].score, b[i].score);
+  }
+  // add() on a view copies first; the viewed bytes stay untouched.
+  const std::string before = *bytes;
+  view.add(m);
+  EXPECT_FALSE(view.mapped());
+  EXPECT_EQ(view.size(), 80u);
+  EXPECT_EQ(*bytes, before);
+  // A truncated or extended buffer is rejected with the size in the message.
+  EXPECT_THROW(radlite::DenseIndex::view(bytes->data(), bytes->size() - 4, bytes, "mem"), radlite::FormatError);
+  std::string longer = *bytes + "x";
+  EXPECT_THROW(radlite::DenseIndex::view(longer.data(), longer.size(), nullptr, "mem"), radlite::FormatError);
+}
+
+TEST(DenseIndexView, VersionOneFilesStillLoad) {
+  // Version 1: magic, version 1, metric, rows, dim, floats, end marker (no padding).
+  std::string v1("RLDENSE\0", 8);
+  auto put = [&](const void* p, std::size_t n) { v1.append(static_cast<const char*>(p), n); };
+  std::uint32_t version = 1;
+  std::uint8_t metric = 0;
+  std::uint64_t rows = 2, dim = 3;
+  put(&version, 4);
+  put(&metric, 1);
+  put(&rows, 8);
+  put(&dim, 8);
+  const float data[6] = {1, 0, 0, 0, 2, 0};
+  put(data, sizeof data);
+  v1.append("RLDNEND\0", 8);
+  std::istringstream in(v1);
+  auto index = radlite::DenseIndex::load(in, "v1");
+  auto viewed = radlite::DenseIndex::view(v1.data(), v1.size(), nullptr, "v1");
+  for (auto* ix : {&index, &viewed}) {
+    auto hits = ix->search(std::vector<float>{0, 1, 0}, 2);
+    ASSERT_EQ(hits.size(), 2u);
+    EXPECT_EQ(hits[0].doc, 1u);
+    EXPECT_EQ(hits[0].score, 2.0);
+  }
+}
