@@ -63,10 +63,34 @@ void append_float(std::string& out, float v);
 /// Input lines read and answered per step: bounds memory on large inputs, keeps batches full.
 constexpr std::size_t kChunkLines = 64;
 
+/// The error path of answer_json_lines when run() threw an E for the chunk: finds the first input that throws E
+/// alone (one input at a time), keeps the inputs before it and returns their result, and sets `pending` to that
+/// error naming its line. Rethrows when no single input throws (the failure is not one line's).
+template <class E, class Input, class Run>
+auto answer_before_bad_input(Run& run, std::vector<Input>& inputs, const std::vector<InputLine>& lines,
+                             std::exception_ptr& pending) -> decltype(run(inputs)) {
+  std::size_t bad = 0;
+  std::string message;
+  for (; bad < inputs.size(); ++bad) {
+    try {
+      run(std::vector<Input>{inputs[bad]});
+    } catch (const E& e) {
+      message = e.what();
+      break;
+    }
+  }
+  if (bad == inputs.size()) throw;
+  inputs.resize(bad);
+  auto result = run(inputs);
+  pending = std::make_exception_ptr(E(line_label(lines[bad]) + ": " + message));
+  return result;
+}
+
 /// The stdin -> stdout loop of `tokenize`, `encode` and `rerank`, one output line per input line, in order.
 ///   parse(const InputLine&) -> Input      throws an Error for a bad line;
 ///   run(const std::vector<Input>&) -> Result   throws InvalidArgument when some input is unusable (an id out of
-///                                         range); Result has one row per input;
+///                                         range), or ModelError when the model fails on one (non-finite output);
+///                                         Result has one row per input;
 ///   write(std::string&, const Result&, std::size_t row)   appends the output line of one row.
 /// On a bad line the lines before it are still answered, then the error is thrown naming the line. A row with a
 /// NaN or infinite value is such an error too (ModelError). A failed write to `out` throws IoError at once, so
@@ -94,21 +118,9 @@ void answer_json_lines(std::istream& in, std::ostream& out, const char* label, P
     try {
       result = run(inputs);
     } catch (const InvalidArgument&) {
-      // Find the offending line by running one input at a time (error path only), answer the lines before it.
-      std::size_t bad = 0;
-      std::string message;
-      for (; bad < inputs.size(); ++bad) {
-        try {
-          run(std::vector<Input>{inputs[bad]});
-        } catch (const InvalidArgument& e) {
-          message = e.what();
-          break;
-        }
-      }
-      if (bad == inputs.size()) throw;
-      inputs.resize(bad);
-      result = run(inputs);
-      pending = std::make_exception_ptr(InvalidArgument(line_label(lines[bad]) + ": " + message));
+      result = answer_before_bad_input<InvalidArgument>(run, inputs, lines, pending);
+    } catch (const ModelError&) {  // e.g. the model's own check for non-finite outputs of one input
+      result = answer_before_bad_input<ModelError>(run, inputs, lines, pending);
     }
     text.clear();
     for (std::size_t row = 0; row < inputs.size(); ++row) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <string>
 
 #include "support/cli_runner.h"
@@ -22,8 +23,10 @@ const std::string kData = std::string(RADLITE_TEST_DATA_DIR) + "/../../examples/
 const std::string kBi = kModels + "/roberta-biencoder-tiny";
 const std::string kCross = kModels + "/bert-crossencoder-tiny";
 
-// A copy of `model` in `dir` whose tensor `name` has its first element set to NaN (the file is otherwise intact).
-std::string model_with_nan(const ts::ScratchDir& dir, const std::string& model, const std::string& name) {
+// A copy of `model` in `dir` with the F32 tensors named in `values` filled: every element set to the value, or
+// only the first one when `first_only` (the file is otherwise intact).
+std::string model_with(const ts::ScratchDir& dir, const std::string& model, const std::map<std::string, float>& values,
+                       bool first_only = false) {
   const std::string out = dir.file("model");
   std::filesystem::create_directory(out);
   ts::copy_model_dir(model, out);
@@ -31,11 +34,13 @@ std::string model_with_nan(const ts::ScratchDir& dir, const std::string& model, 
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
   const auto header = nlohmann::json::parse(bytes.substr(8, n));
-  const auto& t = header.at(name);
-  if (t.at("dtype") != "F32") throw std::runtime_error(name + " is not F32");
-  const std::size_t at = 8 + n + t.at("data_offsets")[0].get<std::size_t>();
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::memcpy(&bytes[at], &nan, sizeof nan);
+  for (const auto& [name, value] : values) {
+    const auto& t = header.at(name);
+    if (t.at("dtype") != "F32") throw std::runtime_error(name + " is not F32");
+    const std::size_t begin = 8 + n + t.at("data_offsets")[0].get<std::size_t>();
+    const std::size_t end = first_only ? begin + 4 : 8 + n + t.at("data_offsets")[1].get<std::size_t>();
+    for (std::size_t at = begin; at < end; at += 4) std::memcpy(&bytes[at], &value, sizeof value);
+  }
   ts::write_file(out + "/model.safetensors", bytes);
   return out;
 }
@@ -159,7 +164,8 @@ TEST(CliNonFinite, NanWeightsNeverPrintNull) {
   // refuses the weights or the output check catches the NaN, the command fails and names it.
   {
     ts::ScratchDir dir;
-    const std::string model = model_with_nan(dir, kBi, "encoder.layer.1.output.LayerNorm.bias");
+    const std::string model =
+        model_with(dir, kBi, {{"encoder.layer.1.output.LayerNorm.bias", std::numeric_limits<float>::quiet_NaN()}}, true);
     const ts::CliResult r = ts::run_cli("encode --threads 1 --model " + model, "{\"text\": \"CT of the chest\"}\n");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.out.find("null"), std::string::npos) << r.out;
@@ -169,10 +175,25 @@ TEST(CliNonFinite, NanWeightsNeverPrintNull) {
   }
   {
     ts::ScratchDir dir;
-    const std::string model = model_with_nan(dir, kCross, "classifier.bias");
+    const std::string model =
+        model_with(dir, kCross, {{"classifier.bias", std::numeric_limits<float>::quiet_NaN()}}, true);
     const ts::CliResult r = ts::run_cli("rerank --threads 1 --model " + model, "{\"query\": \"q\", \"doc\": \"d\"}\n");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.out.find("null"), std::string::npos) << r.out;
     EXPECT_TRUE(mentions_non_finite(r.err)) << r.err;
   }
+}
+
+TEST(CliNonFinite, OverflowingOutputIsAnErrorNamingTheLine) {
+  // Finite weights the loader accepts, but whose logit overflows float: the pooler's tanh saturates at 1 (bias
+  // 1e4) and 32 classifier weights of 3e38 sum to infinity. Caught after loading (by the model's own check or
+  // the CLI's output check), and named by its stdin line.
+  ts::ScratchDir dir;
+  const std::string model = model_with(dir, kCross, {{"bert.pooler.dense.bias", 1e4f}, {"classifier.weight", 3e38f}});
+  const ts::CliResult r = ts::run_cli("rerank --threads 1 --model " + model,
+                                      "{\"query\": \"q\", \"doc\": \"d\"}\n{\"query\": \"a\", \"doc\": \"b\"}\n");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("radlite rerank: error: stdin line 1: "), std::string::npos) << r.err;
+  EXPECT_TRUE(mentions_non_finite(r.err)) << r.err;
 }

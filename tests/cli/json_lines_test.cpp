@@ -42,6 +42,7 @@ Outcome answer(const std::string& input, std::ostream* sink = nullptr) {
           std::vector<float> ys;
           for (float x : xs) {
             if (x == 13) throw InvalidArgument("13 is unlucky");
+            if (x == 666) throw ModelError("the model cannot take 666");
             ys.push_back(x * 2);
           }
           return ys;
@@ -134,6 +135,13 @@ TEST(JsonLines, UnusableInputIsFoundAndNamed) {
   const Outcome both = answer("{\"x\": 13}\n{\"x\": \n");
   EXPECT_EQ(both.error, "stdin line 1: 13 is unlucky");
   EXPECT_EQ(both.out, "");
+}
+
+TEST(JsonLines, ModelFailureOnOneInputIsNamed) {
+  const Outcome o = answer("{\"x\": 1}\n{\"x\": 666}\n{\"x\": 3}\n");
+  EXPECT_EQ(o.error_kind, "model");
+  EXPECT_EQ(o.error, "stdin line 2: the model cannot take 666");
+  EXPECT_EQ(o.out, "{\"y\": 2}\n");
 }
 
 TEST(JsonLines, MalformedLinesAreNamed) {
