@@ -70,7 +70,12 @@ class BertNormalizer : public Normalizer {
 class NormFormNormalizer : public Normalizer {
  public:
   explicit NormFormNormalizer(uc::NormForm f) : form_(f) {}
-  void normalize(std::string& text) const override { text = uc::normalize(text, form_); }
+  void normalize(std::string& text) const override {
+    // The Tokenizer only passes valid UTF-8; anything else is a caller's bug, reported the same way for every form
+    // (NFD runs on HF's own tables, the others on utf8proc, which would each react differently).
+    if (!uc::is_valid_utf8(text)) throw InvalidArgument("Unicode normalization of text that is not valid UTF-8");
+    text = uc::normalize(text, form_);
+  }
 
  private:
   uc::NormForm form_;
