@@ -50,7 +50,7 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
 std::uint64_t as_u64(const nlohmann::json& v, const std::string& what) {
   if (v.is_number_unsigned()) return v.get<std::uint64_t>();
   if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
-  throw FormatError(what + ": expected a non-negative integer, got " + v.dump());
+  throw FormatError(what + ": expected a non-negative integer, got " + describe(v));
 }
 
 }  // namespace
@@ -191,13 +191,13 @@ void SafetensorsFile::parse(const SafetensorsLimits& limits) {
       if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         throw FormatError(what + ": shape dimension " + std::to_string(v) + " is too large");
       if (v != 0 && count > std::numeric_limits<std::uint64_t>::max() / v)
-        throw FormatError(what + ": shape " + sh->dump() + " overflows");
+        throw FormatError(what + ": shape " + describe(*sh) + " overflows");
       count *= v;
       t.shape.push_back(static_cast<std::int64_t>(v));
     }
     const std::uint64_t esize = dtype_size(t.dtype);
     if (count > std::numeric_limits<std::uint64_t>::max() / esize)
-      throw FormatError(what + ": shape " + sh->dump() + " overflows");
+      throw FormatError(what + ": shape " + describe(*sh) + " overflows");
     const std::uint64_t begin = as_u64((*off)[0], what + " data_offsets[0]");
     const std::uint64_t end = as_u64((*off)[1], what + " data_offsets[1]");
     if (begin > end)
@@ -253,7 +253,7 @@ Checkpoint Checkpoint::open_directory(const std::string& dir, const SafetensorsL
       hint = " (pytorch_model.bin is not supported: convert the checkpoint to safetensors)";
     throw IoError(dir + ": no model.safetensors or model.safetensors.index.json" + hint);
   }
-  nlohmann::json index = read_json_file(index_path);
+  nlohmann::json index = read_json_file(index_path, 64ull << 20);  // an index of tensor names: a few MB at most
   auto wm = index.is_object() ? index.find("weight_map") : index.end();
   if (wm == index.end() || !wm->is_object() || wm->empty())
     throw FormatError(index_path + ": missing or empty 'weight_map' object");

@@ -14,6 +14,11 @@ namespace {
 
 using nlohmann::json;
 
+// config.json, modules.json, the pooling config, sentence_bert_config.json and tokenizer_config.json are a few KB
+// (tokenizer_config.json with thousands of added tokens a few MB); anything this large is not a config file, and a
+// device such as /dev/zero must not be read until memory runs out.
+constexpr std::uint64_t kMaxConfigBytes = 64ull << 20;
+
 const json& require_object(const json& j, const std::string& path) {
   if (!j.is_object()) throw FormatError(path + ": expected a JSON object at the top level");
   return j;
@@ -24,14 +29,14 @@ std::int64_t positive_int(const json& j, const char* key, const std::string& pat
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) throw ModelError(path + ": missing required field '" + key + "'");
   if (!it->is_number_integer() || it->get<std::int64_t>() <= 0)
-    throw ModelError(path + ": field '" + key + "' must be a positive integer, got " + it->dump());
+    throw ModelError(path + ": field '" + key + "' must be a positive integer, got " + io::describe(*it));
   return it->get<std::int64_t>();
 }
 
 std::int64_t int_or(const json& j, const char* key, std::int64_t fallback, const std::string& path) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) throw ModelError(path + ": field '" + key + "' must be an integer, got " + it->dump());
+  if (!it->is_number_integer()) throw ModelError(path + ": field '" + key + "' must be an integer, got " + io::describe(*it));
   return it->get<std::int64_t>();
 }
 
@@ -51,7 +56,7 @@ std::string module_type_tail(const std::string& type) {
 }
 
 PoolingConfig parse_pooling(const std::string& path) {
-  const json j = io::read_json_file(path);
+  const json j = io::read_json_file(path, kMaxConfigBytes);
   require_object(j, path);
   PoolingConfig p;
   auto mode = j.find("pooling_mode");
@@ -62,11 +67,11 @@ PoolingConfig parse_pooling(const std::string& path) {
       names.push_back(mode->get<std::string>());
     } else if (mode->is_array()) {
       for (const auto& m : *mode) {
-        if (!m.is_string()) throw FormatError(path + ": 'pooling_mode' entries must be strings, got " + m.dump());
+        if (!m.is_string()) throw FormatError(path + ": 'pooling_mode' entries must be strings, got " + io::describe(m));
         names.push_back(m.get<std::string>());
       }
     } else {
-      throw FormatError(path + ": 'pooling_mode' must be a string, got " + mode->dump());
+      throw FormatError(path + ": 'pooling_mode' must be a string, got " + io::describe(*mode));
     }
     for (const auto& n : names) {
       if (n == "cls") p.cls = true;
@@ -83,7 +88,7 @@ PoolingConfig parse_pooling(const std::string& path) {
     auto flag = [&](const char* key) {
       auto it = j.find(key);
       if (it == j.end() || it->is_null()) return false;
-      if (!it->is_boolean()) throw FormatError(path + ": '" + key + "' must be true or false, got " + it->dump());
+      if (!it->is_boolean()) throw FormatError(path + ": '" + key + "' must be true or false, got " + io::describe(*it));
       return it->get<bool>();
     };
     p.cls = flag("pooling_mode_cls_token");
@@ -101,18 +106,18 @@ PoolingConfig parse_pooling(const std::string& path) {
 std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
   const std::string path = io::join_path(dir, "tokenizer_config.json");
   if (!io::is_file(path)) return std::nullopt;
-  const json j = io::read_json_file(path);
+  const json j = io::read_json_file(path, kMaxConfigBytes);
   require_object(j, path);
   auto it = j.find("model_max_length");
   if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number()) throw FormatError(path + ": 'model_max_length' must be a number, got " + it->dump());
+  if (!it->is_number()) throw FormatError(path + ": 'model_max_length' must be a number, got " + io::describe(*it));
   const double v = it->get<double>();
-  if (!(v >= 1)) throw FormatError(path + ": 'model_max_length' must be positive, got " + it->dump());
+  if (!(v >= 1)) throw FormatError(path + ": 'model_max_length' must be positive, got " + io::describe(*it));
   // transformers writes int(1e30) for "no limit", which JSON readers see as a float; below that, a fraction is a
   // broken file, not a length to round.
   if (v >= 1e9) return std::nullopt;
   if (v != std::floor(v))
-    throw FormatError(path + ": 'model_max_length' must be an integer, got " + it->dump());
+    throw FormatError(path + ": 'model_max_length' must be an integer, got " + io::describe(*it));
   return static_cast<std::size_t>(v);
 }
 
@@ -120,7 +125,7 @@ std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
 
 EncoderConfig read_encoder_config(const std::string& dir) {
   const std::string path = io::join_path(dir, "config.json");
-  const json j = io::read_json_file(path);
+  const json j = io::read_json_file(path, kMaxConfigBytes);
   require_object(j, path);
   EncoderConfig c;
   c.path = path;
@@ -167,16 +172,16 @@ EncoderConfig read_encoder_config(const std::string& dir) {
 
   if (auto e = j.find("layer_norm_eps"); e != j.end() && !e->is_null()) {
     if (!e->is_number() || !(e->get<double>() > 0))
-      throw ModelError(path + ": 'layer_norm_eps' must be a positive number, got " + e->dump());
+      throw ModelError(path + ": 'layer_norm_eps' must be a positive number, got " + io::describe(*e));
     c.layer_norm_eps = e->get<double>();
   }
   if (auto a = j.find("hidden_act"); a != j.end() && !a->is_null()) {
-    if (!a->is_string()) throw ModelError(path + ": 'hidden_act' must be a string, got " + a->dump());
+    if (!a->is_string()) throw ModelError(path + ": 'hidden_act' must be a string, got " + io::describe(*a));
     c.activation = parse_activation(a->get<std::string>(), path);
   }
   if (auto p = j.find("position_embedding_type"); p != j.end() && !p->is_null()) {
     if (!p->is_string() || p->get<std::string>() != "absolute")
-      throw ModelError(path + ": unsupported position_embedding_type " + p->dump() + " (only \"absolute\")");
+      throw ModelError(path + ": unsupported position_embedding_type " + io::describe(*p) + " (only \"absolute\")");
   }
   if (auto l = j.find("id2label"); l != j.end() && l->is_object() && !l->empty()) {
     c.num_labels = static_cast<std::int64_t>(l->size());
@@ -194,7 +199,7 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
     layout.transformer_dir = dir;
     layout.pooling.mean = true;
   } else {
-    const json modules = io::read_json_file(modules_path);
+    const json modules = io::read_json_file(modules_path, kMaxConfigBytes);
     if (!modules.is_array() || modules.empty())
       throw FormatError(modules_path + ": expected a non-empty JSON array of modules");
     bool have_transformer = false, have_pooling = false;
@@ -209,7 +214,7 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
         if (!p->is_string()) throw FormatError(where + ": 'path' must be a string");
         sub = p->get<std::string>();
         if (sub.find("..") != std::string::npos || (!sub.empty() && sub[0] == '/'))
-          throw FormatError(where + ": 'path' " + p->dump() + " leaves the model directory");
+          throw FormatError(where + ": 'path' " + io::describe(*p) + " leaves the model directory");
       }
       const std::string module_dir = sub.empty() ? dir : io::join_path(dir, sub);
       const std::string type = type_it->get<std::string>();
@@ -243,11 +248,11 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
   // sentence-transformers looks for its own config in the Transformer module's folder.
   const std::string sbert = io::join_path(layout.transformer_dir, "sentence_bert_config.json");
   if (io::is_file(sbert)) {
-    const json j = io::read_json_file(sbert);
+    const json j = io::read_json_file(sbert, kMaxConfigBytes);
     require_object(j, sbert);
     if (auto it = j.find("max_seq_length"); it != j.end() && !it->is_null()) {
       if (!it->is_number_integer() || it->get<std::int64_t>() <= 0)
-        throw FormatError(sbert + ": 'max_seq_length' must be a positive integer, got " + it->dump());
+        throw FormatError(sbert + ": 'max_seq_length' must be a positive integer, got " + io::describe(*it));
       max_len = static_cast<std::size_t>(it->get<std::int64_t>());
     }
   }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -50,7 +51,9 @@ TEST(LoadChecks, NonFiniteWeightsAreRefusedNamingTheTensor) {
   expect_error<ModelError>([&] { CrossEncoder::load(c.path()); }, {"classifier.weight", "non-finite"});
   // The unmodified copy loads and gives finite logits: the check is about the poked value, not the files.
   ModelCopy fine(kCross);
-  for (float v : CrossEncoder::load(fine.path()).logits("chest", {"x-ray"})[0]) EXPECT_TRUE(std::isfinite(v));
+  const auto logits = CrossEncoder::load(fine.path()).logits("chest", {"x-ray"});
+  ASSERT_EQ(logits.size(), 1u);
+  for (float v : logits[0]) EXPECT_TRUE(std::isfinite(v));
 }
 
 TEST(LoadChecks, ConfigWithFewerLayersThanTheCheckpoint) {
@@ -70,6 +73,38 @@ TEST(LoadChecks, FractionalModelMaxLength) {
   // The "no limit" sentinel transformers writes (int(1e30), a float in JSON) still means "no limit".
   m.edit_json("tokenizer_config.json", [](nlohmann::json& c) { c["model_max_length"] = 1e30; });
   EXPECT_EQ(CrossEncoder::load(m.path()).max_length(), CrossEncoder::load(ts::model_dir(kCross)).max_length());
+}
+
+TEST(LoadChecks, NulBytesAreErrors) {
+  {
+    // Before, parsing stopped at the NUL and the rest of the file (here the real hidden_size) was ignored.
+    ModelCopy m(kBi);
+    std::string config = ts::read_bytes(m.path("config.json"));
+    config.insert(config.rfind('}'), std::string("\0", 1) + ", \"hidden_size\": 99");
+    ts::write_file(m.path("config.json"), config);
+    expect_error<FormatError>([&] { BiEncoder::load(m.path()); }, {"config.json", "NUL"});
+  }
+  {
+    ModelCopy m(kBi);
+    std::string bytes = ts::read_bytes(m.path("model.safetensors"));
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+    // The header's padding (or its last bytes) becomes a NUL followed by junk.
+    bytes[8 + n - 1] = '\0';
+    ts::write_file(m.path("model.safetensors"), bytes);
+    expect_error<FormatError>([&] { BiEncoder::load(m.path()); }, {"model.safetensors", "NUL"});
+  }
+}
+
+TEST(LoadChecks, OversizedConfigFilesAreRefused) {
+  ModelCopy m(kBi);
+  // A sparse 65 MB file (no disk space used): reading stops at the 64 MiB cap for configuration files.
+  ASSERT_EQ(::truncate(m.path("config.json").c_str(), 65ll << 20), 0);
+  expect_error<FormatError>([&] { BiEncoder::load(m.path()); }, {"config.json", "larger than 67108864 bytes"});
+  // A device that never ends (before: grew to GBs, then bad_alloc).
+  ASSERT_EQ(std::remove(m.path("config.json").c_str()), 0);
+  ASSERT_EQ(::symlink("/dev/zero", m.path("config.json").c_str()), 0);
+  expect_error<FormatError>([&] { BiEncoder::load(m.path()); }, {"config.json", "larger than 67108864 bytes"});
 }
 
 }  // namespace
