@@ -116,33 +116,37 @@ TEST(BadTexts, DISABLED_HundredThousandSpacesThroughAReplaceRegex) {
 const std::string kEncode = "encode --model '" + kModels + "/bert-biencoder-cls-tiny' --threads 1";
 
 TEST(BadTexts, JsonInputLines) {
-  const char* area = "JSON input lines (radlite encode, stdin)";
-  expect_cli_error(area, "a blank line", kEncode, "{\"text\": \"a\"}\n\n", {"line 2"});
-  expect_cli_error(area, "invalid UTF-8 byte 0xFF inside a string", kEncode, "{\"text\": \"a\xFF b\"}\n", {"line 1"});
-  expect_cli_error(area, "truncated UTF-8 sequence (0xE2 0x80) at the end of a string", kEncode, "{\"text\": \"a\xE2\x80\"}\n",
-                   {"line 1"});
-  expect_cli_error(area, "lone surrogate \\ud800", kEncode, "{\"text\": \"a\\ud800b\"}\n", {"line 1"});
-  expect_cli_error(area, "lone low surrogate \\udc00", kEncode, "{\"text\": \"\\udc00\"}\n", {"line 1"});
-  expect_cli_error(area, "raw NUL byte inside a string", kEncode, std::string("{\"text\": \"a\0b\"}\n", 15), {"line 1"});
-  expect_cli_error(area, "not an object ([\"text\"])", kEncode, "[\"text\"]\n", {"line 1"});
-  expect_cli_error(area, "text is a number", kEncode, "{\"text\": 5}\n", {"line 1", "text"});
-  expect_cli_error(area, "input_ids with an id outside the vocabulary", kEncode, "{\"input_ids\": [101, 999999, 102]}\n",
-                   {"line 1"});
-  expect_cli_error(area, "input_ids empty", kEncode, "{\"input_ids\": []}\n", {"line 1"});
+  // The model commands and tokenize share the line reader; tokenize (no libtorch to load) takes the cases
+  // about JSON itself, encode those about the fields it reads.
+  const char* area = "JSON input lines (radlite encode / tokenize, stdin)";
+  const std::string tok = "tokenize --tokenizer '" + kData + "/tokenizers/files/bert-base-uncased/tokenizer.json'";
+  expect_cli_error(area, "encode: a blank line", kEncode, "{\"text\": \"a\"}\n\n", {"line 2"});
+  expect_cli_error(area, "encode: invalid UTF-8 byte 0xFF inside a string", kEncode, "{\"text\": \"a\xFF b\"}\n", {"line 1"});
+  expect_cli_error(area, "encode: lone surrogate \\ud800", kEncode, "{\"text\": \"a\\ud800b\"}\n", {"line 1"});
+  expect_cli_error(area, "encode: raw NUL byte inside a string", kEncode, std::string("{\"text\": \"a\0b\"}\n", 15), {"line 1"});
+  expect_cli_error(area, "encode: text is a number", kEncode, "{\"text\": 5}\n", {"line 1", "text"});
+  expect_cli_error(area, "encode: input_ids with an id outside the vocabulary", kEncode,
+                   "{\"input_ids\": [101, 999999, 102]}\n", {"line 1"});
+  expect_cli_error(area, "tokenize: truncated UTF-8 sequence (0xE2 0x80) at the end of a string", tok,
+                   "{\"text\": \"a\xE2\x80\"}\n", {"line 1"});
+  expect_cli_error(area, "tokenize: lone low surrogate \\udc00 on line 3", tok,
+                   "{\"text\": \"a\"}\n{\"text\": \"b\"}\n{\"text\": \"\\udc00\"}\n", {"line 3"});
+  expect_cli_error(area, "tokenize: not an object ([\"text\"])", tok, "[\"text\"]\n", {"line 1"});
+  expect_cli_error(area, "tokenize: a line of plain text", tok, "plain text\n", {"line 1"});
 }
 
 TEST(BadTexts, DISABLED_JsonInputLinesSilentlyAccepted) {
   // Issue 8, defects 12 and 13 (owners: lead for JSON, cli): today these lines are accepted.
-  const char* area = "JSON input lines (radlite encode, stdin)";
-  expect_cli_error(area, "NUL byte after the object, then more JSON", kEncode,
+  const char* area = "JSON input lines (radlite encode / tokenize, stdin)";
+  expect_cli_error(area, "encode: NUL byte after the object, then more JSON", kEncode,
                    std::string("{\"text\": \"a\"}\0{\"text\": \"b\"}\n", 27), {"line 1"});
-  expect_cli_error(area, "both text and input_ids", kEncode, "{\"text\": \"a\", \"input_ids\": [101, 102]}\n",
+  expect_cli_error(area, "encode: both text and input_ids", kEncode, "{\"text\": \"a\", \"input_ids\": [101, 102]}\n",
                    {"line 1", "text", "input_ids"});
 }
 
 TEST(BadTexts, DISABLED_JsonInputNestedDeeply) {
   // Issue 8, defect 3 (owner: lead, JSON safety): 100,000 nested arrays crash the error message's dump().
-  expect_cli_error("JSON input lines (radlite encode, stdin)", "input_ids nested 100,000 levels", kEncode,
+  expect_cli_error("JSON input lines (radlite encode / tokenize, stdin)", "encode: input_ids nested 100,000 levels", kEncode,
                    "{\"input_ids\": " + std::string(100000, '[') + std::string(100000, ']') + "}\n", {"line 1"});
 }
 
@@ -157,7 +161,7 @@ TEST(BadTexts, EmptyTextIsEmbeddedLikeSentenceTransformers) {
   ASSERT_EQ(line.at("embedding").size(), m.cols);
   for (std::size_t j = 0; j < m.cols; ++j) EXPECT_NEAR(line["embedding"][j].get<double>(), m.data[j], 1e-6);
   EXPECT_EQ(enc.tokenize(""), (std::vector<std::int32_t>{101, 102}));
-  record("JSON input lines (radlite encode, stdin)", "{\"text\": \"\"} (empty text)", "exit 0",
+  record("JSON input lines (radlite encode / tokenize, stdin)", "encode: {\"text\": \"\"} (empty text)", "exit 0",
          "embedding of [CLS] [SEP], as sentence-transformers gives");
 }
 

@@ -151,7 +151,7 @@ void expect_error_in_child(const std::string& area, const std::string& input, co
 /// nothing on stdout.
 /// test_support::run_cli under coreutils' timeout: a command that hangs (e.g. --threads 100000) is killed
 /// after `seconds` and reported as status -1 (like a crash).
-inline test_support::CliResult run_cli_limited(const std::string& args, const std::string& stdin_text, int seconds = 120) {
+inline test_support::CliResult run_cli_limited(const std::string& args, const std::string& stdin_text, int seconds = 60) {
   test_support::ScratchDir dir;
   test_support::write_file(dir.file("in"), stdin_text);
   const std::string cmd = "timeout -s KILL " + std::to_string(seconds) + " '" + RADLITE_CLI + "' " + args + " < '" +
