@@ -10,7 +10,7 @@
 #include "radlite/error.h"
 #include "radlite/retrieval/beir.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+static int fuzz_one(const std::uint8_t* data, std::size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   try {
     std::istringstream in(bytes);
@@ -38,3 +38,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+RADLITE_FUZZ_ENTRY(fuzz_one)

@@ -51,7 +51,7 @@ void check_encoding(const radlite::Tokenizer& tok, const radlite::Encoding& e, s
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+static int fuzz_one(const std::uint8_t* data, std::size_t size) {
   static const std::vector<Named> tokenizers = load_all();
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const std::size_t cut = text.find('\xFF') != std::string_view::npos ? text.find('\xFF') : size / 2;
@@ -72,3 +72,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+RADLITE_FUZZ_ENTRY(fuzz_one)

@@ -66,7 +66,7 @@ int bracket_depth(const std::string& text) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+static int fuzz_one(const std::uint8_t* data, std::size_t size) {
   static radlite::fuzz::ScratchDir scratch;
   static const auto encoder = std::make_shared<radlite::test_models::HashingEncoder>(8, "fuzz-hashing-8");
   auto archive = radlite::fuzz::split_archive(std::string_view(reinterpret_cast<const char*>(data), size));
@@ -115,3 +115,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+RADLITE_FUZZ_ENTRY(fuzz_one)

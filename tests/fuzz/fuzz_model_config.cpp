@@ -11,7 +11,7 @@
 #include "model/model_config.h"
 #include "radlite/error.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+static int fuzz_one(const std::uint8_t* data, std::size_t size) {
   static radlite::fuzz::ScratchDir scratch;
   using namespace radlite::model;
   const auto archive = radlite::fuzz::split_archive(std::string_view(reinterpret_cast<const char*>(data), size));
@@ -35,3 +35,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+RADLITE_FUZZ_ENTRY(fuzz_one)

@@ -10,7 +10,7 @@
 #include "io/safetensors.h"
 #include "radlite/error.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+static int fuzz_one(const std::uint8_t* data, std::size_t size) {
   using namespace radlite::io;
   try {
     SafetensorsFile file = SafetensorsFile::from_bytes(std::string(reinterpret_cast<const char*>(data), size), "fuzz.safetensors");
@@ -42,3 +42,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+RADLITE_FUZZ_ENTRY(fuzz_one)

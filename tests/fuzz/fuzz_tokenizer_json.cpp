@@ -47,7 +47,7 @@ void exercise(const radlite::Tokenizer& tok) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+static int fuzz_one(const std::uint8_t* data, std::size_t size) {
   try {
     radlite::Tokenizer tok = radlite::Tokenizer::from_json(std::string(reinterpret_cast<const char*>(data), size));
     exercise(tok);
@@ -55,3 +55,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+RADLITE_FUZZ_ENTRY(fuzz_one)
