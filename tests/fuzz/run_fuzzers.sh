@@ -7,7 +7,7 @@
 #
 # Environment: FUZZ_BUILD (build dir, default build-fuzz), FUZZ_JOBS (targets run at once, default 1),
 # FUZZ_RUNS (stop a target after this many executions, e.g. 10000000; default: time only),
-# FUZZ_TIMEOUT (seconds for one input before it counts as a hang, default 10), FUZZ_RSS_MB (default 2048).
+# FUZZ_TIMEOUT (seconds for one input before it counts as a hang, default 25: the machines this runs on are shared), FUZZ_RSS_MB (default 2048).
 # Each target fuzzes a working corpus in $FUZZ_BUILD/fuzz-corpus/<target> (the committed seeds are read, never
 # written); findings are saved as $FUZZ_BUILD/fuzz-artifacts/<target>/<run>/{crash,timeout,oom,leak}-<sha1>;
 # logs in $FUZZ_BUILD/fuzz-logs/<target>.log. Reproduce one with: $FUZZ_BUILD/tests/fuzz/<target> <artifact>.
@@ -53,7 +53,7 @@ run_one() {
   local extra=()
   [[ -n ${FUZZ_RUNS:-} ]] && extra+=(-runs="$FUZZ_RUNS")
   # The committed seeds come second: libFuzzer writes new inputs only into the first directory.
-  "$BUILD/tests/fuzz/$t" -max_total_time="$TIME" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
+  "$BUILD/tests/fuzz/$t" -max_total_time="$TIME" -timeout="${FUZZ_TIMEOUT:-25}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "${extra[@]}" "$corpus" "tests/fuzz/seeds/$t" \
     >"$BUILD/fuzz-logs/$t.log" 2>&1 || true
 }

@@ -39,8 +39,8 @@ TEST(CliNumbers, RejectedToday) {
   expect_cli_error(kArea, "--temperature 0", kRerank + " --temperature 0", "{\"query\": \"a\", \"doc\": \"b\"}\n", {"--temperature"});
   expect_cli_error(kArea, "--temperature -1", kRerank + " --temperature -1", "{\"query\": \"a\", \"doc\": \"b\"}\n",
                    {"--temperature"});
-  expect_cli_error(kArea, "--bm25-weight 1.5", index.search("--bm25-weight 1.5"), "", {"bm25"});
-  expect_cli_error(kArea, "--k1 nan", index.search("--k1 nan"), "", {"k1"});
+  expect_cli_error(kArea, "--rrf-k abc", index.search("--rrf-k abc"), "", {"--rrf-k"});
+  expect_cli_error(kArea, "--candidates x7", index.search("--candidates x7"), "", {"--candidates"});
 }
 
 TEST(CliNumbers, DISABLED_AcceptedOrMisreadToday) {
@@ -51,11 +51,16 @@ TEST(CliNumbers, DISABLED_AcceptedOrMisreadToday) {
   const std::string line = "{\"text\": \"a\"}\n";
   // The message names BiEncoderOptions.batch_size, not the option the user typed.
   expect_cli_error(kArea, "--batch-size 0", kEncode + " --batch-size 0", line, {"--batch-size"});
+  // Same for the search weights: the message names SearchOptions.final_bm25_weight / rrf_k.
+  expect_cli_error(kArea, "--bm25-weight 1.5", index.search("--bm25-weight 1.5"), "", {"--bm25-weight"});
+  expect_cli_error(kArea, "--rrf-k -1", index.search("--rrf-k -1"), "", {"--rrf-k"});
   expect_cli_error(kArea, "--threads 100000", kEncode + " --threads 100000", line, {"--threads"});
   expect_cli_error(kArea, "--threads -1", kEncode + " --threads -1", line, {"--threads"});
   expect_cli_error(kArea, "--max-length 4294967298 (2^32 + 2)", kTok + " --max-length 4294967298", line, {"--max-length"});
   expect_cli_error(kArea, "--k 4294967297 (2^32 + 1)", index.search("--k 4294967297"), "", {"--k"});
-  expect_cli_error(kArea, "--k 99999999999999999999 (beyond 64 bits)", index.search("--k 99999999999999999999"), "", {"--k"});
+  // Refused today, but the message says "got -1" for what the user typed as 99999999999999999999.
+  expect_cli_error(kArea, "--k 99999999999999999999 (beyond 64 bits)", index.search("--k 99999999999999999999"), "",
+                   {"--k", "99999999999999999999"});
 }
 
 }  // namespace
