@@ -12,8 +12,10 @@ packages=(
   libsentencepiece-dev      # test oracle for radlite's own SentencePiece code (see above)
   libutf8proc-dev           # Unicode categories and normalization for the tokenizers
   libstemmer-dev            # Snowball/Porter stemming for BM25
+  libonig-dev               # Oniguruma: the regex engine of HF tokenizers (Replace / Split patterns)
   libeigen3-dev             # dense vectors in the retrieval module
   nlohmann-json3-dev        # JSON files
+  libssl-dev                # libcrypto: SHA-256 of weights and index files
   libgtest-dev libgmock-dev # tests
   python3-torch             # models/convert_checkpoint.py and its test
   curl                      # models/download.sh and its test

@@ -47,9 +47,9 @@ int cmd_encode(int argc, char** argv) {
       },
       [&](const std::vector<std::vector<std::int32_t>>& ids) { return encoder.encode_ids(ids); },
       [](std::string& out, const Matrix& m) {
-        for (std::size_t r = 0; r < m.rows; ++r) {
+        for (std::size_t r = 0; r < m.rows(); ++r) {
           out += "{\"embedding\": [";
-          for (std::size_t c = 0; c < m.cols; ++c) {
+          for (std::size_t c = 0; c < m.cols(); ++c) {
             if (c) out += ", ";
             append_float(out, m(r, c));
           }

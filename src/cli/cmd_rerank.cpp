@@ -66,7 +66,7 @@ int cmd_rerank(int argc, char** argv) {
             if (k) out += ", ";
             append_float(out, l[k]);
           }
-          const auto probs = CrossEncoder::calibrate(l, temperature);
+          const auto probs = CrossEncoder::probabilities(l, temperature);
           if (l.size() <= 2) {
             out += "], \"score\": ";
             append_float(out, probs[l.size() == 1 ? 0 : 1]);

@@ -15,6 +15,7 @@
 #include "cli/progress.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"
+#include "radlite/runtime.h"
 
 namespace radlite::cli {
 
@@ -40,15 +41,16 @@ const std::string& string_field(const nlohmann::json& j, const char* key, const 
 DType parse_dtype(const std::string& name);
 
 /// BiEncoderOptions or CrossEncoderOptions from the options encode and rerank share: --batch-size (default 32),
-/// --threads (0), --device (cpu), --dtype (float32), --max-length (0).
+/// --device (cpu), --dtype (float32), --max-length (0). --threads (0 = all cores) sets the process's thread count
+/// (radlite::set_num_threads).
 template <class Options>
 Options model_options(const Args& args) {
+  set_num_threads(args.get_int("--threads", 0));
   Options options;
-  options.batch_size = args.get_count("--batch-size", 32);
-  options.threads = args.get_int("--threads", 0);
-  options.device = args.get("--device", "cpu");
-  options.dtype = parse_dtype(args.get("--dtype", "float32"));
-  options.max_length = args.get_count("--max-length", 0);
+  options.compute.batch_size = args.get_count("--batch-size", 32);
+  options.compute.device = args.get("--device", "cpu");
+  options.compute.dtype = parse_dtype(args.get("--dtype", "float32"));
+  options.compute.max_length = args.get_count("--max-length", 0);
   return options;
 }
 

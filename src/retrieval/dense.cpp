@@ -60,18 +60,17 @@ DenseIndex::DenseIndex(std::size_t dim, DenseOptions options) : dim_(dim), optio
 }
 
 void DenseIndex::add(const Matrix& vectors) {
-  if (vectors.rows == 0) return;
-  if (vectors.cols != dim_) {
-    throw InvalidArgument("dense: add() expects vectors of dimension " + std::to_string(dim_) + ", got " + std::to_string(vectors.cols));
+  if (vectors.rows() == 0) return;
+  if (vectors.cols() != dim_) {
+    throw InvalidArgument("dense: add() expects vectors of dimension " + std::to_string(dim_) + ", got " + std::to_string(vectors.cols()));
   }
-  if (vectors.data.size() != vectors.rows * vectors.cols) throw InvalidArgument("dense: matrix data size does not match rows * cols");
-  check_finite(vectors.data.data(), vectors.data.size(), "added vectors");
+  check_finite(vectors.data(), vectors.size(), "added vectors");
   const std::size_t old = data_.size();
-  data_.insert(data_.end(), vectors.data.begin(), vectors.data.end());
+  data_.insert(data_.end(), vectors.values().begin(), vectors.values().end());
   if (options_.metric == DenseMetric::kCosine) {
-    for (std::size_t r = 0; r < vectors.rows; ++r) normalize(data_.data() + old + r * dim_, dim_);
+    for (std::size_t r = 0; r < vectors.rows(); ++r) normalize(data_.data() + old + r * dim_, dim_);
   }
-  rows_ += vectors.rows;
+  rows_ += vectors.rows();
 }
 
 const float* DenseIndex::vector(std::size_t doc) const {
@@ -107,26 +106,25 @@ std::vector<Hit> DenseIndex::search(const std::vector<float>& query, std::size_t
 }
 
 std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::size_t k) const {
-  if (queries.rows == 0) return {};
-  if (queries.cols != dim_) {
-    throw InvalidArgument("dense: queries have dimension " + std::to_string(queries.cols) + ", index has " + std::to_string(dim_));
+  if (queries.rows() == 0) return {};
+  if (queries.cols() != dim_) {
+    throw InvalidArgument("dense: queries have dimension " + std::to_string(queries.cols()) + ", index has " + std::to_string(dim_));
   }
-  if (queries.data.size() != queries.rows * queries.cols) throw InvalidArgument("dense: query matrix data size does not match rows * cols");
-  check_finite(queries.data.data(), queries.data.size(), "queries");
-  RowMatrix q = ConstRowMap(queries.data.data(), static_cast<Eigen::Index>(queries.rows), static_cast<Eigen::Index>(dim_));
+  check_finite(queries.data(), queries.size(), "queries");
+  RowMatrix q = ConstRowMap(queries.data(), static_cast<Eigen::Index>(queries.rows()), static_cast<Eigen::Index>(dim_));
   if (options_.metric == DenseMetric::kCosine) {
     for (Eigen::Index r = 0; r < q.rows(); ++r) normalize(q.row(r).data(), dim_);
   }
-  std::vector<TopK> tops(queries.rows, TopK(k));
+  std::vector<TopK> tops(queries.rows(), TopK(k));
   if (k > 0 && rows_ > 0) {
     // scores(i, j) = doc i . query j: the corpus block is read once for all queries.
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor> scores;
-    const std::size_t block_rows = std::max<std::size_t>(256, kBlockRows / std::max<std::size_t>(1, queries.rows / 8));
+    const std::size_t block_rows = std::max<std::size_t>(256, kBlockRows / std::max<std::size_t>(1, queries.rows() / 8));
     for (std::size_t start = 0; start < rows_; start += block_rows) {
       const std::size_t n = std::min(block_rows, rows_ - start);
       const ConstRowMap block(data_.data() + start * dim_, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
       scores.noalias() = block * q.transpose();
-      for (std::size_t j = 0; j < queries.rows; ++j) {
+      for (std::size_t j = 0; j < queries.rows(); ++j) {
         const float* col = scores.col(static_cast<Eigen::Index>(j)).data();
         TopK& top = tops[j];
         for (std::size_t i = 0; i < n; ++i) {
@@ -136,7 +134,7 @@ std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::siz
     }
   }
   std::vector<std::vector<Hit>> out;
-  out.reserve(queries.rows);
+  out.reserve(queries.rows());
   for (auto& t : tops) out.push_back(t.take());
   return out;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -11,19 +12,19 @@
 
 #include <sys/stat.h>
 
+#include "io/atomic_directory.h"
 #include "io/file_util.h"
 #include "io/sha256.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/calibration.h"
 #include "radlite/version.h"
-#include "retrieval/atomic_directory.h"
 
 namespace radlite {
 
 namespace {
 
 using nlohmann::json;
-namespace ri = retrieval_internal;
+namespace ri = io;
 
 const char kManifest[] = "manifest.json";
 const char kDocumentsFile[] = "documents.jsonl";
@@ -180,11 +181,11 @@ struct Pipeline::Impl {
 Matrix Pipeline::Impl::encode_checked(const std::vector<std::string>& texts, const char* what) const {
   Matrix m = encoder->encode_texts(texts);
   const std::size_t dim = dense->dim();
-  if (m.rows != texts.size() || m.cols != dim || m.data.size() != m.rows * m.cols)
-    throw ModelError("bi-encoder '" + encoder->identity() + "' returned a " + std::to_string(m.rows) + " x " +
-                     std::to_string(m.cols) + " matrix for " + std::to_string(texts.size()) + " " + what +
+  if (m.rows() != texts.size() || m.cols() != dim)
+    throw ModelError("bi-encoder '" + encoder->identity() + "' returned a " + std::to_string(m.rows()) + " x " +
+                     std::to_string(m.cols()) + " matrix for " + std::to_string(texts.size()) + " " + what +
                      ", expected " + std::to_string(texts.size()) + " x " + std::to_string(dim));
-  for (float v : m.data)
+  for (float v : m.values())
     if (!std::isfinite(v))
       throw ModelError("bi-encoder '" + encoder->identity() + "' returned a non-finite value for " + what);
   return m;
@@ -242,7 +243,7 @@ void Pipeline::add(const std::vector<BeirDocument>& documents, const ProgressCal
       std::size_t end = std::min(n, start + bs);
       std::vector<std::string> batch(texts.begin() + start, texts.begin() + end);
       Matrix m = s.encode_checked(batch, "documents");
-      std::copy(m.data.begin(), m.data.end(), embeddings.row(start));
+      std::copy(m.values().begin(), m.values().end(), embeddings.row(start));
       if (progress) progress(end, n);
     }
   }
@@ -423,9 +424,39 @@ const PipelineOptions& Pipeline::options() const { return impl_->options; }
 const std::string& Pipeline::encoder_identity() const { return impl_->encoder_identity; }
 void Pipeline::set_reranker(std::shared_ptr<const PairScorer> scorer) { impl_->scorer = std::move(scorer); }
 
+namespace {
+// The save's guard against deleting a user's directory: an existing, non-empty target is replaced only when it
+// is a radlite index holding nothing but the files its manifest names.
+std::string not_an_index_reason(const std::string& dir) {
+  const std::string manifest_path = io::join_path(dir, kManifest);
+  if (!io::is_file(manifest_path)) return "it is not a radlite index (no " + std::string(kManifest) + ")";
+  json manifest;
+  try {
+    manifest = io::read_json_file(manifest_path, 64u << 20);
+  } catch (const Error& e) {
+    return std::string("its ") + kManifest + " is not a radlite manifest (" + e.what() + ")";
+  }
+  if (!manifest.is_object() || manifest.value("format", json()) != json(kFormatName))
+    return std::string("its ") + kManifest + " does not describe a radlite index";
+  const json files = manifest.value("files", json::object());
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name != kManifest && !(files.is_object() && files.contains(name)))
+      return "it holds '" + name + "', which is not part of the index";
+  }
+  if (ec) return "it cannot be listed (" + ec.message() + ")";
+  return "";
+}
+}  // namespace
+
+void Pipeline::check_save_target(const std::string& dir) {
+  ri::AtomicDirectoryWriter probe(dir, not_an_index_reason);  // checks, creates an empty temp dir, removes it
+}
+
 void Pipeline::save(const std::string& dir) const {
   const Impl& s = *impl_;
-  ri::AtomicDirectoryWriter writer(dir);
+  ri::AtomicDirectoryWriter writer(dir, not_an_index_reason);
   json files = json::object();
   auto record = [&](const ri::WrittenFile& f) { files[f.name] = json{{"sha256", f.sha256}, {"bytes", f.bytes}}; };
 

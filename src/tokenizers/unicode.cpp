@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "radlite/error.h"
+#include "tokenizers/char_classes.h"
 
 namespace radlite::tokenizers::unicode {
 
@@ -13,13 +14,19 @@ namespace {
 
 int category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when the bytes there are not a valid sequence.
-// On 0, *bad receives the length of the maximal invalid subpart to replace by one U+FFFD.
-std::size_t valid_seq_len(std::string_view s, std::size_t i, std::size_t* bad) {
+// Bytes of the valid UTF-8 sequence at s[i] (utf8proc decides validity: no overlongs, surrogates or values past
+// U+10FFFF), 0 when there is none; then *cp is its code point.
+std::size_t valid_seq_len(std::string_view s, std::size_t i, utf8proc_int32_t* cp) {
+  const utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                              static_cast<utf8proc_ssize_t>(s.size() - i), cp);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+// Length of the maximal subpart of an invalid sequence at s[i] (Unicode's "maximal subpart" practice, which
+// Python and Rust follow and utf8proc does not offer): the lead byte plus the continuation bytes that still form
+// a valid prefix; 1 for a byte that cannot start a sequence.
+std::size_t maximal_subpart(std::string_view s, std::size_t i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
-  const std::size_t n = s.size();
-  auto cont = [&](std::size_t k) { return i + k < n && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  if (b0 < 0x80) return 1;
   std::size_t need;
   unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
   if (b0 >= 0xC2 && b0 <= 0xDF) {
@@ -33,51 +40,46 @@ std::size_t valid_seq_len(std::string_view s, std::size_t i, std::size_t* bad) {
     if (b0 == 0xF0) lo = 0x90;
     if (b0 == 0xF4) hi = 0x8F;
   } else {
-    *bad = 1;
-    return 0;
+    return 1;
   }
-  // Maximal subpart: the lead byte plus as many following bytes as still form a valid prefix.
   std::size_t k = 1;
-  if (i + 1 < n) {
-    auto b1 = static_cast<unsigned char>(s[i + 1]);
+  if (i + 1 < s.size()) {
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
     if (b1 >= lo && b1 <= hi) {
       k = 2;
-      while (k < need && cont(k)) ++k;
+      while (k < need && i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80) ++k;
     }
   }
-  if (k == need) return need;
-  *bad = k;
-  return 0;
+  return k;
 }
 
 }  // namespace
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+char32_t next_cp_multibyte(std::string_view s, std::size_t& i) {
+  utf8proc_int32_t cp = 0;
+  const std::size_t n = valid_seq_len(s, i, &cp);
+  if (n == 0) {  // not reachable with valid input; step one byte so callers always advance
+    ++i;
+    return 0xFFFD;
   }
+  i += n;
+  return static_cast<char32_t>(cp);
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  utf8proc_uint8_t buf[4];
+  const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(c), buf);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
 }
 
 bool is_valid_utf8(std::string_view s) {
-  std::size_t i = 0, bad = 0;
-  while (i < s.size()) {
+  utf8proc_int32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
     }
-    std::size_t len = valid_seq_len(s, i, &bad);
+    const std::size_t len = valid_seq_len(s, i, &cp);
     if (len == 0) return false;
     i += len;
   }
@@ -87,16 +89,15 @@ bool is_valid_utf8(std::string_view s) {
 std::string repair_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t bad = 0;
-    std::size_t len = valid_seq_len(s, i, &bad);
+  utf8proc_int32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = static_cast<unsigned char>(s[i]) < 0x80 ? 1 : valid_seq_len(s, i, &cp);
     if (len) {
       out.append(s.data() + i, len);
       i += len;
     } else {
       out.append("\xEF\xBF\xBD");
-      i += bad;
+      i += maximal_subpart(s, i);
     }
   }
   return out;
@@ -112,17 +113,14 @@ bool is_whitespace(char32_t c) {
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
-  // HF's is_other: Cc, Cf, Co, Cs. Unassigned code points (Cn, noncharacters included) are kept: the reference
-  // turns them into [UNK] rather than dropping them.
-  int cat = category(c);
-  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CO ||
-         cat == UTF8PROC_CATEGORY_CS;
+  // HF's is_other from unicode_categories 0.1.1 (Unicode 8.0.0 tables; see char_classes.h): Cc, Cf, Co.
+  // Format characters assigned later (U+0890...) and unassigned code points are kept and become [UNK].
+  return char_classes::is_other(c);
 }
 
 bool is_punctuation(char32_t c) {
   if (c < 0x80) return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
-  int cat = category(c);
-  return cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
+  return char_classes::is_punctuation(c);  // P* of Unicode 8.0.0, as HF's unicode_categories 0.1.1
 }
 
 bool is_letter(char32_t c) {
@@ -137,27 +135,23 @@ bool is_number(char32_t c) {
   return cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO;
 }
 
-bool is_mark(char32_t c) {
-  int cat = category(c);
-  return cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
-}
+bool is_mark(char32_t c) { return char_classes::is_combining_mark(c); }
 
-bool is_mark_nonspacing(char32_t c) { return category(c) == UTF8PROC_CATEGORY_MN; }
+bool is_mark_nonspacing(char32_t c) { return char_classes::is_mark_nonspacing(c); }
 
 bool is_word_char(char32_t c) {
   if (c < 0x80) return is_letter(c) || (c >= '0' && c <= '9') || c == '_';
-  int cat = category(c);
-  if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ND) || cat == UTF8PROC_CATEGORY_NL ||
-      cat == UTF8PROC_CATEGORY_PC)
-    return true;
-  // Join controls, and the symbols that are Other_Alphabetic (circled / squared Latin letters).
-  return c == 0x200C || c == 0x200D || (c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) ||
-         (c >= 0x1F150 && c <= 0x1F169) || (c >= 0x1F170 && c <= 0x1F189);
+  return char_classes::is_word(c);  // the \w table of HF's regex crate (Unicode 16.0.0)
+}
+
+bool is_numeric(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return char_classes::is_numeric(c);
 }
 
 bool is_chinese_char(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
-         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
          (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
@@ -169,6 +163,7 @@ std::string normalize(std::string_view s, NormForm form) {
       break;
     }
   if (ascii) return std::string(s);  // every normalization form leaves ASCII unchanged
+  if (form == NormForm::NFD) return char_classes::nfd(s);  // HF's NFD has Unicode 9.0.0 tables
   int options = UTF8PROC_STABLE;
   switch (form) {
     case NormForm::NFC: options |= UTF8PROC_COMPOSE; break;
@@ -199,12 +194,7 @@ std::string lowercase(std::string_view s) {
       ++i;
       continue;
     }
-    char32_t c = next_cp(s, i);
-    if (c == 0x130) {  // the one unconditional multi-character lowercase mapping (SpecialCasing.txt)
-      out.append("i\xCC\x87");
-      continue;
-    }
-    append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+    char_classes::append_lowercase(out, next_cp(s, i));  // Rust's char::to_lowercase (Unicode 17.0.0)
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // Unicode helpers for the tokenizers (internal): UTF-8 decoding/encoding, repair of invalid UTF-8, character
 // classes with the exact definitions the Hugging Face components use (Rust's char methods, BERT's helpers),
-// normalization forms and lowercasing. Categories and normalization come from utf8proc.
+// normalization forms and lowercasing. UTF-8 decoding, categories and normalization come from utf8proc.
 // All functions are pure; safe to call concurrently.
 #pragma once
 
@@ -11,28 +11,16 @@
 
 namespace radlite::tokenizers::unicode {
 
-/// Decodes the code point at s[i] (s must be valid UTF-8) and advances i past it.
+/// Decodes the code point at s[i] (s must be valid UTF-8) and advances i past it. ASCII inline; the rest through
+/// utf8proc, the one UTF-8 decoder of the module.
+char32_t next_cp_multibyte(std::string_view s, std::size_t& i);
 inline char32_t next_cp(std::string_view s, std::size_t& i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) {
     ++i;
     return b0;
   }
-  if (b0 < 0xE0) {
-    char32_t c = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
-    i += 2;
-    return c;
-  }
-  if (b0 < 0xF0) {
-    char32_t c = ((b0 & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
-                 (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
-    i += 3;
-    return c;
-  }
-  char32_t c = ((b0 & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 12) |
-               ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
-  i += 4;
-  return c;
+  return next_cp_multibyte(s, i);
 }
 
 /// Number of bytes of the UTF-8 sequence that starts with byte b (valid UTF-8 assumed).
@@ -44,7 +32,7 @@ void append_utf8(std::string& out, char32_t c);
 /// True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 /// s with every maximal invalid subsequence replaced by U+FFFD (Python's errors="replace" / Rust's
-/// String::from_utf8_lossy convention).
+/// String::from_utf8_lossy convention; utf8proc validates, the maximal-subpart rule is ours).
 std::string repair_utf8(std::string_view s);
 
 /// Rust char::is_whitespace (the Unicode White_Space property). utf8proc has no White_Space property; the set is
@@ -52,23 +40,28 @@ std::string repair_utf8(std::string_view s);
 bool is_whitespace(char32_t c);
 /// BERT's whitespace: \t \n \r or White_Space.
 inline bool is_bert_whitespace(char32_t c) { return is_whitespace(c); }
-/// BERT's control (removed by clean_text): Cc, Cf, Co, Cs except \t \n \r; unassigned code points are not.
+/// BERT's control (removed by clean_text): HF's is_other (Cc, Cf, Co of Unicode 8.0.0, see char_classes.h) except
+/// \t \n \r.
 bool is_bert_control(char32_t c);
-/// BERT/HF punctuation: ASCII punctuation or general category P*.
+/// BERT/HF punctuation: ASCII punctuation or general category P* of Unicode 8.0.0 (HF's unicode_categories).
 bool is_punctuation(char32_t c);
 bool is_letter(char32_t c);    // L*
 bool is_number(char32_t c);    // N* (Rust char::is_numeric)
-bool is_mark(char32_t c);      // M*
-bool is_mark_nonspacing(char32_t c);  // Mn
-/// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls.
+bool is_mark(char32_t c);      // M* of Unicode 9.0.0 (HF StripAccents' is_combining_mark)
+bool is_mark_nonspacing(char32_t c);  // Mn of Unicode 8.0.0 (HF BertNormalizer's strip_accents)
+/// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls; the table of
+/// HF's regex crate (regex-syntax 0.8.11, Unicode 16.0.0).
 bool is_word_char(char32_t c);
+/// Rust's char::is_numeric (N* of Unicode 17.0.0): what HF's Digits pre-tokenizer splits on.
+bool is_numeric(char32_t c);
 /// The CJK ideograph blocks BERT surrounds with spaces.
 bool is_chinese_char(char32_t c);
 
 enum class NormForm { NFC, NFD, NFKC, NFKD };
-/// Unicode normalization of valid UTF-8.
+/// Unicode normalization of valid UTF-8. NFD follows HF (Unicode 9.0.0 tables, char_classes.h); the other
+/// forms are utf8proc's.
 std::string normalize(std::string_view s, NormForm form);
-/// Full lowercase mapping char by char (as Rust's char::to_lowercase; no context-dependent rules).
+/// Full lowercase mapping char by char (Rust's char::to_lowercase of Unicode 17.0.0; no context-dependent rules).
 std::string lowercase(std::string_view s);
 
 }  // namespace radlite::tokenizers::unicode
