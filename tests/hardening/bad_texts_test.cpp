@@ -88,7 +88,7 @@ TEST(BadTexts, OneAndTenMegabyteTextsAreTruncatedInLinearTime) {
 TEST(BadTexts, TenMegabyteTextThroughTheBiEncoder) {
   const radlite::BiEncoder enc = radlite::BiEncoder::load(kModels + "/bert-biencoder-cls-tiny");
   const radlite::Matrix m = enc.encode({long_text(10 << 20), "short"});
-  ASSERT_EQ(m.rows, 2u);
+  ASSERT_EQ(m.rows(), 2u);
   EXPECT_EQ(enc.tokenize(long_text(10 << 20)).size(), enc.max_length());
   record("long texts (BiEncoder::encode)", "10 MB text", "embedded, truncated at max_length " + std::to_string(enc.max_length()), "");
 }
@@ -158,8 +158,8 @@ TEST(BadTexts, EmptyTextIsEmbeddedLikeSentenceTransformers) {
   const auto line = nlohmann::json::parse(r.out);
   const radlite::BiEncoder enc = radlite::BiEncoder::load(kModels + "/bert-biencoder-cls-tiny");
   const radlite::Matrix m = enc.encode({""});
-  ASSERT_EQ(line.at("embedding").size(), m.cols);
-  for (std::size_t j = 0; j < m.cols; ++j) EXPECT_NEAR(line["embedding"][j].get<double>(), m.data[j], 1e-6);
+  ASSERT_EQ(line.at("embedding").size(), m.cols());
+  for (std::size_t j = 0; j < m.cols(); ++j) EXPECT_NEAR(line["embedding"][j].get<double>(), m(0, j), 1e-6);
   EXPECT_EQ(enc.tokenize(""), (std::vector<std::int32_t>{101, 102}));
   record("JSON input lines (radlite encode / tokenize, stdin)", "encode: {\"text\": \"\"} (empty text)", "exit 0",
          "embedding of [CLS] [SEP], as sentence-transformers gives");

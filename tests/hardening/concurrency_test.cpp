@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "radlite/encoder.h"
+#include "radlite/runtime.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/pipeline.h"
 #include "radlite/tokenizer.h"
@@ -26,8 +27,8 @@ constexpr int kThreads = 8;
 // Exact text of everything a call returned: floats in hexadecimal, so "identical" means bit for bit.
 std::string exact(const radlite::Matrix& m) {
   std::ostringstream out;
-  out << std::hexfloat << m.rows << 'x' << m.cols;
-  for (float v : m.data) out << ' ' << v;
+  out << std::hexfloat << m.rows() << 'x' << m.cols();
+  for (float v : m.values()) out << ' ' << v;
   return out.str();
 }
 std::string exact(const std::vector<std::vector<float>>& logits) {
@@ -84,10 +85,9 @@ class Concurrency : public ::testing::Test {
     // One intra-op thread: the concurrency under test is the 8 callers'. (libtorch's OpenMP pool is
     // process-wide; 8 callers each opening a parallel region oversubscribe 2 cores with spinning workers
     // and make the run, above all under TSan, minutes long without testing anything more of radlite.)
-    eo.threads = 1;
+    radlite::set_num_threads(1);
     shared_->encoder = std::make_shared<radlite::BiEncoder>(radlite::BiEncoder::load(models + "/roberta-biencoder-tiny", eo));
     radlite::CrossEncoderOptions co;
-    co.threads = 1;
     shared_->reranker =
         std::make_shared<radlite::CrossEncoder>(radlite::CrossEncoder::load(models + "/bert-crossencoder-tiny", co));
     const std::string data = std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov";
