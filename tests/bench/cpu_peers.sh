@@ -22,7 +22,8 @@ if [ ! -d "$work/node_modules/onnxruntime-node" ]; then
 fi
 cp "$here/ort_peer.js" "$work/"
 
-"$bench" --write-models "$work/models"
+# shellcheck disable=SC2086
+"$bench" --write-models "$work/models" ${RADLITE_BENCH_ARGS:-}
 # radlite first: its JSON also holds the exact inputs (ids) the peers then run.
 # shellcheck disable=SC2086
 "$bench" --models "$work/models" --threads "$threads" --repeat "$repeat" --dtypes "${RADLITE_BENCH_DTYPES:-f32,bf16}" \

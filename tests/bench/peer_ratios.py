@@ -5,9 +5,10 @@ import sys
 
 rad, tor, ort = (json.load(open(p)) for p in sys.argv[1:4])
 peers = {"ORT f32": ort["ort_f32"], "torch f32": tor["torch_f32"], "torch int8": tor["torch_int8"]}
-rows = [("tokens_per_s_32x128", "bi 32x128 tokens/s", True), ("tokens_per_s_8x512", "bi 8x512 tokens/s", True),
-        ("query_ms", "one 32-token query ms", False), ("ce_pairs_per_s_512", "CE 50 pairs @512 pairs/s", True),
-        ("ce_pairs_per_s_256", "CE 50 pairs @256 pairs/s", True)]
+shapes = [k for k in next(iter(rad["radlite"].values())) if k.startswith("tokens_per_s_")]
+rows = [(k, f"bi {k[13:]} tokens/s", True) for k in shapes] + [
+        ("query_ms", "one 32-token query ms", False), ("ce_pairs_per_s_512", "CE pairs @512 pairs/s", True),
+        ("ce_pairs_per_s_256", "CE pairs @256 pairs/s", True)]
 print(f"\nthreads {rad['threads']}; ONNX Runtime {ort['ort_version']}, PyTorch {tor['torch_version']}; "
       f"float32 parity of the PyTorch definition with radlite: query embedding {tor.get('max_abs_diff_query_embedding')}"
       f", CE logits {tor.get('max_abs_diff_ce_logits')}")
