@@ -12,6 +12,7 @@ packages=(
   libsentencepiece-dev      # test oracle for radlite's own SentencePiece code (see above)
   libutf8proc-dev           # Unicode categories and normalization for the tokenizers
   libstemmer-dev            # Snowball/Porter stemming for BM25
+  libonig-dev               # Oniguruma: the regex engine of HF tokenizers (Replace / Split patterns)
   libeigen3-dev             # dense vectors in the retrieval module
   nlohmann-json3-dev        # JSON files
   libgtest-dev libgmock-dev # tests

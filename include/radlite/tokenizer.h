@@ -16,8 +16,9 @@
 // SentencePiece .model (XLM-RoBERTa id convention). A directory resolves to tokenizer.json first, then
 // vocab.json + merges.txt, vocab.txt, sentencepiece.bpe.model. A tokenizer.json "truncation" or "padding" block is
 // not applied (transformers does not apply it either): pass EncodeOptions::max_length.
-// Not supported (ModelError at load): BPE dropout, Split regexes that std::regex cannot compile
-// (other than the GPT-2 pattern, which has its own scanner).
+// Replace and Split patterns are Oniguruma regexes, as in HF tokenizers (UTF-8, Ruby syntax, \p classes); a pattern
+// that backtracks exponentially on some text stops with a ModelError (HF tokenizers aborts there).
+// Not supported (ModelError at load): BPE dropout.
 //
 // Invalid UTF-8 in input text: bytes that are not valid UTF-8 are replaced by U+FFFD before tokenization
 // (as Python's bytes.decode(errors="replace") does); never undefined behaviour.

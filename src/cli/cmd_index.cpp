@@ -49,6 +49,7 @@ int cmd_index(int argc, char** argv) {
   if (!args.positional().empty()) throw InvalidArgument("unexpected argument '" + args.positional()[0] + "'");
   const std::string corpus_path = args.required("--corpus");
   const std::string out = args.required("--out");
+  radlite::Pipeline::check_save_target(out);  // refuse a bad --out before the (long) build, not after
   ModelLoadOptions mo = model_load_options(args);
 
   PipelineOptions po;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "io/json_reader.h"
 #include "cli/commands.h"
 #include "radlite/error.h"
 #include "radlite/tokenizer.h"
@@ -49,12 +50,7 @@ const std::string& string_field(const nlohmann::json& j, const char* key, const 
 }
 
 nlohmann::json parse_line(const std::string& line, const std::string& where) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(where + ": invalid JSON: " + e.what());
-  }
+  nlohmann::json j = io::parse_json(line, where);  // NUL bytes and deep nesting are errors there
   if (!j.is_object()) throw FormatError(where + ": expected a JSON object");
   return j;
 }

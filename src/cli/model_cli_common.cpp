@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "io/json_reader.h"
 #include "radlite/error.h"
 
 namespace radlite::cli {
@@ -22,12 +23,7 @@ bool read_chunk(std::istream& in, std::size_t max_lines, std::size_t& line_numbe
 
 nlohmann::json parse_object_line(const InputLine& line) {
   const std::string where = "stdin line " + std::to_string(line.number);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(line.text);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(where + ": invalid JSON (" + e.what() + ")");
-  }
+  nlohmann::json j = io::parse_json(line.text, where);  // NUL bytes and deep nesting are errors there
   if (!j.is_object()) throw FormatError(where + ": expected a JSON object");
   return j;
 }

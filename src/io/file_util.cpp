@@ -20,16 +20,6 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-nlohmann::json parse_json(const std::string& text, const std::string& what) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FormatError(what + ": invalid JSON (" + e.what() + ")");
-  }
-}
-
-nlohmann::json read_json_file(const std::string& path) { return parse_json(read_file(path), path); }
-
 bool is_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);

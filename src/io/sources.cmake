@@ -1,6 +1,8 @@
 # Sources of the io module (part of radlite_core).
 target_sources(radlite_core PRIVATE
+  io/atomic_directory.cpp
   io/file_util.cpp
+  io/json_reader.cpp
   io/sha256.cpp
   io/safetensors.cpp
 )

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -11,19 +12,19 @@
 
 #include <sys/stat.h>
 
+#include "io/atomic_directory.h"
 #include "io/file_util.h"
 #include "io/sha256.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/calibration.h"
 #include "radlite/version.h"
-#include "retrieval/atomic_directory.h"
 
 namespace radlite {
 
 namespace {
 
 using nlohmann::json;
-namespace ri = retrieval_internal;
+namespace ri = io;
 
 const char kManifest[] = "manifest.json";
 const char kDocumentsFile[] = "documents.jsonl";
@@ -423,9 +424,39 @@ const PipelineOptions& Pipeline::options() const { return impl_->options; }
 const std::string& Pipeline::encoder_identity() const { return impl_->encoder_identity; }
 void Pipeline::set_reranker(std::shared_ptr<const PairScorer> scorer) { impl_->scorer = std::move(scorer); }
 
+namespace {
+// The save's guard against deleting a user's directory: an existing, non-empty target is replaced only when it
+// is a radlite index holding nothing but the files its manifest names.
+std::string not_an_index_reason(const std::string& dir) {
+  const std::string manifest_path = io::join_path(dir, kManifest);
+  if (!io::is_file(manifest_path)) return "it is not a radlite index (no " + std::string(kManifest) + ")";
+  json manifest;
+  try {
+    manifest = io::read_json_file(manifest_path, 64u << 20);
+  } catch (const Error& e) {
+    return std::string("its ") + kManifest + " is not a radlite manifest (" + e.what() + ")";
+  }
+  if (!manifest.is_object() || manifest.value("format", json()) != json(kFormatName))
+    return std::string("its ") + kManifest + " does not describe a radlite index";
+  const json files = manifest.value("files", json::object());
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name != kManifest && !(files.is_object() && files.contains(name)))
+      return "it holds '" + name + "', which is not part of the index";
+  }
+  if (ec) return "it cannot be listed (" + ec.message() + ")";
+  return "";
+}
+}  // namespace
+
+void Pipeline::check_save_target(const std::string& dir) {
+  ri::AtomicDirectoryWriter probe(dir, not_an_index_reason);  // checks, creates an empty temp dir, removes it
+}
+
 void Pipeline::save(const std::string& dir) const {
   const Impl& s = *impl_;
-  ri::AtomicDirectoryWriter writer(dir);
+  ri::AtomicDirectoryWriter writer(dir, not_an_index_reason);
   json files = json::object();
   auto record = [&](const ri::WrittenFile& f) { files[f.name] = json{{"sha256", f.sha256}, {"bytes", f.bytes}}; };
 

@@ -1,7 +1,10 @@
 // Normalizers of the Hugging Face pipeline (BertNormalizer, Unicode forms, Lowercase, StripAccents, Strip,
-// Replace, Prepend, Sequence).
+// Replace, Prepend, Precompiled, Sequence).
+#include <utf8proc.h>
+
 #include "radlite/error.h"
 #include "tokenizers/pipeline.h"
+#include "tokenizers/precompiled_charsmap.h"
 #include "tokenizers/unicode.h"
 
 namespace radlite::tokenizers {
@@ -146,6 +149,60 @@ class PrependNormalizer : public Normalizer {
   std::string prefix_;
 };
 
+// SentencePiece's rules as HF's Precompiled applies them: per extended grapheme cluster, a cluster shorter than 6
+// bytes is replaced whole when its SHORTEST charsmap prefix matches; otherwise each character is looked up alone.
+class PrecompiledNormalizer : public Normalizer {
+ public:
+  explicit PrecompiledNormalizer(CharsMap map) : map_(std::move(map)) {}
+  void normalize(std::string& text) const override {
+    if (map_.empty()) return;
+    std::string out;
+    out.reserve(text.size());
+    std::size_t cluster_begin = 0;
+    utf8proc_int32_t state = 0;
+    utf8proc_int32_t prev = -1;
+    for (std::size_t pos = 0; pos < text.size();) {
+      const std::size_t at = pos;
+      const auto cp = static_cast<utf8proc_int32_t>(uc::next_cp(text, pos));
+      if (prev >= 0 && utf8proc_grapheme_break_stateful(prev, cp, &state)) {
+        emit_cluster(std::string_view(text).substr(cluster_begin, at - cluster_begin), out);
+        cluster_begin = at;
+      }
+      prev = cp;
+    }
+    if (cluster_begin < text.size()) emit_cluster(std::string_view(text).substr(cluster_begin), out);
+    text.swap(out);
+  }
+
+ private:
+  bool shortest(std::string_view key, std::string_view& rep) const {
+    bool found = false;
+    map_.prefix_matches(key, [&](std::size_t, std::string_view r) {
+      rep = r;
+      found = true;
+      return false;
+    });
+    return found;
+  }
+  void emit_cluster(std::string_view g, std::string& out) const {
+    std::string_view rep;
+    if (g.size() < 6 && shortest(g, rep)) {
+      out.append(rep);
+      return;
+    }
+    for (std::size_t pos = 0; pos < g.size();) {
+      const std::size_t len = uc::cp_len(static_cast<unsigned char>(g[pos]));
+      const std::string_view ch = g.substr(pos, len);
+      if (shortest(ch, rep))
+        out.append(rep);
+      else
+        out.append(ch);
+      pos += len;
+    }
+  }
+  CharsMap map_;
+};
+
 class SequenceNormalizer : public Normalizer {
  public:
   explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> n) : items_(std::move(n)) {}
@@ -164,6 +221,13 @@ std::unique_ptr<Normalizer> make_bert_normalizer(bool clean_text, bool chinese_c
   return std::make_unique<BertNormalizer>(clean_text, chinese_chars, strip_accents, lowercase);
 }
 
+std::unique_ptr<Normalizer> make_precompiled_normalizer(const std::string& charsmap, const std::string& what) {
+  CharsMap map = CharsMap::parse(charsmap, what);
+  if (!map.replacements_are_utf8()) throw FormatError(what + ": replacement strings are not UTF-8");
+  if (map.empty()) return nullptr;  // an empty charsmap normalizes nothing
+  return std::make_unique<PrecompiledNormalizer>(std::move(map));
+}
+
 std::unique_ptr<Normalizer> make_normalizer(const json& j, const JsonPlace& p) {
   if (j.is_null()) return nullptr;
   const std::string type = type_of(j, p);
@@ -179,8 +243,12 @@ std::unique_ptr<Normalizer> make_normalizer(const json& j, const JsonPlace& p) {
   if (type == "NFKD") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFKD);
   if (type == "Lowercase") return std::make_unique<LowercaseNormalizer>();
   if (type == "StripAccents") return std::make_unique<StripAccentsNormalizer>();
-  if (type == "Strip")
-    return std::make_unique<StripNormalizer>(get_bool(j, "strip_left", p, true), get_bool(j, "strip_right", p, true));
+  if (type == "Strip") {
+    // HF has no defaults here: its Strip refuses a section without both fields, and so does radlite.
+    for (const char* key : {"strip_left", "strip_right"})
+      if (!j.contains(key) || j[key].is_null()) format_error(p.at(key), "missing (HF's Strip has no default)");
+    return std::make_unique<StripNormalizer>(get_bool(j, "strip_left", p, false), get_bool(j, "strip_right", p, false));
+  }
   if (type == "Replace") {
     auto pat = parse_pattern(require(j, "pattern", p), p.at("pattern"));
     return std::make_unique<ReplaceNormalizer>(std::move(pat), get_string(j, "content", p, ""));
@@ -196,8 +264,13 @@ std::unique_ptr<Normalizer> make_normalizer(const json& j, const JsonPlace& p) {
     }
     return std::make_unique<SequenceNormalizer>(std::move(items));
   }
-  if (type == "Precompiled")
-    model_error(p.at("type"), "the Precompiled normalizer is supported only with a Unigram model");
+  if (type == "Precompiled") {
+    const std::string blob = get_string(j, "precompiled_charsmap", p, "");
+    const std::string what = p.at("precompiled_charsmap").file + ": field '" + p.at("precompiled_charsmap").field + "'";
+    auto n = make_precompiled_normalizer(base64_decode(blob, what), what);
+    if (n) return n;
+    return std::make_unique<SequenceNormalizer>(std::vector<std::unique_ptr<Normalizer>>{});
+  }
   model_error(p.at("type"), "unknown normalizer type '" + type + "'");
 }
 

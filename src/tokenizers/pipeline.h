@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <regex>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,6 +17,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "tokenizers/regex.h"
 
 namespace radlite::tokenizers {
 
@@ -40,17 +41,6 @@ long long get_int(const nlohmann::json& obj, const std::string& key, const JsonP
 
 /// The "type" of a component section (which must be an object); "" when absent.
 std::string type_of(const nlohmann::json& j, const JsonPlace& p);
-
-/// A pattern of a Replace normalizer or Split pre-tokenizer: {"String": "..."} or {"Regex": "..."}.
-/// std::regex works on bytes and has no \p classes: regexes it cannot compile are reported as unsupported, and
-/// \s, \w and . in the others see bytes, not Unicode characters (exact for ASCII-only patterns and texts).
-struct Pattern {
-  std::string literal;
-  std::unique_ptr<std::regex> regex;  // set when the pattern is a regex
-};
-Pattern parse_pattern(const nlohmann::json& j, const JsonPlace& p);
-/// Byte ranges of the non-empty matches of pat in s, in order, non-overlapping.
-void find_matches(const Pattern& pat, std::string_view s, std::vector<std::pair<std::size_t, std::size_t>>& out);
 
 /// The current splits of one text: their bytes in one buffer, so pre-tokenizers allocate per call, not per word.
 struct Pieces {
@@ -83,6 +73,9 @@ std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& j, const JsonP
 /// BertNormalizer with explicit settings (vocab.txt loading).
 std::unique_ptr<Normalizer> make_bert_normalizer(bool clean_text, bool chinese_chars, int strip_accents /*-1 auto*/,
                                                  bool lowercase);
+/// Precompiled from the raw bytes of a SentencePiece charsmap; nullptr when it has no rules. FormatError naming
+/// `what` for a malformed one.
+std::unique_ptr<Normalizer> make_precompiled_normalizer(const std::string& charsmap, const std::string& what);
 
 // ---------------------------------------------------------------------------------------------------------------
 class PreTokenizer {
@@ -95,16 +88,18 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const nlohmann::json& j, const 
 std::unique_ptr<PreTokenizer> make_byte_level_pre_tokenizer(bool add_prefix_space);
 std::unique_ptr<PreTokenizer> make_bert_pre_tokenizer();
 
+
 // ---------------------------------------------------------------------------------------------------------------
 /// Open-addressing map from token text to id: lookups by string_view without building a std::string.
 class Vocab {
  public:
   void reserve(std::size_t n);
-  /// Adds a token; a token already present keeps its first id (as HF's HashMap construction from JSON does not
-  /// allow duplicates anyway).
-  void insert(std::string token, std::int32_t id);
+  /// Adds a token; a token already present keeps its first id (HF's HashMap construction from JSON does not allow
+  /// duplicates anyway), or takes the new one with last_wins (a Unigram vocabulary is a list: HF's map of it keeps
+  /// the last duplicate, and every position still counts as an id).
+  void insert(std::string token, std::int32_t id, bool last_wins = false);
   std::int32_t find(std::string_view token) const;  // -1 when absent
-  std::size_t size() const { return keys_.size(); }
+  std::size_t size() const { return keys_.size() + duplicate_ids_; }
   /// Token of an id, nullptr when no token has it.
   const std::string* token_of(std::int32_t id) const;
   std::int32_t max_id() const { return static_cast<std::int32_t>(by_id_.size()) - 1; }
@@ -116,6 +111,7 @@ class Vocab {
   std::vector<std::int32_t> ids_;
   std::vector<std::int32_t> slots_;  // index into keys_, -1 empty
   std::vector<std::int32_t> by_id_;  // id -> index into keys_, -1 none
+  std::size_t duplicate_ids_ = 0;    // ids given to a token already present (last_wins)
 };
 
 class Model {
@@ -125,8 +121,7 @@ class Model {
   virtual void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const = 0;
   virtual const Vocab& vocab() const = 0;
 };
-/// model section of tokenizer.json (BPE, WordPiece, WordLevel, or a typeless section with BPE's or WordPiece's fields).
-/// Unigram is not built here (the SentencePiece component handles it); returns nullptr for it.
+/// model section of tokenizer.json (BPE, WordPiece, WordLevel, Unigram, or a typeless section with their fields).
 std::unique_ptr<Model> make_model(const nlohmann::json& j, const JsonPlace& p);
 /// roberta-style vocab.json + merges.txt.
 std::unique_ptr<Model> make_bpe_from_files(const std::string& vocab_json_path, const std::string& merges_path);

@@ -351,10 +351,11 @@ class SplitPreTokenizer : public PreTokenizer {
   SplitPreTokenizer(Pattern p, Behavior b, bool inv) : pattern_(std::move(p)), behavior_(b), invert_(inv) {}
   void apply(const Pieces& in, Pieces& out) const override {
     out.clear();
-    std::vector<std::pair<std::size_t, std::size_t>> m;
+    Matches m;
     std::vector<Seg> segs;
     for (const auto& span : in.spans) {
       std::string_view piece = in.view(span);
+      // Empty matches stay in as (empty) match segments: like HF, they only affect the merging behaviours.
       find_matches(pattern_, piece, m);
       segs.clear();
       std::size_t last = 0;
@@ -433,9 +434,9 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j, const JsonPlace&
     return std::make_unique<MetaspacePreTokenizer>(rep, scheme, get_bool(j, "split", p, true));
   }
   if (type == "Split") {
-    // The GPT-2 pattern needs \p classes std::regex lacks; files that spell it as a Split (with a ByteLevel
-    // use_regex=false after it) get the hand-written scanner. Every character belongs to some match of this
-    // pattern, so Isolated (the behaviour such files use) emits exactly the matches.
+    // Files that spell the GPT-2 pattern as a Split (with a ByteLevel use_regex=false after it) get the
+    // hand-written scanner, which gives the same pieces as Oniguruma several times faster. Every character
+    // belongs to some match of this pattern, so Isolated (the behaviour such files use) emits exactly the matches.
     const json& pj = require(j, "pattern", p);
     if (pj.is_object() && pj.contains("Regex") && pj["Regex"] == kGpt2Pattern &&
         parse_behavior(j, "behavior", p, Behavior::Removed) == Behavior::Isolated && !get_bool(j, "invert", p, false))
@@ -448,7 +449,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j, const JsonPlace&
     return char_split(uc::is_punctuation, parse_behavior(j, "behavior", p, Behavior::Isolated));
   if (type == "Digits") {
     bool individual = get_bool(j, "individual_digits", p, false);
-    return char_split(uc::is_number, individual ? Behavior::Isolated : Behavior::Contiguous);
+    return char_split(uc::is_numeric, individual ? Behavior::Isolated : Behavior::Contiguous);
   }
   if (type == "Sequence") {
     const json& list = require(j, "pretokenizers", p);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "radlite/error.h"
+#include "tokenizers/char_classes.h"
 
 namespace radlite::tokenizers::unicode {
 
@@ -112,17 +113,14 @@ bool is_whitespace(char32_t c) {
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
-  // HF's is_other: Cc, Cf, Co, Cs. Unassigned code points (Cn, noncharacters included) are kept: the reference
-  // turns them into [UNK] rather than dropping them.
-  int cat = category(c);
-  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CO ||
-         cat == UTF8PROC_CATEGORY_CS;
+  // HF's is_other from unicode_categories 0.1.1 (Unicode 8.0.0 tables; see char_classes.h): Cc, Cf, Co.
+  // Format characters assigned later (U+0890...) and unassigned code points are kept and become [UNK].
+  return char_classes::is_other(c);
 }
 
 bool is_punctuation(char32_t c) {
   if (c < 0x80) return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
-  int cat = category(c);
-  return cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
+  return char_classes::is_punctuation(c);  // P* of Unicode 8.0.0, as HF's unicode_categories 0.1.1
 }
 
 bool is_letter(char32_t c) {
@@ -137,27 +135,23 @@ bool is_number(char32_t c) {
   return cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO;
 }
 
-bool is_mark(char32_t c) {
-  int cat = category(c);
-  return cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
-}
+bool is_mark(char32_t c) { return char_classes::is_combining_mark(c); }
 
-bool is_mark_nonspacing(char32_t c) { return category(c) == UTF8PROC_CATEGORY_MN; }
+bool is_mark_nonspacing(char32_t c) { return char_classes::is_mark_nonspacing(c); }
 
 bool is_word_char(char32_t c) {
   if (c < 0x80) return is_letter(c) || (c >= '0' && c <= '9') || c == '_';
-  int cat = category(c);
-  if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ND) || cat == UTF8PROC_CATEGORY_NL ||
-      cat == UTF8PROC_CATEGORY_PC)
-    return true;
-  // Join controls, and the symbols that are Other_Alphabetic (circled / squared Latin letters).
-  return c == 0x200C || c == 0x200D || (c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) ||
-         (c >= 0x1F150 && c <= 0x1F169) || (c >= 0x1F170 && c <= 0x1F189);
+  return char_classes::is_word(c);  // the \w table of HF's regex crate (Unicode 16.0.0)
+}
+
+bool is_numeric(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return char_classes::is_numeric(c);
 }
 
 bool is_chinese_char(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
-         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
          (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
@@ -169,6 +163,7 @@ std::string normalize(std::string_view s, NormForm form) {
       break;
     }
   if (ascii) return std::string(s);  // every normalization form leaves ASCII unchanged
+  if (form == NormForm::NFD) return char_classes::nfd(s);  // HF's NFD has Unicode 9.0.0 tables
   int options = UTF8PROC_STABLE;
   switch (form) {
     case NormForm::NFC: options |= UTF8PROC_COMPOSE; break;
@@ -199,12 +194,7 @@ std::string lowercase(std::string_view s) {
       ++i;
       continue;
     }
-    char32_t c = next_cp(s, i);
-    if (c == 0x130) {  // the one unconditional multi-character lowercase mapping (SpecialCasing.txt)
-      out.append("i\xCC\x87");
-      continue;
-    }
-    append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+    char_classes::append_lowercase(out, next_cp(s, i));  // Rust's char::to_lowercase (Unicode 17.0.0)
   }
   return out;
 }

@@ -52,23 +52,28 @@ std::string repair_utf8(std::string_view s);
 bool is_whitespace(char32_t c);
 /// BERT's whitespace: \t \n \r or White_Space.
 inline bool is_bert_whitespace(char32_t c) { return is_whitespace(c); }
-/// BERT's control (removed by clean_text): Cc, Cf, Co, Cs except \t \n \r; unassigned code points are not.
+/// BERT's control (removed by clean_text): HF's is_other (Cc, Cf, Co of Unicode 8.0.0, see char_classes.h) except
+/// \t \n \r.
 bool is_bert_control(char32_t c);
-/// BERT/HF punctuation: ASCII punctuation or general category P*.
+/// BERT/HF punctuation: ASCII punctuation or general category P* of Unicode 8.0.0 (HF's unicode_categories).
 bool is_punctuation(char32_t c);
 bool is_letter(char32_t c);    // L*
 bool is_number(char32_t c);    // N* (Rust char::is_numeric)
-bool is_mark(char32_t c);      // M*
-bool is_mark_nonspacing(char32_t c);  // Mn
-/// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls.
+bool is_mark(char32_t c);      // M* of Unicode 9.0.0 (HF StripAccents' is_combining_mark)
+bool is_mark_nonspacing(char32_t c);  // Mn of Unicode 8.0.0 (HF BertNormalizer's strip_accents)
+/// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls; the table of
+/// HF's regex crate (regex-syntax 0.8.11, Unicode 16.0.0).
 bool is_word_char(char32_t c);
+/// Rust's char::is_numeric (N* of Unicode 17.0.0): what HF's Digits pre-tokenizer splits on.
+bool is_numeric(char32_t c);
 /// The CJK ideograph blocks BERT surrounds with spaces.
 bool is_chinese_char(char32_t c);
 
 enum class NormForm { NFC, NFD, NFKC, NFKD };
-/// Unicode normalization of valid UTF-8.
+/// Unicode normalization of valid UTF-8. NFD follows HF (Unicode 9.0.0 tables, char_classes.h); the other
+/// forms are utf8proc's.
 std::string normalize(std::string_view s, NormForm form);
-/// Full lowercase mapping char by char (as Rust's char::to_lowercase; no context-dependent rules).
+/// Full lowercase mapping char by char (Rust's char::to_lowercase of Unicode 17.0.0; no context-dependent rules).
 std::string lowercase(std::string_view s);
 
 }  // namespace radlite::tokenizers::unicode

@@ -28,7 +28,7 @@
 #include "radlite/retrieval/dense.h"
 #include "radlite/retrieval/fusion.h"
 #include "radlite/retrieval/pipeline.h"
-#include "retrieval/atomic_directory.h"
+#include "io/atomic_directory.h"
 #include "retrieval/fake_models.h"
 
 namespace fs = std::filesystem;
@@ -587,7 +587,7 @@ TEST(PipelinePersistence, EveryCorruptedOrTruncatedFileIsNamed) {
 // ---------------------------------------------------------------------------------------------------------
 // Atomic saves
 
-namespace ri = radlite::retrieval_internal;
+namespace ri = radlite::io;
 
 namespace {
 
@@ -599,7 +599,7 @@ std::string read_all(const std::string& path) {
 }
 
 void write_dir(const std::string& target, const std::string& content, bool exchange) {
-  ri::AtomicDirectoryWriter w(target, exchange);
+  ri::AtomicDirectoryWriter w(target, [](const std::string&) { return std::string(); }, exchange);
   w.write_file("a.txt", [&](std::ostream& out) { out << content; });
   w.write_file("b.txt", [&](std::ostream& out) { out << content << content; });
   w.commit();
@@ -643,7 +643,7 @@ TEST(AtomicDirectory, FailedSaveLeavesPreviousContent) {
   std::string target = parent + "/idx";
   write_dir(target, "old", true);
   {
-    ri::AtomicDirectoryWriter w(target);
+    ri::AtomicDirectoryWriter w(target, [](const std::string&) { return std::string(); });
     w.write_file("a.txt", [](std::ostream& out) { out << "partial"; });
     EXPECT_THROW(w.write_file("b.txt", [](std::ostream&) { throw IoError("simulated failure"); }), IoError);
   }  // destroyed without commit

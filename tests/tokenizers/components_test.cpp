@@ -206,7 +206,8 @@ TEST(Components, Normalizers) {
                         {"strip_accents", false}, {"lowercase", true}},
                        "H\u00E9\u4E2D"),
             "h\u00E9\u4E2D");
-  EXPECT_THROW(normalized({{"type", "Precompiled"}, {"precompiled_charsmap", ""}}, "x"), radlite::ModelError);
+  // Precompiled serves every model now; an empty charsmap has no rules.
+  EXPECT_EQ(normalized({{"type", "Precompiled"}, {"precompiled_charsmap", ""}}, "x\u00A0y"), "x\u00A0y");
 }
 
 TEST(Components, AddedTokenFlags) {

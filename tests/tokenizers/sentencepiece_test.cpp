@@ -16,9 +16,10 @@
 
 #include "io/file_util.h"
 #include "radlite/error.h"
-#include "tokenizers/sentencepiece_model.h"
+#include "radlite/tokenizer.h"
+#include "support/sentencepiece_native.h"
 
-namespace rt = radlite::tokenizers;
+namespace rt = radlite::test_support;
 
 namespace {
 
@@ -27,6 +28,18 @@ const std::string kModels = RADLITE_MODELS_DIR;
 const std::string kUnigramModel = kData + "/tokenizers/files/sentencepiece-test/test_model.model";
 const std::string kBpeModel = kData + "/tokenizers/files/sentencepiece-test/sp_bpe_2k.model";
 const std::string kTinyDir = kModels + "/xlmr-biencoder-sp-tiny";
+
+// A tokenizer.json through the library's one pipeline, behind the test interface.
+std::unique_ptr<const rt::SentencePieceModel> hf(const nlohmann::json& tokenizer_json) {
+  return rt::through_tokenizer(radlite::Tokenizer::from_json(tokenizer_json.dump()));
+}
+
+// The bytes of a .model through the library's converter (Tokenizer::from_path), from a file named after `name`.
+std::unique_ptr<const rt::SentencePieceModel> xlmr_from_bytes(const std::string& bytes, const std::string& name) {
+  const std::string path = testing::TempDir() + "/radlite_sp_xlmr_" + name + ".model";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  return rt::through_tokenizer(radlite::Tokenizer::from_path(path));
+}
 
 std::vector<rt::Piece> encode(const rt::SentencePieceModel& m, const std::string& text) {
   std::vector<rt::Piece> out;
@@ -191,7 +204,7 @@ Count check_golden(const rt::SentencePieceModel& m, bool report = true) {
 }  // namespace
 
 TEST(SentencePiece, RawUnigramFixture) {
-  const auto m = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  const auto m = rt::native_sentencepiece_file(kUnigramModel);
   const Count c = check_raw(*m, kData + "/tokenizers/sp-unigram-test.json");
   std::printf("sp-unigram-test: %d/%d texts match (ids and pieces)\n", c.ok, c.total);
   EXPECT_EQ(c.total, 228);
@@ -199,7 +212,7 @@ TEST(SentencePiece, RawUnigramFixture) {
 }
 
 TEST(SentencePiece, RawBpeFixture) {
-  const auto m = rt::SentencePieceModel::from_spm_file(kBpeModel, false);
+  const auto m = rt::native_sentencepiece_file(kBpeModel);
   const Count c = check_raw(*m, kData + "/tokenizers/sp-bpe-2k.json");
   std::printf("sp-bpe-2k: %d/%d texts match (ids and pieces)\n", c.ok, c.total);
   EXPECT_EQ(c.total, 228);
@@ -207,7 +220,7 @@ TEST(SentencePiece, RawBpeFixture) {
 }
 
 TEST(SentencePiece, XlmrUnigramFixture) {
-  const auto m = rt::SentencePieceModel::from_spm_file(kUnigramModel, true);
+  const auto m = rt::through_tokenizer(radlite::Tokenizer::from_path(kUnigramModel));
   const Count c = check_xlmr(*m, kData + "/tokenizers/sp-unigram-test-xlmr.json");
   std::printf("sp-unigram-test-xlmr: %d/%d entries match\n", c.ok, c.total);
   EXPECT_EQ(c.total, 228 + 99);
@@ -215,7 +228,7 @@ TEST(SentencePiece, XlmrUnigramFixture) {
 }
 
 TEST(SentencePiece, XlmrBpeFixture) {
-  const auto m = rt::SentencePieceModel::from_spm_file(kBpeModel, true);
+  const auto m = rt::through_tokenizer(radlite::Tokenizer::from_path(kBpeModel));
   const Count c = check_xlmr(*m, kData + "/tokenizers/sp-bpe-2k-xlmr.json");
   std::printf("sp-bpe-2k-xlmr: %d/%d entries match\n", c.ok, c.total);
   EXPECT_EQ(c.total, 228 + 99);
@@ -224,7 +237,7 @@ TEST(SentencePiece, XlmrBpeFixture) {
 
 TEST(SentencePiece, GoldenThroughTokenizerJson) {
   const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
-  const auto m = rt::SentencePieceModel::from_tokenizer_json(tj, kTinyDir + "/tokenizer.json");
+  const auto m = hf(tj);
   const Count c = check_golden(*m);
   std::printf("xlmr-biencoder-sp-tiny via tokenizer.json: %d/%d texts match\n", c.ok, c.total);
   EXPECT_GT(c.total, 0);
@@ -232,7 +245,7 @@ TEST(SentencePiece, GoldenThroughTokenizerJson) {
 }
 
 TEST(SentencePiece, GoldenThroughSpmModel) {
-  const auto m = rt::SentencePieceModel::from_spm_file(kTinyDir + "/sentencepiece.bpe.model", true);
+  const auto m = rt::through_tokenizer(radlite::Tokenizer::from_path(kTinyDir + "/sentencepiece.bpe.model"));
   const Count c = check_golden(*m);
   std::printf("xlmr-biencoder-sp-tiny via sentencepiece.bpe.model: %d/%d texts match\n", c.ok, c.total);
   EXPECT_GT(c.total, 0);
@@ -244,12 +257,12 @@ TEST(SentencePiece, GoldenThroughSpmModel) {
 
 TEST(SentencePiece, ParityChecksDetectDifferences) {
   // Raw spm ids against the XLM-R fixture: the id shift alone breaks nearly every entry.
-  const auto raw = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  const auto raw = rt::native_sentencepiece_file(kUnigramModel);
   const Count shifted = check_xlmr(*raw, kData + "/tokenizers/sp-unigram-test-xlmr.json", false);
   EXPECT_LT(shifted.ok, shifted.total / 10) << "xlmr_ids=false must not match the XLM-R fixture";
 
   // XLM-R ids against the raw fixture.
-  const auto xlmr = rt::SentencePieceModel::from_spm_file(kUnigramModel, true);
+  const auto xlmr = rt::through_tokenizer(radlite::Tokenizer::from_path(kUnigramModel));
   const Count raw_vs_xlmr = check_raw(*xlmr, kData + "/tokenizers/sp-unigram-test.json", false);
   EXPECT_LT(raw_vs_xlmr.ok, raw_vs_xlmr.total / 10);
 
@@ -258,11 +271,11 @@ TEST(SentencePiece, ParityChecksDetectDifferences) {
   auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
   auto no_norm = tj;
   no_norm["normalizer"] = nullptr;
-  const Count c1 = check_golden(*rt::SentencePieceModel::from_tokenizer_json(no_norm, "no-normalizer"), false);
+  const Count c1 = check_golden(*hf(no_norm), false);
   EXPECT_LT(c1.ok, c1.total);
   auto no_ws = tj;
   no_ws["pre_tokenizer"] = no_ws["pre_tokenizer"]["pretokenizers"][1];
-  const Count c2 = check_golden(*rt::SentencePieceModel::from_tokenizer_json(no_ws, "metaspace-only"), false);
+  const Count c2 = check_golden(*hf(no_ws), false);
   EXPECT_LT(c2.ok, c2.total);
   std::printf(
       "negative controls: raw-vs-xlmr %d/%d, xlmr-vs-raw %d/%d, no normalizer %d/%d, no WhitespaceSplit %d/%d\n",
@@ -276,7 +289,7 @@ TEST(SentencePiece, ParityChecksDetectDifferences) {
 
 // The score tie that libsentencepiece 0.1.97 (the system library) breaks the other way from 0.2.2.
 TEST(SentencePiece, UnigramTieFollowsSentencePiece02) {
-  const auto m = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  const auto m = rt::native_sentencepiece_file(kUnigramModel);
   std::vector<std::string> pieces;
   for (const auto& p : encode(*m, "---")) pieces.push_back(p.text);
   EXPECT_EQ(pieces, (std::vector<std::string>{"▁", "-", "--"}));
@@ -288,10 +301,10 @@ TEST(SentencePiece, UnigramTieFollowsSentencePiece02) {
 TEST(SentencePiece, EmptyWhitespaceAndInvalidUtf8) {
   const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
   std::vector<std::unique_ptr<const rt::SentencePieceModel>> models;
-  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, false));
-  models.push_back(rt::SentencePieceModel::from_spm_file(kBpeModel, false));
-  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, true));
-  models.push_back(rt::SentencePieceModel::from_tokenizer_json(tj, "tokenizer.json"));
+  models.push_back(rt::native_sentencepiece_file(kUnigramModel));
+  models.push_back(rt::native_sentencepiece_file(kBpeModel));
+  models.push_back(rt::through_tokenizer(radlite::Tokenizer::from_path(kUnigramModel)));
+  models.push_back(hf(tj));
   for (std::size_t k = 0; k < models.size(); ++k) {
     const auto& m = models[k];
     EXPECT_TRUE(encode(*m, "").empty());
@@ -320,10 +333,10 @@ TEST(SentencePiece, DecodeRoundTrip) {
   const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
   const auto texts = radlite::io::read_json_file(kData + "/texts/public_texts.json");
   std::vector<std::unique_ptr<const rt::SentencePieceModel>> models;
-  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, false));
-  models.push_back(rt::SentencePieceModel::from_spm_file(kBpeModel, false));
-  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, true));
-  models.push_back(rt::SentencePieceModel::from_tokenizer_json(tj, "tokenizer.json"));
+  models.push_back(rt::native_sentencepiece_file(kUnigramModel));
+  models.push_back(rt::native_sentencepiece_file(kBpeModel));
+  models.push_back(rt::through_tokenizer(radlite::Tokenizer::from_path(kUnigramModel)));
+  models.push_back(hf(tj));
   for (const auto& m : models) {
     int checked = 0;
     for (const auto& t : texts) {
@@ -341,7 +354,7 @@ TEST(SentencePiece, DecodeRoundTrip) {
     }
     EXPECT_GT(checked, 100);
   }
-  const auto m = rt::SentencePieceModel::from_spm_file(kUnigramModel, true);
+  const auto m = rt::through_tokenizer(radlite::Tokenizer::from_path(kUnigramModel));
   EXPECT_EQ(m->id_to_piece(0), "<s>");
   EXPECT_EQ(m->id_to_piece(3), "<unk>");
   EXPECT_EQ(m->id_to_piece(static_cast<std::int32_t>(m->vocab_size() - 1)), "<mask>");
@@ -378,55 +391,51 @@ void expect_error(F&& f, const std::string& fragment) {
 }  // namespace
 
 TEST(SentencePiece, BadModelFiles) {
-  expect_error<radlite::IoError>([] { rt::SentencePieceModel::from_spm_file("/nonexistent/x.model", false); },
+  expect_error<radlite::IoError>([] { rt::native_sentencepiece_file("/nonexistent/x.model"); },
                                  "/nonexistent/x.model");
   const std::string data = radlite::io::read_file(kUnigramModel);
   const std::string truncated = write_temp("truncated.model", data.substr(0, data.size() / 2));
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(truncated, false); }, truncated);
+  expect_error<radlite::FormatError>([&] { rt::native_sentencepiece_file(truncated); }, truncated);
   const std::string garbage = write_temp("garbage.model", "this is not a protobuf \xFF\xFF\xFF\xFF\xFF");
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(garbage, true); }, garbage);
+  expect_error<radlite::FormatError>([&] { rt::through_tokenizer(radlite::Tokenizer::from_path(garbage)); }, garbage);
   // From memory: same result as from the file, and errors name the given origin.
-  const auto from_bytes = rt::SentencePieceModel::from_spm_bytes(data, "in-memory", false);
-  const auto from_file = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  const auto from_bytes = rt::native_sentencepiece(data, "in-memory");
+  const auto from_file = rt::native_sentencepiece_file(kUnigramModel);
   EXPECT_EQ(ids_of(encode(*from_bytes, "Hepatocellular carcinoma")),
             ids_of(encode(*from_file, "Hepatocellular carcinoma")));
   expect_error<radlite::FormatError>(
-      [&] { rt::SentencePieceModel::from_spm_bytes(data.substr(0, 100), "in-memory", true); }, "in-memory");
+      [&] { xlmr_from_bytes(data.substr(0, 100), "in-memory"); }, "in-memory");
   const std::string empty = write_temp("empty.model", "");
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_file(empty, false); }, empty);
+  expect_error<radlite::FormatError>([&] { rt::native_sentencepiece_file(empty); }, empty);
 }
 
+// Errors name the field, in the one message shape of the tokenizer.json reader.
 TEST(SentencePiece, BadTokenizerJson) {
   const auto tj = radlite::io::read_json_file(kTinyDir + "/tokenizer.json");
   auto no_vocab = tj;
   no_vocab["model"].erase("vocab");
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(no_vocab, "t.json"); },
-                                     "t.json: model.vocab");
+  expect_error<radlite::FormatError>([&] { hf(no_vocab); }, "field 'model.vocab': missing");
   auto bad_entry = tj;
   bad_entry["model"]["vocab"][7] = "just a string";
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(bad_entry, "t.json"); },
-                                     "model.vocab[7]");
+  expect_error<radlite::FormatError>([&] { hf(bad_entry); }, "model.vocab[7]");
   auto bpe = tj;
-  bpe["model"]["type"] = "BPE";
-  expect_error<radlite::ModelError>([&] { rt::SentencePieceModel::from_tokenizer_json(bpe, "t.json"); }, "BPE");
+  bpe["model"]["type"] = "BPE";  // a BPE vocabulary is an object
+  expect_error<radlite::FormatError>([&] { hf(bpe); }, "model.vocab");
   auto bad_b64 = tj;
   bad_b64["normalizer"]["precompiled_charsmap"] = "@@@@";
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(bad_b64, "t.json"); },
-                                     "normalizer.precompiled_charsmap");
+  expect_error<radlite::FormatError>([&] { hf(bad_b64); }, "normalizer.precompiled_charsmap");
   auto short_blob = tj;
   short_blob["normalizer"]["precompiled_charsmap"] = "AQID";  // 3 bytes
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(short_blob, "t.json"); },
-                                     "precompiled_charsmap");
-  auto unknown_norm = tj;
-  unknown_norm["normalizer"] = {{"type", "BertNormalizer"}};
-  expect_error<radlite::ModelError>([&] { rt::SentencePieceModel::from_tokenizer_json(unknown_norm, "t.json"); },
-                                    "BertNormalizer");
+  expect_error<radlite::FormatError>([&] { hf(short_blob); }, "precompiled_charsmap");
   auto bad_unk = tj;
   bad_unk["model"]["unk_id"] = 99999;
-  expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_tokenizer_json(bad_unk, "t.json"); },
-                                     "model.unk_id");
-  expect_error<radlite::FormatError>(
-      [&] { rt::SentencePieceModel::from_tokenizer_json(nlohmann::json::array(), "t.json"); }, "t.json");
+  expect_error<radlite::FormatError>([&] { hf(bad_unk); }, "model.unk_id");
+  expect_error<radlite::FormatError>([&] { hf(nlohmann::json::array()); }, "expected a JSON object");
+  // What the separate Unigram pipeline refused now loads: every normalizer serves every model (HF parity of such
+  // files: pipeline_cases_test.cpp).
+  auto bert_norm = tj;
+  bert_norm["normalizer"] = {{"type", "BertNormalizer"}};
+  EXPECT_FALSE(encode(*hf(bert_norm), "Hello World").empty());
 }
 
 namespace {
@@ -456,7 +465,7 @@ std::vector<std::string> hard_fragments() {
 TEST(SentencePiece, UnigramMatchesLibsentencepieceOnSyntheticText) {
   sentencepiece::SentencePieceProcessor lib;
   ASSERT_TRUE(lib.Load(kUnigramModel).ok());
-  const auto mine = rt::SentencePieceModel::from_spm_file(kUnigramModel, false);
+  const auto mine = rt::native_sentencepiece_file(kUnigramModel);
   const std::vector<std::string> fragments = hard_fragments();
   std::mt19937 rng(20240601u);
   std::uniform_int_distribution<std::size_t> pick(0, fragments.size() - 1);
@@ -654,7 +663,7 @@ CrossCheck cross_check(const std::string& model_bytes, const std::string& name, 
   const auto status = lib.LoadFromSerializedProto(model_bytes);
   EXPECT_TRUE(status.ok()) << name << ": " << status.ToString();
   if (!status.ok()) return c;
-  const auto mine = rt::SentencePieceModel::from_spm_bytes(model_bytes, name, false);
+  const auto mine = rt::native_sentencepiece(model_bytes, name);
   EXPECT_EQ(mine->vocab_size(), static_cast<std::size_t>(lib.GetPieceSize()));
 
   std::vector<std::string> fragments = hard_fragments();
@@ -733,7 +742,7 @@ TEST(SentencePiece, BpeVariantMatchesLibsentencepiece) {
   const std::string variant = bpe_variant();
   cross_check(variant, "sp_bpe_2k+unused+user-defined+bytes", 12u);
   // The variant really exercises what it was built for.
-  const auto m = rt::SentencePieceModel::from_spm_bytes(variant, "variant", false);
+  const auto m = rt::native_sentencepiece(variant, "variant");
   std::vector<std::string> pieces;
   for (const auto& p : encode(*m, "a<med>b \xE7\x99\x8C")) pieces.push_back(p.text);
   EXPECT_NE(std::find(pieces.begin(), pieces.end(), "<med>"), pieces.end());
@@ -797,15 +806,15 @@ TEST(SentencePiece, InvalidModelsRefusedLikeLibsentencepiece) {
   for (const Case& c : cases) {
     sentencepiece::SentencePieceProcessor lib;
     EXPECT_FALSE(lib.LoadFromSerializedProto(c.bytes).ok()) << c.name << ": libsentencepiece accepts it";
-    expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_bytes(c.bytes, c.name, false); },
+    expect_error<radlite::FormatError>([&] { rt::native_sentencepiece(c.bytes, c.name); },
                                        c.fragment);
-    expect_error<radlite::FormatError>([&] { rt::SentencePieceModel::from_spm_bytes(c.bytes, c.name, true); },
+    expect_error<radlite::FormatError>([&] { xlmr_from_bytes(c.bytes, c.name); },
                                        c.name);
   }
   // The unchanged pieces load in both.
   sentencepiece::SentencePieceProcessor lib;
   EXPECT_TRUE(lib.LoadFromSerializedProto(join_model(pieces, rest, "")).ok());
-  EXPECT_NO_THROW(rt::SentencePieceModel::from_spm_bytes(join_model(pieces, rest, ""), "ok", false));
+  EXPECT_NO_THROW(rt::native_sentencepiece(join_model(pieces, rest, ""), "ok"));
 }
 
 // The cross-check can fail: a model whose scores are reversed segments differently, and the checker notices.
@@ -815,8 +824,8 @@ TEST(SentencePiece, BpeCrossCheckDetectsDifferences) {
   split_model(radlite::io::read_file(kBpeModel), pieces, rest);
   auto reversed = pieces;
   for (auto& p : reversed) p.score = -p.score;
-  const auto normal = rt::SentencePieceModel::from_spm_bytes(join_model(pieces, rest, ""), "normal", false);
-  const auto flipped = rt::SentencePieceModel::from_spm_bytes(join_model(reversed, rest, ""), "reversed", false);
+  const auto normal = rt::native_sentencepiece(join_model(pieces, rest, ""), "normal");
+  const auto flipped = rt::native_sentencepiece(join_model(reversed, rest, ""), "reversed");
   sentencepiece::SentencePieceProcessor lib;
   ASSERT_TRUE(lib.LoadFromSerializedProto(join_model(pieces, rest, "")).ok());
   const std::string text = "What are the imaging features of hepatocellular carcinoma on MRI?";
@@ -848,7 +857,7 @@ TEST(SentencePiece, CorruptedCharsmapAndModelDoNotCrash) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << mutated;
     try {
       for (const bool xlmr : {false, true}) {
-        const auto m = rt::SentencePieceModel::from_spm_file(path, xlmr);
+        const auto m = xlmr ? rt::through_tokenizer(radlite::Tokenizer::from_path(path)) : rt::native_sentencepiece_file(path);
         std::vector<rt::Piece> out;
         m->encode("Hepatocellular carcinoma \xC3\xA9 \xEF\xBC\xA1 \xF0\x9F\x98\x80 end", out);
       }
@@ -868,7 +877,7 @@ TEST(SentencePiece, CorruptedCharsmapAndModelDoNotCrash) {
           static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
     }
     try {
-      const auto m = rt::SentencePieceModel::from_spm_bytes(mutated, "mutated-bpe", false);
+      const auto m = rt::native_sentencepiece(mutated, "mutated-bpe");
       std::vector<rt::Piece> out;
       m->encode("Hepatocellular carcinoma \xC3\xA9 \xEF\xBC\xA1 \xF0\x9F\x98\x80 end", out);
       std::vector<std::int32_t> ids = ids_of(out);
@@ -893,7 +902,7 @@ TEST(SentencePiece, CorruptedCharsmapAndModelDoNotCrash) {
     if (n % 4 == 0) b64 = b64.substr(0, b64.size() / 2 / 4 * 4);
     tj["normalizer"]["precompiled_charsmap"] = b64;
     try {
-      const auto m = rt::SentencePieceModel::from_tokenizer_json(tj, "mutated");
+      const auto m = hf(tj);
       std::vector<rt::Piece> out;
       m->encode("Hepatocellular carcinoma \xC3\xA9 \xEF\xBC\xA1 \xF0\x9F\x98\x80 e\xCC\x81 end", out);
     } catch (const radlite::Error&) {
@@ -943,25 +952,32 @@ TEST(SentencePiece, HuggingFacePipelineComponents) {
   tj["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"},
                          {"split", true}};
   // "  a   xb " -> "a yb" -> "▁a▁yb" -> words "▁a", "▁yb"; "yb" beats "y" + "b" (one piece, -1 against -2).
-  EXPECT_EQ(texts_of(*rt::SentencePieceModel::from_tokenizer_json(tj, "t"), "  a   xb "), (V{"▁a", "▁", "yb"}));
+  EXPECT_EQ(texts_of(*hf(tj), "  a   xb "), (V{"▁a", "▁", "yb"}));
   // Without split the Viterbi sees "▁a▁yb" whole and "▁ab" cannot form; same pieces.
   tj["pre_tokenizer"]["split"] = false;
-  EXPECT_EQ(texts_of(*rt::SentencePieceModel::from_tokenizer_json(tj, "t"), "a xb"), (V{"▁a", "▁", "yb"}));
+  EXPECT_EQ(texts_of(*hf(tj), "a xb"), (V{"▁a", "▁", "yb"}));
   // prepend_scheme never: no leading "▁"; consecutive unknowns ("qq") fuse into one <unk> token.
   tj["pre_tokenizer"]["prepend_scheme"] = "never";
-  const auto never = rt::SentencePieceModel::from_tokenizer_json(tj, "t");
-  EXPECT_EQ(texts_of(*never, "ybqq"), (V{"yb", "qq"}));
+  const auto never = hf(tj);
+  EXPECT_EQ(texts_of(*never, "ybqq"), (V{"yb", "<unk>"}));  // Encoding.tokens spell ids as the vocabulary does
   EXPECT_EQ(ids_of(encode(*never, "ybqq")), (std::vector<std::int32_t>{5, 0}));
   // A duplicated piece takes its last id, as tokenizers' vocabulary hash map does.
   auto dup = tj;
   dup["model"]["vocab"].push_back({"yb", -1.0});
-  EXPECT_EQ(ids_of(encode(*rt::SentencePieceModel::from_tokenizer_json(dup, "t"), "yb")),
+  EXPECT_EQ(ids_of(encode(*hf(dup), "yb")),
             (std::vector<std::int32_t>{7}));
 
   // Byte fallback: the unknown "c" (after "▁a") becomes its byte, not <unk>.
   auto bf = small_unigram(true, true);
   bf["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"add_prefix_space", true}};
-  const auto bfm = rt::SentencePieceModel::from_tokenizer_json(bf, "t");
+  // The decoder transformers writes for byte-fallback SentencePiece conversions.
+  bf["decoder"] = {{"type", "Sequence"},
+                   {"decoders",
+                    {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
+                     {{"type", "ByteFallback"}},
+                     {{"type", "Fuse"}},
+                     {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}};
+  const auto bfm = hf(bf);
   EXPECT_EQ(texts_of(*bfm, "ac"), (V{"▁a", "<0x63>"}));
   EXPECT_EQ(ids_of(encode(*bfm, "ac")), (std::vector<std::int32_t>{1, 7 + 0x63}));
   EXPECT_EQ(texts_of(*bfm, "ab"), (V{"▁ab"}));
@@ -969,9 +985,9 @@ TEST(SentencePiece, HuggingFacePipelineComponents) {
 
   // No unk_id: fine until a character outside the vocabulary shows up.
   auto nounk = small_unigram(false, false);
-  const auto nu = rt::SentencePieceModel::from_tokenizer_json(nounk, "nounk.json");
+  const auto nu = hf(nounk);
   EXPECT_EQ(texts_of(*nu, "yb"), (V{"yb"}));
-  expect_error<radlite::InvalidArgument>([&] { encode(*nu, "q"); }, "nounk.json");
+  expect_error<radlite::InvalidArgument>([&] { encode(*nu, "q"); }, "has no unk_id");
 }
 
 // encode is const and shares nothing mutable: concurrent calls give the single-threaded results.
@@ -981,9 +997,9 @@ TEST(SentencePiece, ConcurrentEncodeIsConsistent) {
   std::vector<std::string> v;
   for (const auto& t : texts) v.push_back(t.is_string() ? t.get<std::string>() : t.at("text").get<std::string>());
   std::vector<std::unique_ptr<const rt::SentencePieceModel>> models;
-  models.push_back(rt::SentencePieceModel::from_spm_file(kUnigramModel, false));
-  models.push_back(rt::SentencePieceModel::from_spm_file(kBpeModel, false));
-  models.push_back(rt::SentencePieceModel::from_tokenizer_json(tj, "tokenizer.json"));
+  models.push_back(rt::native_sentencepiece_file(kUnigramModel));
+  models.push_back(rt::native_sentencepiece_file(kBpeModel));
+  models.push_back(hf(tj));
   for (const auto& m : models) {
     std::vector<std::vector<std::int32_t>> expected;
     for (const auto& t : v) expected.push_back(ids_of(encode(*m, t)));

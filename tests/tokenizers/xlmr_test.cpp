@@ -1,6 +1,5 @@
 // XLM-RoBERTa / SentencePiece tokenizers through radlite::Tokenizer: the Unigram tokenizer.json and the .model files
-// (XLM-RoBERTa id convention) against the recorded fixtures and the xlmr tiny model's golden ids. Built once the
-// SentencePiece component (src/tokenizers/sentencepiece_model.cpp) is present.
+// (XLM-RoBERTa id convention) against the recorded fixtures and the xlmr tiny model's golden ids.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -153,8 +153,14 @@ class Pipeline {
   void set_reranker(std::shared_ptr<const PairScorer> scorer);
 
   /// Writes the index directory `dir` (created or replaced atomically; its parent must exist).
-  /// IoError naming the path on failure; the previous content of `dir` is then intact.
+  /// IoError naming the path on failure; the previous content of `dir` is then intact. An existing `dir`
+  /// is replaced only when it is empty or a radlite index holding nothing but its own files: anything else
+  /// (a user's directory, an index with a foreign file in it) is refused with IoError and left untouched.
   void save(const std::string& dir) const;
+
+  /// Throws the IoError save() would throw for `dir` because of what is there now (see save()), so a caller
+  /// can refuse a bad output directory before spending time on building the index.
+  static void check_save_target(const std::string& dir);
 
   /// Reads an index directory written by save(). `encoder` is required when the index has embeddings and
   /// must have the same identity() and dimension() as the one that built it (ModelError otherwise); pass

@@ -14,6 +14,10 @@
 //      `.<name>.radlite-old-<pid>-<random>`, then temp is renamed to target: a kill between the two renames
 //      leaves no target but a complete aside copy, which recover_directory() finds;
 //   3. the parent directory is fsynced so the renames are durable.
+// Refusing to replace what is not ours: a target that exists and is not empty is replaced only when the
+// caller's `is_ours` check accepts it (an index save checks for its own manifest and nothing else in the
+// directory), once when the writer is created and again just before the swap. Without the check a mistyped
+// `--out` would delete a user's directory.
 // Leftovers of killed saves (temp directories of dead processes, asides once a target exists again) are
 // deleted by the next save into the same parent.
 // Thread safety: one writer per target at a time; two processes saving the same target concurrently both
@@ -25,7 +29,7 @@
 #include <iosfwd>
 #include <string>
 
-namespace radlite::retrieval_internal {
+namespace radlite::io {
 
 struct WrittenFile {
   std::string name;     // file name inside the directory
@@ -35,9 +39,14 @@ struct WrittenFile {
 
 class AtomicDirectoryWriter {
  public:
-  /// Creates the temp directory next to `target` (creating `target`'s parent is the caller's job).
+  /// Decides whether an existing, non-empty target directory may be replaced: returns "" to allow it, or the
+  /// reason to refuse (quoted in the IoError). Unset: a non-empty target is never replaced.
+  using ReplaceCheck = std::function<std::string(const std::string& existing_dir)>;
+
+  /// Creates the temp directory next to `target` (creating `target`'s parent is the caller's job). Throws
+  /// IoError when `target` exists and is not a directory, or is a non-empty directory `is_ours` refuses.
   /// `allow_exchange` = false forces the rename-aside path (tests exercise both paths with it).
-  explicit AtomicDirectoryWriter(std::string target, bool allow_exchange = true);
+  explicit AtomicDirectoryWriter(std::string target, ReplaceCheck is_ours = {}, bool allow_exchange = true);
   /// Removes the temp directory when commit() was not reached (an exception unwound the save).
   ~AtomicDirectoryWriter();
   AtomicDirectoryWriter(const AtomicDirectoryWriter&) = delete;
@@ -54,7 +63,10 @@ class AtomicDirectoryWriter {
   const std::string& temp_path() const { return temp_; }
 
  private:
+  void check_replaceable() const;
+
   std::string target_, parent_, base_, temp_;
+  ReplaceCheck is_ours_;
   bool allow_exchange_;
   bool committed_ = false;
 };
@@ -67,4 +79,4 @@ std::string recover_directory(const std::string& target);
 /// fsync() a file or directory by path; throws IoError naming it.
 void fsync_path(const std::string& path, bool directory);
 
-}  // namespace radlite::retrieval_internal
+}  // namespace radlite::io

@@ -1,4 +1,4 @@
-#include "retrieval/atomic_directory.h"
+#include "io/atomic_directory.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -20,7 +20,7 @@
 
 namespace fs = std::filesystem;
 
-namespace radlite::retrieval_internal {
+namespace radlite::io {
 
 namespace {
 
@@ -43,7 +43,7 @@ class HashingFdBuf : public std::streambuf {
   explicit HashingFdBuf(int fd) : fd_(fd), buf_(1 << 16) { setp(buf_.data(), buf_.data() + buf_.size()); }
   bool failed() const { return failed_; }
   std::uint64_t bytes() const { return bytes_; }
-  io::Sha256& hash() { return hash_; }
+  Sha256& hash() { return hash_; }
   int sync() override { return flush_buffer() ? 0 : -1; }
 
  protected:
@@ -78,7 +78,7 @@ class HashingFdBuf : public std::streambuf {
 
   int fd_;
   std::vector<char> buf_;
-  io::Sha256 hash_;
+  Sha256 hash_;
   std::uint64_t bytes_ = 0;
   bool failed_ = false;
 };
@@ -115,8 +115,8 @@ void fsync_path(const std::string& path, bool directory) {
     throw IoError(path + ": fsync failed (" + std::strerror(err) + ")");
 }
 
-AtomicDirectoryWriter::AtomicDirectoryWriter(std::string target, bool allow_exchange)
-    : target_(std::move(target)), allow_exchange_(allow_exchange) {
+AtomicDirectoryWriter::AtomicDirectoryWriter(std::string target, ReplaceCheck is_ours, bool allow_exchange)
+    : target_(std::move(target)), is_ours_(std::move(is_ours)), allow_exchange_(allow_exchange) {
   while (target_.size() > 1 && target_.back() == '/') target_.pop_back();
   if (target_.empty()) throw InvalidArgument("index directory path is empty");
   fs::path p(target_);
@@ -128,9 +128,20 @@ AtomicDirectoryWriter::AtomicDirectoryWriter(std::string target, bool allow_exch
     throw IoError(target_ + ": parent directory " + parent_ + " does not exist");
   if (::stat(target_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
     throw IoError(target_ + ": exists and is not a directory");
+  check_replaceable();
   remove_leftovers(parent_, base_, ::stat(target_.c_str(), &st) == 0);
   temp_ = (fs::path(parent_) / ("." + base_ + kTempTag + random_suffix())).string();
   if (::mkdir(temp_.c_str(), 0755) != 0) throw IoError(temp_ + ": cannot create directory (" + errno_text() + ")");
+}
+
+void AtomicDirectoryWriter::check_replaceable() const {
+  std::error_code ec;
+  if (!fs::is_directory(target_, ec)) return;  // nothing there (or not a directory: reported by the caller)
+  if (fs::is_empty(target_, ec) && !ec) return;
+  std::string why = is_ours_ ? is_ours_(target_) : std::string("it is not empty");
+  if (!why.empty())
+    throw IoError(target_ + ": refusing to replace an existing directory: " + why +
+                  ". Choose a new or empty directory, or remove this one yourself");
 }
 
 AtomicDirectoryWriter::~AtomicDirectoryWriter() {
@@ -163,6 +174,7 @@ WrittenFile AtomicDirectoryWriter::write_file(const std::string& name,
 void AtomicDirectoryWriter::commit() {
   if (committed_) throw InvalidArgument("AtomicDirectoryWriter: commit called twice");
   fsync_path(temp_, true);
+  check_replaceable();  // again: the directory may have changed while the files were written
   struct stat st {};
   bool target_exists = ::stat(target_.c_str(), &st) == 0;
   std::string old_copy;  // where the previous index ends up, deleted at the end
@@ -223,4 +235,4 @@ std::string recover_directory(const std::string& target_in) {
   return best.empty() ? target : best;
 }
 
-}  // namespace radlite::retrieval_internal
+}  // namespace radlite::io

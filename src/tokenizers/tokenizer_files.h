@@ -1,0 +1,28 @@
+// The files a model directory's tokenizer is loaded from (internal), in the order Tokenizer::from_path tries
+// them: the one list shared by the tokenizer loader and the encoders (src/model/encode_text.cpp), so that both
+// agree on whether a directory has a tokenizer.
+// spiece.model (T5, ALBERT) is deliberately absent: those tokenizers use other id conventions than the XLM-R one
+// radlite implements for .model files, so such a directory loads for the ids path only.
+#pragma once
+
+#include <string>
+
+namespace radlite::tokenizers {
+
+struct TokenizerFile {
+  const char* name;
+  const char* companion;  // a file that must sit beside it, or nullptr
+};
+inline constexpr TokenizerFile kTokenizerFiles[] = {
+    {"tokenizer.json", nullptr},
+    {"vocab.json", "merges.txt"},
+    {"vocab.txt", nullptr},
+    {"sentencepiece.bpe.model", nullptr},
+};
+
+/// True when dir holds any of the files above (a broken or incomplete one included: loading then reports it).
+bool has_tokenizer_files(const std::string& dir);
+/// "tokenizer.json, vocab.json + merges.txt, vocab.txt or sentencepiece.bpe.model", for error messages.
+std::string tokenizer_files_text();
+
+}  // namespace radlite::tokenizers
