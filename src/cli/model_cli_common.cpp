@@ -55,7 +55,8 @@ DType parse_dtype(const std::string& name) {
   if (name == "float32" || name == "f32") return DType::F32;
   if (name == "float16" || name == "f16") return DType::F16;
   if (name == "bfloat16" || name == "bf16") return DType::BF16;
-  throw InvalidArgument("--dtype must be float32, float16 or bfloat16, got '" + name + "'");
+  if (name == "int8") return DType::Int8;
+  throw InvalidArgument("--dtype must be float32, float16, bfloat16 or int8, got '" + name + "'");
 }
 
 

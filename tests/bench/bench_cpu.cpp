@@ -8,7 +8,10 @@
 //
 // Usage: bench_cpu [--models DIR] [--write-models DIR] [--dtypes f32,bf16] [--threads N] [--repeat N]
 //                  [--sections load,tokens,query,docs,rerank,pipeline] [--docs N] [--queries N]
-//                  [--json FILE] [--smoke]
+//                  [--accuracy-docs N] [--json FILE] [--smoke]
+//   --sections ...,accuracy  for every dtype but f32: the smallest cosine of its embeddings to float32's over the
+//                       first --accuracy-docs CancerGov answers (default all 729), and the cross-encoder's largest
+//                       logit difference over the 50 pairs at max length 512, relative to the logits' spread
 //   --write-models DIR  write the two model directories (DIR/biencoder, DIR/crossencoder) and exit
 //   --models DIR        use directories written earlier instead of writing them to a temporary directory
 //   --json FILE         also write every figure, and the exact inputs used, for tests/bench/cpu_peers.sh
@@ -52,7 +55,7 @@ struct Args {
   std::string models, write_models, json_path;
   std::vector<std::string> dtypes{"f32"};
   std::vector<std::string> sections{"load", "tokens", "query", "docs", "rerank", "pipeline"};
-  int threads = 0, repeat = 2, docs = 48, queries = 8;
+  int threads = 0, repeat = 2, docs = 48, queries = 8, accuracy_docs = 729;
   bool smoke = false;
   std::string self;
 };
@@ -83,6 +86,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--repeat") a.repeat = std::max(1, std::stoi(value()));
     else if (k == "--docs") a.docs = std::max(1, std::stoi(value()));
     else if (k == "--queries") a.queries = std::max(1, std::stoi(value()));
+    else if (k == "--accuracy-docs") a.accuracy_docs = std::max(1, std::stoi(value()));
     else if (k == "--smoke") a.smoke = true;
     else throw std::invalid_argument("unknown option " + k + " (see the top of tests/bench/bench_cpu.cpp)");
   }
@@ -90,6 +94,7 @@ Args parse(int argc, char** argv) {
     a.repeat = 1;
     a.docs = std::min(a.docs, 4);
     a.queries = std::min(a.queries, 2);
+    a.accuracy_docs = std::min(a.accuracy_docs, 4);
   }
   return a;
 }
@@ -99,7 +104,8 @@ bool has(const std::vector<std::string>& v, const std::string& s) { return std::
 radlite::DType parse_dtype(const std::string& d) {
   if (d == "f32" || d == "float32") return radlite::DType::F32;
   if (d == "bf16" || d == "bfloat16") return radlite::DType::BF16;
-  throw std::invalid_argument("unknown dtype '" + d + "' (f32, bf16)");
+  if (d == "int8") return radlite::DType::Int8;
+  throw std::invalid_argument("unknown dtype '" + d + "' (f32, bf16, int8)");
 }
 
 radlite::bench::ModelShape bi_shape(bool smoke) {
@@ -349,6 +355,50 @@ struct Bench {
     out["roofline_gflops"] = {{"biencoder", roof_bi}, {"crossencoder", roof_ce}};
     out["threads"] = at::get_num_threads();
     for (const auto& d : args.dtypes) run_dtype(d);
+    if (has(args.sections, "accuracy"))
+      for (const auto& d : args.dtypes)
+        if (parse_dtype(d) != radlite::DType::F32) accuracy(d);
+  }
+
+  // Against float32, on the real texts: embeddings' cosine, cross-encoder logits' difference over their spread.
+  void accuracy(const std::string& dname) {
+    const auto all = jsonl_texts(std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov/corpus.jsonl");
+    const std::vector<std::string> texts(all.begin(), all.begin() + std::min<std::size_t>(all.size(), args.accuracy_docs));
+    radlite::BiEncoderOptions fo, qo;
+    fo.threads = qo.threads = args.threads;
+    qo.dtype = parse_dtype(dname);
+    const auto a = radlite::BiEncoder::load((dir / "biencoder").string(), fo).encode(texts);
+    const auto b = radlite::BiEncoder::load((dir / "biencoder").string(), qo).encode(texts);
+    double worst = 1;
+    for (std::size_t i = 0; i < a.rows; ++i) {
+      double ab = 0, aa = 0, bb = 0;
+      for (std::size_t j = 0; j < a.cols; ++j) {
+        ab += double(a(i, j)) * b(i, j);
+        aa += double(a(i, j)) * a(i, j);
+        bb += double(b(i, j)) * b(i, j);
+      }
+      worst = std::min(worst, ab / std::sqrt(aa * bb));
+    }
+    const auto questions = jsonl_texts(std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov/queries.jsonl");
+    std::vector<std::pair<std::string, std::string>> pairs;
+    const std::size_t npairs = args.smoke ? 8 : 50;
+    for (std::size_t i = 0; i < npairs; ++i) pairs.emplace_back(questions[i * all.size() / npairs], all[i * all.size() / npairs]);
+    radlite::CrossEncoderOptions cf, cq;
+    cf.threads = cq.threads = args.threads;
+    cq.dtype = qo.dtype;
+    const auto la = radlite::CrossEncoder::load((dir / "crossencoder").string(), cf).logits(pairs);
+    const auto lb = radlite::CrossEncoder::load((dir / "crossencoder").string(), cq).logits(pairs);
+    double lo = 1e300, hi = -1e300, diff = 0;
+    for (std::size_t i = 0; i < la.size(); ++i) {
+      lo = std::min(lo, double(la[i][0]));
+      hi = std::max(hi, double(la[i][0]));
+      diff = std::max(diff, std::fabs(double(la[i][0]) - lb[i][0]));
+    }
+    std::printf("\n[%s accuracy against float32] min embedding cosine %.6f over %zu CancerGov answers; cross-encoder "
+                "max |logit diff| %.4f = %.4f of the logit spread (%.3f) over %zu pairs\n",
+                dname.c_str(), worst, texts.size(), diff, diff / (hi - lo), hi - lo, pairs.size());
+    out["accuracy"][dname] = {{"min_cosine", worst}, {"docs", texts.size()}, {"ce_max_diff", diff},
+                              {"ce_spread", hi - lo}};
   }
 };
 
