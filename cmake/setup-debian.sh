@@ -14,7 +14,11 @@ packages=(
   libstemmer-dev            # Snowball/Porter stemming for BM25
   libonig-dev               # Oniguruma: the regex engine of HF tokenizers (Replace / Split patterns)
   libeigen3-dev             # dense vectors in the retrieval module
+  libcli11-dev              # the radlite tool's option parsing (header-only)
+  libhnswlib-dev            # HNSW graphs for approximate dense search (header-only)
+  libfaiss-dev              # IVF-PQ approximate dense search (static library; links BLAS/LAPACK, OpenMP)
   nlohmann-json3-dev        # JSON files
+  libssl-dev                # libcrypto: SHA-256 of weights and index files
   libgtest-dev libgmock-dev # tests
   python3-torch             # models/convert_checkpoint.py and its test
   curl                      # models/download.sh and its test

@@ -16,7 +16,7 @@ namespace {
 
 double cosine(const radlite::Matrix& m, std::size_t a, std::size_t b) {
   double dot = 0, na = 0, nb = 0;
-  for (std::size_t j = 0; j < m.cols; ++j) {
+  for (std::size_t j = 0; j < m.cols(); ++j) {
     dot += double(m(a, j)) * m(b, j);
     na += double(m(a, j)) * m(a, j);
     nb += double(m(b, j)) * m(b, j);
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
         "MRI of the knee demonstrates a complex tear of the medial meniscus.",
     };
     radlite::Matrix vectors = encoder.encode(texts);  // one row per text, in input order
-    std::printf("%zu texts -> %zu x %zu (normalized: %s)\n", texts.size(), vectors.rows, vectors.cols,
+    std::printf("%zu texts -> %zu x %zu (normalized: %s)\n", texts.size(), vectors.rows(), vectors.cols(),
                 encoder.normalizes() ? "yes" : "no");
     for (std::size_t i = 0; i < texts.size(); ++i)
       for (std::size_t j = i + 1; j < texts.size(); ++j)

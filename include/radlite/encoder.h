@@ -1,13 +1,15 @@
 // radlite/encoder.h: the bi-encoder (texts -> vectors) and the cross-encoder ((query, document) -> logits).
 //
 // Usage:
-//   auto enc = radlite::BiEncoder::load("models/radlit-biencoder", {.threads = 0, .dtype = radlite::DType::F32});
+//   radlite::BiEncoderOptions options;
+//   options.compute.dtype = radlite::DType::F32;                                          // device, batching too
+//   auto enc = radlite::BiEncoder::load("models/radlit-biencoder", options);
 //   radlite::Matrix q = enc.encode({"What are the CT findings in pulmonary embolism?"});   // rows = texts
 //   radlite::Matrix v = enc.encode_ids({{0, 2264, 32, 2}});                                // pre-tokenized
 //
 //   auto ce = radlite::CrossEncoder::load("models/radlit-crossencoder");
 //   std::vector<std::vector<float>> l = ce.logits("query", {"doc a", "doc b"});          // num_labels per pair
-//   std::vector<float> p = radlite::CrossEncoder::calibrate(l[0], 1.5);                  // sigmoid(l / T)
+//   std::vector<float> p = radlite::CrossEncoder::probabilities(l[0], 1.5);              // sigmoid(l / T)
 //
 // Model directories: what sentence-transformers saves for a bi-encoder (modules.json of versions <= 5 or >= 6,
 // 1_Pooling/config.json, optional Normalize, sentence_bert_config.json), or a plain transformers directory
@@ -17,8 +19,8 @@
 // Checkpoints may hold F32, F16 or BF16 weights; they are converted to the compute dtype at load.
 //
 // Thread safety: a loaded BiEncoder / CrossEncoder is immutable; concurrent calls on one instance (or on copies,
-// which share the weights) from several threads are safe. Loading sets libtorch's process-wide intra-op thread
-// count (the `threads` option), so load models before starting worker threads.
+// which share the weights) from several threads are safe. Loading never changes process-wide state: the thread
+// count is set with radlite::set_num_threads (radlite/runtime.h).
 // Errors: IoError / FormatError / ModelError naming the file, tensor or field at load; InvalidArgument for bad
 // inputs (ids outside the vocabulary, sequences longer than the model allows, empty sequences).
 #pragma once
@@ -38,10 +40,6 @@ namespace radlite {
 
 class Tokenizer;
 
-namespace model {
-struct EncoderAccess;  // internal test hooks (perturbed forward passes)
-}
-
 /// The dtype the network computes in.
 enum class DType {
   F32,   // float32: the reference; parity with transformers within 1e-5
@@ -51,17 +49,23 @@ enum class DType {
          // per call (dynamic quantization); embeddings, LayerNorm, attention and heads stay float32
 };
 
-struct BiEncoderOptions {
-  std::size_t batch_size = 32;    // texts per forward pass (>= 1); a batch is sorted by length and padded per pass
+/// How a model runs: where, in what dtype, how inputs are batched and truncated. Shared by both model kinds, so a
+/// front end maps its options once. Every field may be left at its default.
+struct DeviceOptions {
+  std::string device = "cpu";           // "cpu", "cuda" or "cuda:N"
+  DType dtype = DType::F32;             // compute dtype
+  std::size_t batch_size = 32;          // texts (or pairs) per forward pass (>= 1, InvalidArgument otherwise);
+                                        // a batch is sorted by length and padded per pass
   std::size_t max_batch_tokens = 8192;  // padded tokens per pass (rows x longest row); long texts then run in
                                         // smaller passes, which bounds memory. 0 = no limit (batch_size only).
                                         // Results do not depend on it beyond float rounding.
-  std::size_t max_length = 0;     // tokens per text, special tokens included; 0 = the model's max_seq_length.
-                                  // Must not exceed what the position table allows.
+  std::size_t max_length = 0;           // tokens per text or pair, special tokens included; 0 = the model's
+                                        // limit. Must not exceed what the position table allows.
+};
+
+struct BiEncoderOptions {
+  DeviceOptions compute;          // device, dtype, batching, max_length (0 = the model's max_seq_length)
   std::optional<bool> normalize;  // unset: as the model directory says (Normalize module); true/false overrides
-  int threads = 0;                // libtorch intra-op threads, process-wide; 0 = all hardware threads
-  std::string device = "cpu";     // "cpu", "cuda" or "cuda:N"
-  DType dtype = DType::F32;       // compute dtype
 };
 
 /// A sentence-transformers bi-encoder: transformer + pooling (+ Normalize). Implements TextEncoder.
@@ -86,7 +90,11 @@ class BiEncoder : public TextEncoder {
   // TextEncoder
   Matrix encode_texts(const std::vector<std::string>& texts) const override { return encode(texts); }
   std::size_t dimension() const override;
-  /// Model directory name + " sha256:" + the first 16 hex digits of the SHA-256 of the weight file(s).
+  /// A fingerprint of everything that determines the vectors: "<model_type> bi-encoder fp:<16 hex digits>", a
+  /// SHA-256 over the weight files' and tokenizer files' bytes and the settings computed with (the config.json
+  /// fields radlite reads, pooling, normalization, max_length). Not the directory's name or path: a byte-identical
+  /// copy elsewhere has the same identity, a changed config or pooling file another. The compute dtype and device
+  /// are not part of it (they change results by rounding only). Reads the weights once, on the first call.
   std::string identity() const override;
 
   /// The effective max_length (the option, else the model's max_seq_length).
@@ -97,22 +105,16 @@ class BiEncoder : public TextEncoder {
   /// path only: then this and the text methods throw ModelError.
   const Tokenizer& tokenizer() const;
 
-  class Impl;
+  class Impl;  // the loaded state; defined inside the library only
 
  private:
   explicit BiEncoder(std::shared_ptr<const Impl> impl);
   std::shared_ptr<const Impl> impl_;
-  friend struct model::EncoderAccess;
 };
 
 struct CrossEncoderOptions {
-  std::size_t batch_size = 32;  // pairs per forward pass (>= 1); sorted by length and padded per pass
-  std::size_t max_batch_tokens = 8192;  // padded tokens per pass, as BiEncoderOptions::max_batch_tokens
-  std::size_t max_length = 0;   // tokens per pair, special tokens included; 0 = the model's limit
-                                // (tokenizer_config.json model_max_length, else the position table)
-  int threads = 0;              // libtorch intra-op threads, process-wide; 0 = all hardware threads
-  std::string device = "cpu";   // "cpu", "cuda" or "cuda:N"
-  DType dtype = DType::F32;     // compute dtype
+  DeviceOptions compute;  // device, dtype, batching, max_length (0 = tokenizer_config.json model_max_length, else
+                          // the position table)
 };
 
 /// A pair already tokenized: ids with special tokens, and segment ids (empty = all zero; RoBERTa-style models
@@ -143,12 +145,15 @@ class CrossEncoder : public PairScorer {
   /// Raw logits of pre-tokenized pairs (see TokenizedPair); rows must fit max_length().
   std::vector<std::vector<float>> logits_ids(const std::vector<TokenizedPair>& pairs) const;
 
-  /// Calibrated scores of one pair's logits: sigmoid(logit / T) for one label, softmax(logits / T) otherwise.
-  /// temperature must be > 0 (InvalidArgument otherwise).
-  static std::vector<float> calibrate(const std::vector<float>& logits, double temperature = 1.0);
+  /// Probabilities from one pair's logits: sigmoid(logit / T) for one label, softmax(logits / T) otherwise.
+  /// temperature must be > 0 (InvalidArgument otherwise). radlite::calibrate (retrieval/calibration.h) is the
+  /// one-logit-per-pair version the pipeline uses; for one label both agree.
+  static std::vector<float> probabilities(const std::vector<float>& logits, double temperature = 1.0);
 
   // PairScorer
   std::vector<float> score_pairs(const std::string& query, const std::vector<std::string>& documents) const override;
+  /// As BiEncoder::identity(): "<model_type> cross-encoder fp:<16 hex digits>" over weights, tokenizer files,
+  /// config, number of labels and max_length.
   std::string identity() const override;
 
   std::size_t num_labels() const;
@@ -156,12 +161,11 @@ class CrossEncoder : public PairScorer {
   /// As BiEncoder::tokenizer().
   const Tokenizer& tokenizer() const;
 
-  class Impl;
+  class Impl;  // the loaded state; defined inside the library only
 
  private:
   explicit CrossEncoder(std::shared_ptr<const Impl> impl);
   std::shared_ptr<const Impl> impl_;
-  friend struct model::EncoderAccess;
 };
 
 }  // namespace radlite

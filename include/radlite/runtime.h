@@ -1,18 +1,31 @@
 // radlite/runtime.h: process-wide settings of the compute backend (libtorch).
 //
-// libtorch starts with ONE intra-op thread on some machines; radlite's models call set_num_threads()
-// with their `threads` option when they load (0 = all cores). These functions change process-wide
-// state: call them from one thread, before encoding starts.
+// Usage:
+//   radlite::set_num_threads(4);   // once, at startup, before any encoding
+//   auto enc = radlite::BiEncoder::load("models/radlit-biencoder");
+//
+// The thread count is a property of the process, not of a model: libtorch has one intra-op thread pool that
+// every model shares, and no model option changes it. The default: libtorch alone starts with ONE thread on some
+// machines, so unless set_num_threads was called before (or OMP_NUM_THREADS is set), the first model load sets all
+// hardware threads, once. After that only set_num_threads changes it.
+// Thread safety: set_num_threads changes process-wide state. Call it from one thread before encoding starts:
+// libtorch applies the count to each thread the first time that thread computes, so a thread that has already
+// encoded keeps the count it started with.
 #pragma once
 
 #include <string>
 
 namespace radlite {
 
-/// Sets libtorch's intra-op thread count. n <= 0 means all hardware threads.
+/// The largest count set_num_threads accepts: far above any real core count, low enough that a typo cannot make
+/// the process spawn thousands of threads.
+constexpr int kMaxThreads = 1024;
+
+/// Sets the intra-op thread count of the whole process. n = 0 means all hardware threads. n < 0 or n >
+/// kMaxThreads: InvalidArgument naming the value.
 void set_num_threads(int n);
 
-/// libtorch's current intra-op thread count.
+/// The process's current intra-op thread count (as the calling thread would use it for its next computation).
 int num_threads();
 
 /// True when a CUDA device is usable (a CUDA build of libtorch and a GPU).

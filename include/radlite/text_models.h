@@ -19,8 +19,9 @@ class TextEncoder {
   virtual Matrix encode_texts(const std::vector<std::string>& texts) const = 0;
   /// Number of columns encode_texts returns.
   virtual std::size_t dimension() const = 0;
-  /// A stable identity of the model and its weights (e.g. "roberta-biencoder sha256:..."); an index records it
-  /// and refuses queries encoded by another model.
+  /// A stable identity of what determines the vectors (BiEncoder: "roberta bi-encoder fp:<16 hex>", a hash of
+  /// weights, tokenizer, config, pooling, normalization and max length); an index records it and refuses queries
+  /// encoded by a model with another identity. It must not depend on where the model is stored.
   virtual std::string identity() const = 0;
 };
 

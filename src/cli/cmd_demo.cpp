@@ -1,15 +1,16 @@
 // radlite demo: the whole RadLITE pipeline over the bundled CancerGov corpus with the bundled models.
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/hit_table.h"
 #include "cli/model_loading.h"
+#include "cli/options.h"
 #include "cli/progress.h"
-#include "cli/retrieval_options.h"
+#include "cli/utf8_check.h"
 #include "io/file_util.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/beir.h"
@@ -21,17 +22,22 @@ namespace {
 
 const std::string kRoot = RADLITE_SOURCE_DIR;
 
-const char kUsage[] =
-    "usage: radlite demo [--data DIR] [--bi-encoder DIR] [--cross-encoder DIR] [--k N] [\"query\"...]\n"
-    "\n"
+const char kHelp[] =
     "Indexes a BEIR corpus (default: the bundled CancerGov questions and answers) with the bi-encoder and BM25,\n"
     "then answers a few questions with the full pipeline: dense + BM25 candidates, RRF, cross-encoder rerank with\n"
-    "sigmoid(logit / 1.5), final BM25 fusion. Defaults are the bundled tiny models (random test weights).\n"
-    "  --data DIR           BEIR directory with corpus.jsonl (default examples/data/cancergov)\n"
-    "  --bi-encoder DIR     default models/tiny/roberta-biencoder-tiny\n"
-    "  --cross-encoder DIR  default models/tiny/bert-crossencoder-tiny\n"
-    "  --k N                hits shown per question (default 3)\n"
-    "  --threads N          intra-op threads (default: all cores)\n";
+    "sigmoid(logit / 1.5), final BM25 fusion, and prints each question's time. Defaults are the bundled tiny\n"
+    "models (random test weights).";
+
+struct DemoArgs {
+  std::string data = kRoot + "/examples/data/cancergov";
+  std::string bi_encoder = kRoot + "/models/tiny/roberta-biencoder-tiny";
+  std::string cross_encoder = kRoot + "/models/tiny/bert-crossencoder-tiny";
+  CLI::Option* bi_option = nullptr;
+  CLI::Option* cross_option = nullptr;
+  std::size_t k = 3;
+  std::vector<std::string> questions;
+  ModelLoadOptions model;
+};
 
 const std::vector<std::string> kQuestions = {
     "Which imaging tests are used to find and stage non-small cell lung cancer?",
@@ -43,26 +49,18 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
-
-int cmd_demo(int argc, char** argv) {
-  Args args(argc, argv, {"--data", "--bi-encoder", "--cross-encoder", "--k", "--threads"}, {"--help"});
-  if (args.has("--help")) {
-    std::cout << kUsage;
-    return 0;
-  }
-  const std::string data = args.get("--data", kRoot + "/examples/data/cancergov");
-  const std::string bi_dir = args.get("--bi-encoder", kRoot + "/models/tiny/roberta-biencoder-tiny");
-  const std::string ce_dir = args.get("--cross-encoder", kRoot + "/models/tiny/bert-crossencoder-tiny");
-  const bool tiny = !args.has("--bi-encoder") && !args.has("--cross-encoder");
+void run_demo(const DemoArgs& a) {
+  const std::string& data = a.data;
+  const bool tiny = a.bi_option->count() == 0 && a.cross_option->count() == 0;
   const std::string corpus_path = io::join_path(data, "corpus.jsonl");
   if (!io::is_file(corpus_path))
     throw IoError(corpus_path + ": not found (pass --data DIR with a BEIR corpus.jsonl; the default points into the "
                                 "radlite source tree this binary was built from)");
+  for (std::size_t i = 0; i < a.questions.size(); ++i) require_utf8(a.questions[i], "question " + std::to_string(i + 1));
 
   SearchOptions search;
-  search.k = args.get_count("--k", 3);
-  std::vector<std::string> questions = args.positional().empty() ? kQuestions : args.positional();
+  search.k = a.k;
+  const std::vector<std::string>& questions = a.questions.empty() ? kQuestions : a.questions;
 
   std::cout << "radlite demo: the RadLITE pipeline (bi-encoder + BM25 -> RRF -> cross-encoder, T = 1.5 -> BM25 "
                "fusion)\n\n";
@@ -73,16 +71,16 @@ int cmd_demo(int argc, char** argv) {
                  "  bash models/download.sh\n"
                  "  ./build/radlite demo --bi-encoder models/radlit-biencoder --cross-encoder models/radlit-crossencoder\n\n";
 
-  ModelLoadOptions mo;
-  mo.threads = args.get_int("--threads", 0);
   auto t0 = std::chrono::steady_clock::now();
-  auto encoder = load_bi_encoder(bi_dir, mo);
-  auto scorer = load_cross_encoder(ce_dir, mo);
+  auto encoder = load_bi_encoder(a.bi_encoder, a.model);
+  auto scorer = load_cross_encoder(a.cross_encoder, a.model);
   std::cout << "models:  " << encoder->identity() << " (" << encoder->dimension() << "-d), " << scorer->identity()
             << "\n";
 
   std::vector<BeirDocument> corpus = load_beir_corpus(corpus_path);
-  Pipeline pipe(encoder, scorer);
+  PipelineOptions po;
+  po.encode_batch_size = a.model.compute.batch_size;
+  Pipeline pipe(encoder, scorer, po);
   {
     ProgressBar bar("indexing", corpus.size(), "docs");  // drawn only when stderr is a terminal
     pipe.add(corpus, [&](std::size_t done, std::size_t) { bar.update(done); });
@@ -102,7 +100,25 @@ int cmd_demo(int argc, char** argv) {
                "Evaluate on the judged queries: ./build/radlite eval --corpus "
             << corpus_path << " --queries " << io::join_path(data, "queries.jsonl") << " --qrels "
             << io::join_path(data, "qrels/test.tsv") << " --bm25\n";
-  return 0;
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& root) {
+  auto a = std::make_shared<DemoArgs>();
+  CLI::App* cmd =
+      root.add_subcommand("demo", "index the bundled corpus and answer a few questions with the full pipeline");
+  cmd->footer(kHelp);
+  cmd->add_option("question", a->questions, "questions to answer (default: three built-in ones)");
+  cmd->add_option("--data", a->data, "BEIR directory with corpus.jsonl (default examples/data/cancergov)")
+      ->type_name("DIR");
+  a->bi_option = cmd->add_option("--bi-encoder", a->bi_encoder, "default models/tiny/roberta-biencoder-tiny")
+                     ->type_name("DIR");
+  a->cross_option = cmd->add_option("--cross-encoder", a->cross_encoder, "default models/tiny/bert-crossencoder-tiny")
+                        ->type_name("DIR");
+  cmd->add_option("--k", a->k, "hits shown per question")->type_name("N")->check(integer_in(1, 1000))->capture_default_str();
+  add_model_options(*cmd, a->model);
+  cmd->callback([a] { run_demo(*a); });
 }
 
 }  // namespace radlite::cli

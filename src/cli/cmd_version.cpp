@@ -1,3 +1,4 @@
+// radlite version: library and libtorch versions.
 #include <iostream>
 
 #include "cli/commands.h"
@@ -6,10 +7,12 @@
 
 namespace radlite::cli {
 
-int cmd_version(int, char**) {
-  std::cout << "radlite " << radlite::version() << " (libtorch " << radlite::torch_version()
-            << (radlite::cuda_available() ? ", CUDA available" : ", CPU") << ")\n";
-  return 0;
+void add_version_command(CLI::App& root) {
+  CLI::App* cmd = root.add_subcommand("version", "print the library and libtorch versions");
+  cmd->callback([] {
+    std::cout << "radlite " << radlite::version() << " (libtorch " << radlite::torch_version()
+              << (radlite::cuda_available() ? ", CUDA available" : ", CPU") << ")\n";
+  });
 }
 
 }  // namespace radlite::cli

@@ -6,7 +6,6 @@
 #include <string>
 #include <utility>
 
-#include "cli/retrieval_options.h"
 #include "radlite/retrieval/beir.h"
 
 namespace radlite::cli {
@@ -21,6 +20,24 @@ std::string opt_text(const std::optional<double>& v) {
 }
 
 }  // namespace
+
+std::string snippet(const std::string& text, std::size_t max_chars) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ', space = false;
+    out += c;
+    if (out.size() > max_chars) break;
+  }
+  if (out.size() <= max_chars) return out;
+  std::size_t cut = max_chars;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a code point
+  return out.substr(0, cut) + "...";
+}
 
 void print_hit_table(std::ostream& out, const Pipeline& pipe, const std::vector<PipelineHit>& hits,
                      std::size_t text_width) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "radlite/retrieval/pipeline.h"
@@ -12,5 +13,9 @@ namespace radlite::cli {
 /// snippet of `text_width` bytes. "(no match)" when hits is empty.
 void print_hit_table(std::ostream& out, const Pipeline& pipe, const std::vector<PipelineHit>& hits,
                      std::size_t text_width = 60);
+
+/// At most `max_chars` bytes of `text` on one line (whitespace collapsed), cut at a UTF-8 boundary, "..."
+/// appended when cut.
+std::string snippet(const std::string& text, std::size_t max_chars);
 
 }  // namespace radlite::cli

@@ -1,7 +1,8 @@
-// How the radlite tool turns a model directory into the model-role interfaces the retrieval pipeline uses.
+// How the radlite tool turns a model directory into models: the one mapping from the command line's model
+// settings onto the library's option structs, shared by every command that loads a model.
 //
 // The retrieval commands (index, search, eval) only see radlite::TextEncoder / radlite::PairScorer, so they
-// build without knowing the model module; this is the one seam where concrete models are constructed.
+// build without knowing the model module; encode and rerank use the concrete classes through the same mapping.
 #pragma once
 
 #include <memory>
@@ -12,15 +13,17 @@
 
 namespace radlite::cli {
 
-/// Model settings from the command line (--device, --threads, --batch-size, --dtype, --max-length); the
-/// implementation maps them onto BiEncoderOptions / CrossEncoderOptions (radlite/encoder.h).
+/// Model settings from the command line (declared in options.h with their bounds): the per-model DeviceOptions
+/// (--device, --dtype, --batch-size, --max-length) both model kinds share, and the process-wide --threads.
 struct ModelLoadOptions {
-  std::string device = "cpu";    // "cpu", "cuda" or "cuda:N"
-  int threads = 0;               // libtorch intra-op threads; 0 = all cores
-  std::size_t batch_size = 32;   // texts (or pairs) per forward pass, >= 1
-  DType dtype = DType::F32;      // compute dtype (F16: CUDA only)
-  std::size_t max_length = 0;    // tokens per text or pair; 0 = the model's limit
+  DeviceOptions compute;  // device "cpu", dtype float32, batch_size 32, max_length 0 = the model's limit
+  int threads = 0;        // libtorch intra-op threads of the process (radlite::set_num_threads); 0 = all cores
 };
+
+/// The one mapping onto the library: applies --threads to the process (radlite/runtime.h) and returns the options
+/// of each model kind, which differ only in the fields the command line does not set.
+BiEncoderOptions bi_encoder_options(const ModelLoadOptions& m);
+CrossEncoderOptions cross_encoder_options(const ModelLoadOptions& m);
 
 /// A sentence-transformers / Hugging Face bi-encoder directory (e.g. matulichpt/radlit-biencoder).
 /// Throws radlite::Error subclasses naming the directory or file on failure.

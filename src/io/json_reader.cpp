@@ -60,7 +60,7 @@ json parse_json(const std::string& text, const std::string& what) {
   check_raw_json(text, what);
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e400
     throw FormatError(what + ": invalid JSON (" + e.what() + ")");
   }
 }

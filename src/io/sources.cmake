@@ -6,3 +6,5 @@ target_sources(radlite_core PRIVATE
   io/sha256.cpp
   io/safetensors.cpp
 )
+# libcrypto computes SHA-256 with the CPU's SHA instructions (model identities, index checksums).
+target_link_libraries(radlite_core PRIVATE OpenSSL::Crypto)

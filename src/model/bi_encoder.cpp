@@ -6,38 +6,17 @@
 #include <cstring>
 
 #include "io/safetensors.h"
-#include "io/sha256.h"
-#include "model/encoder_access.h"
+#include "model/fingerprint.h"
 #include "model/encoder_impl.h"
+#include "model/runtime_default.h"
 #include "radlite/error.h"
-#include "radlite/runtime.h"
 
 namespace radlite {
-
-namespace model {
-
-std::string model_identity(const std::string& dir, const std::vector<std::string>& weight_files) {
-  std::string name = dir;
-  while (name.size() > 1 && name.back() == '/') name.pop_back();
-  if (auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
-  std::string digest;
-  if (weight_files.size() == 1) {
-    digest = io::sha256_file(weight_files.front());
-  } else {
-    // Sharded: the hash of the shards' hashes, in file-name order.
-    std::string all;
-    for (const auto& f : weight_files) all += io::sha256_file(f);
-    digest = io::sha256_hex(all.data(), all.size());
-  }
-  return name + " sha256:" + digest.substr(0, 16);
-}
-
-}  // namespace model
 
 namespace {
 
 // Pooling as sentence-transformers' Pooling module computes it, on float32 token states [B, L, H].
-at::Tensor pool(const at::Tensor& states, const at::Tensor& mask_long, const model::PoolingConfig& p) {
+at::Tensor pool_states(const at::Tensor& states, const at::Tensor& mask_long, const model::PoolingConfig& p) {
   const at::Tensor mask = mask_long.to(at::kFloat).unsqueeze(-1);  // [B, L, 1]
   std::vector<at::Tensor> parts;
   if (p.cls) parts.push_back(states.select(1, 0));
@@ -62,12 +41,16 @@ at::Tensor pool(const at::Tensor& states, const at::Tensor& mask_long, const mod
 
 }  // namespace
 
-Matrix BiEncoder::Impl::embed(const std::vector<std::vector<std::int32_t>>& ids, const model::Perturbation& perturb,
-                              std::vector<Matrix>* token_states) const {
+at::Tensor BiEncoder::Impl::pool(const at::Tensor& states, const at::Tensor& mask) const {
+  at::Tensor pooled = pool_states(states.to(at::kFloat), mask, layout.pooling);
+  if (normalize) pooled = pooled / pooled.norm(2, {1}, true).clamp_min(1e-12);
+  return pooled;
+}
+
+Matrix BiEncoder::Impl::embed(const std::vector<std::vector<std::int32_t>>& ids) const {
   const auto& cfg = encoder->config();
   model::validate_rows(ids, max_length, cfg, "sequence");
   Matrix out(ids.size(), dimension);
-  if (token_states) token_states->assign(ids.size(), Matrix());
   if (ids.empty()) return out;
 
   c10::InferenceMode guard;
@@ -77,24 +60,12 @@ Matrix BiEncoder::Impl::embed(const std::vector<std::vector<std::int32_t>>& ids,
   for (const auto& [start, end] : model::plan_passes(order, lengths, batch_size, max_batch_tokens)) {
     std::vector<const std::vector<std::int32_t>*> rows;
     for (std::size_t i = start; i < end; ++i) rows.push_back(&ids[order[i]]);
-    const model::Batch batch = model::make_batch(rows, {}, cfg.pad_token_id, encoder->placement());
-    at::Tensor states = encoder->forward(batch, perturb).to(at::kFloat);
-    at::Tensor pooled = pool(states, batch.mask, layout.pooling);
-    if (normalize) pooled = pooled / pooled.norm(2, {1}, true).clamp_min(1e-12);
-    pooled = pooled.to(at::kCPU).contiguous();
+    const model::Batch batch = model::make_batch(rows, {}, cfg, encoder->placement());
+    const at::Tensor pooled = pool(encoder->forward(batch), batch.mask).to(at::kCPU).contiguous();
+    model::require_finite_output(pooled, "embeddings", order, start, end);
     for (std::size_t i = start; i < end; ++i)
       std::memcpy(out.row(order[i]), pooled[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
                   dimension * sizeof(float));
-    if (token_states) {
-      at::Tensor host = states.to(at::kCPU).contiguous();
-      for (std::size_t i = start; i < end; ++i) {
-        const std::size_t len = ids[order[i]].size();
-        Matrix m(len, static_cast<std::size_t>(cfg.hidden_size));
-        at::Tensor rowt = host[static_cast<std::int64_t>(i - start)].narrow(0, 0, static_cast<std::int64_t>(len));
-        std::memcpy(m.data.data(), rowt.contiguous().data_ptr<float>(), m.data.size() * sizeof(float));
-        (*token_states)[order[i]] = std::move(m);
-      }
-    }
   }
   return out;
 }
@@ -103,37 +74,41 @@ BiEncoder::BiEncoder(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) 
 BiEncoder::~BiEncoder() = default;
 
 BiEncoder BiEncoder::load(const std::string& dir, const BiEncoderOptions& options) {
-  if (options.batch_size == 0) throw InvalidArgument("BiEncoderOptions.batch_size must be at least 1");
-  const model::Placement placement = model::resolve_placement(options.device, options.dtype);
+  const DeviceOptions& compute = options.compute;
+  if (compute.batch_size == 0) throw InvalidArgument("BiEncoderOptions.compute.batch_size must be at least 1");
+  const model::Placement placement = model::resolve_placement(compute.device, compute.dtype);
+  model::apply_default_threads();
   auto impl = std::make_shared<Impl>();
   impl->layout = model::read_bi_encoder_layout(dir);
   const std::string& tdir = impl->layout.transformer_dir;
   const model::EncoderConfig config = model::read_encoder_config(tdir);
   const io::Checkpoint ckpt = io::Checkpoint::open_directory(tdir);
 
-  radlite::set_num_threads(options.threads);
   {
     c10::InferenceMode guard;
     impl->encoder = std::make_unique<model::TransformerEncoder>(ckpt, config, model::detect_prefix(ckpt, config),
                                                                  placement);
   }
   const std::size_t limit = static_cast<std::size_t>(config.max_tokens());
-  if (options.max_length > limit)
-    throw InvalidArgument(dir + ": max_length " + std::to_string(options.max_length) + " exceeds the model's limit of " +
+  if (compute.max_length > limit)
+    throw InvalidArgument(dir + ": max_length " + std::to_string(compute.max_length) + " exceeds the model's limit of " +
                           std::to_string(limit) + " tokens (" + config.path + " max_position_embeddings)");
-  impl->max_length = options.max_length ? options.max_length : impl->layout.max_seq_length;
-  impl->batch_size = options.batch_size;
-  impl->max_batch_tokens = options.max_batch_tokens;
+  impl->max_length = compute.max_length ? compute.max_length : impl->layout.max_seq_length;
+  impl->batch_size = compute.batch_size;
+  impl->max_batch_tokens = compute.max_batch_tokens;
   impl->normalize = options.normalize.value_or(impl->layout.normalize);
   impl->dimension = static_cast<std::size_t>(config.hidden_size) * static_cast<std::size_t>(impl->layout.pooling.count());
-  impl->dir = dir;
   impl->weight_files = ckpt.files();
   impl->tokenizer = model::load_tokenizer(tdir);
+  impl->tokenizer_files = model::tokenizer_files(tdir);
+  impl->identity_label = config.model_type + " bi-encoder";
+  impl->identity_settings = model::describe_config(config) + " pooling=" + model::describe_pooling(impl->layout.pooling) +
+                            " normalize=" + (impl->normalize ? "1" : "0") + " max_length=" + std::to_string(impl->max_length);
   return BiEncoder(std::move(impl));
 }
 
 Matrix BiEncoder::encode_ids(const std::vector<std::vector<std::int32_t>>& ids) const {
-  return impl_->embed(ids, {});
+  return impl_->embed(ids);
 }
 
 std::size_t BiEncoder::dimension() const { return impl_->dimension; }
@@ -141,7 +116,10 @@ std::size_t BiEncoder::max_length() const { return impl_->max_length; }
 bool BiEncoder::normalizes() const { return impl_->normalize; }
 
 std::string BiEncoder::identity() const {
-  std::call_once(impl_->identity_once, [&] { impl_->identity = model::model_identity(impl_->dir, impl_->weight_files); });
+  std::call_once(impl_->identity_once, [&] {
+    impl_->identity = model::fingerprint(impl_->identity_label, impl_->identity_settings, impl_->weight_files,
+                                         impl_->tokenizer_files);
+  });
   return impl_->identity;
 }
 
@@ -149,19 +127,6 @@ std::string BiEncoder::identity() const {
 
 namespace radlite::model {
 
-Matrix EncoderAccess::embed(const BiEncoder& encoder, const std::vector<std::vector<std::int32_t>>& ids,
-                            const Perturbation& perturb) {
-  return encoder.impl_->embed(ids, perturb);
-}
-
-std::vector<Matrix> EncoderAccess::token_states(const BiEncoder& encoder,
-                                                const std::vector<std::vector<std::int32_t>>& ids,
-                                                const Perturbation& perturb) {
-  std::vector<Matrix> states;
-  encoder.impl_->embed(ids, perturb, &states);
-  return states;
-}
-
-const Tokenizer* EncoderAccess::tokenizer(const BiEncoder& encoder) { return encoder.impl_->tokenizer.get(); }
+const Tokenizer* tokenizer_of(const BiEncoder& encoder) { return BiEncoder::Impl::of(encoder).tokenizer.get(); }
 
 }  // namespace radlite::model

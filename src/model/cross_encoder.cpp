@@ -8,16 +8,15 @@
 #include <cstring>
 
 #include "io/safetensors.h"
-#include "model/encoder_access.h"
 #include "model/encoder_impl.h"
+#include "model/fingerprint.h"
+#include "model/runtime_default.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/calibration.h"
-#include "radlite/runtime.h"
 
 namespace radlite {
 
-std::vector<std::vector<float>> CrossEncoder::Impl::logits(const std::vector<TokenizedPair>& pairs,
-                                                           const model::Perturbation& perturb) const {
+void CrossEncoder::Impl::validate(const std::vector<TokenizedPair>& pairs) const {
   const auto& cfg = encoder->config();
   std::vector<std::vector<std::int32_t>> ids;
   ids.reserve(pairs.size());
@@ -36,27 +35,36 @@ std::vector<std::vector<float>> CrossEncoder::Impl::logits(const std::vector<Tok
           throw InvalidArgument("pair " + std::to_string(i) + ": token_type_id " + std::to_string(v) +
                                 " is outside [0, " + std::to_string(cfg.type_vocab_size) + ")");
   }
+}
 
+at::Tensor CrossEncoder::Impl::head(const at::Tensor& states) const {
+  at::Tensor first = states.select(1, 0);  // [CLS] / <s>
+  at::Tensor h = at::tanh(at::linear(first, head_dense_w, head_dense_b));
+  return at::linear(h, head_out_w, head_out_b).to(at::kCPU, at::kFloat).contiguous();
+}
+
+std::vector<std::vector<float>> CrossEncoder::Impl::logits(const std::vector<TokenizedPair>& pairs) const {
+  validate(pairs);
+  const auto& cfg = encoder->config();
   std::vector<std::vector<float>> out(pairs.size());
   if (pairs.empty()) return out;
   c10::InferenceMode guard;
   std::vector<std::size_t> lengths;
-  for (const auto& r : ids) lengths.push_back(r.size());
+  for (const auto& p : pairs) lengths.push_back(p.ids.size());
   const auto order = model::length_order(lengths);
   for (const auto& [start, end] : model::plan_passes(order, lengths, batch_size, max_batch_tokens)) {
     std::vector<const std::vector<std::int32_t>*> rows, types;
     bool any_types = false;
     for (std::size_t i = start; i < end; ++i) {
-      rows.push_back(&ids[order[i]]);
+      rows.push_back(&pairs[order[i]].ids);
       const auto& t = pairs[order[i]].type_ids;
       types.push_back(t.empty() ? nullptr : &t);
       any_types = any_types || !t.empty();
     }
     if (!any_types || cfg.roberta_like()) types.clear();
-    const model::Batch batch = model::make_batch(rows, types, cfg.pad_token_id, encoder->placement());
-    at::Tensor first = encoder->forward(batch, perturb).select(1, 0);  // [CLS] / <s>
-    at::Tensor h = at::tanh(at::linear(first, head_dense_w, head_dense_b));
-    at::Tensor l = at::linear(h, head_out_w, head_out_b).to(at::kCPU, at::kFloat).contiguous();
+    const model::Batch batch = model::make_batch(rows, types, cfg, encoder->placement());
+    const at::Tensor l = head(encoder->forward(batch));
+    model::require_finite_output(l, "logits", order, start, end);
     for (std::size_t i = start; i < end; ++i) {
       const float* p = l[static_cast<std::int64_t>(i - start)].data_ptr<float>();
       out[order[i]].assign(p, p + num_labels);
@@ -69,8 +77,10 @@ CrossEncoder::CrossEncoder(std::shared_ptr<const Impl> impl) : impl_(std::move(i
 CrossEncoder::~CrossEncoder() = default;
 
 CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOptions& options) {
-  if (options.batch_size == 0) throw InvalidArgument("CrossEncoderOptions.batch_size must be at least 1");
-  const model::Placement placement = model::resolve_placement(options.device, options.dtype);
+  const DeviceOptions& compute = options.compute;
+  if (compute.batch_size == 0) throw InvalidArgument("CrossEncoderOptions.compute.batch_size must be at least 1");
+  const model::Placement placement = model::resolve_placement(compute.device, compute.dtype);
+  model::apply_default_threads();
   const model::EncoderConfig config = model::read_encoder_config(dir);
   const io::Checkpoint ckpt = io::Checkpoint::open_directory(dir);
   auto impl = std::make_shared<Impl>();
@@ -86,7 +96,6 @@ CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOption
     throw ModelError(config.path + ": " + std::to_string(*config.num_labels) + " labels (id2label), but '" +
                      out_name + "' has " + std::to_string(labels) + " rows");
 
-  radlite::set_num_threads(options.threads);
   {
     c10::InferenceMode guard;
     // A classification checkpoint stores the base model under bert. / roberta.; accept a bare one too.
@@ -102,26 +111,29 @@ CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOption
     impl->head_out_b = model::load_weight(ckpt, out + "bias", {labels}, placement);
   }
   const std::size_t limit = static_cast<std::size_t>(config.max_tokens());
-  if (options.max_length > limit)
-    throw InvalidArgument(dir + ": max_length " + std::to_string(options.max_length) + " exceeds the model's limit of " +
+  if (compute.max_length > limit)
+    throw InvalidArgument(dir + ": max_length " + std::to_string(compute.max_length) + " exceeds the model's limit of " +
                           std::to_string(limit) + " tokens");
-  impl->max_length = options.max_length ? options.max_length : model::resolve_plain_max_length(dir, config);
+  impl->max_length = compute.max_length ? compute.max_length : model::resolve_plain_max_length(dir, config);
   impl->num_labels = static_cast<std::size_t>(labels);
-  impl->batch_size = options.batch_size;
-  impl->max_batch_tokens = options.max_batch_tokens;
-  impl->dir = dir;
+  impl->batch_size = compute.batch_size;
+  impl->max_batch_tokens = compute.max_batch_tokens;
   impl->weight_files = ckpt.files();
   impl->tokenizer = model::load_tokenizer(dir);
+  impl->tokenizer_files = model::tokenizer_files(dir);
+  impl->identity_label = config.model_type + " cross-encoder";
+  impl->identity_settings = model::describe_config(config) + " prefix=" + model::detect_prefix(ckpt, config) +
+                            " labels=" + std::to_string(labels) + " max_length=" + std::to_string(impl->max_length);
   return CrossEncoder(std::move(impl));
 }
 
 std::vector<std::vector<float>> CrossEncoder::logits_ids(const std::vector<TokenizedPair>& pairs) const {
-  return impl_->logits(pairs, {});
+  return impl_->logits(pairs);
 }
 
-std::vector<float> CrossEncoder::calibrate(const std::vector<float>& logits, double temperature) {
+std::vector<float> CrossEncoder::probabilities(const std::vector<float>& logits, double temperature) {
   // One implementation of the calibration for the whole library: the retrieval module's.
-  if (logits.empty()) throw InvalidArgument("calibrate: no logits");
+  if (logits.empty()) throw InvalidArgument("CrossEncoder::probabilities: no logits");
   CalibrationOptions options;
   options.temperature = temperature;
   return logits.size() == 1 ? radlite::calibrate(logits, options) : radlite::softmax(logits, options);
@@ -131,7 +143,10 @@ std::size_t CrossEncoder::num_labels() const { return impl_->num_labels; }
 std::size_t CrossEncoder::max_length() const { return impl_->max_length; }
 
 std::string CrossEncoder::identity() const {
-  std::call_once(impl_->identity_once, [&] { impl_->identity = model::model_identity(impl_->dir, impl_->weight_files); });
+  std::call_once(impl_->identity_once, [&] {
+    impl_->identity = model::fingerprint(impl_->identity_label, impl_->identity_settings, impl_->weight_files,
+                                         impl_->tokenizer_files);
+  });
   return impl_->identity;
 }
 
@@ -139,14 +154,10 @@ std::string CrossEncoder::identity() const {
 
 namespace radlite::model {
 
-std::vector<std::vector<float>> EncoderAccess::logits(const CrossEncoder& encoder,
-                                                      const std::vector<TokenizedPair>& pairs,
-                                                      const Perturbation& perturb) {
-  return encoder.impl_->logits(pairs, perturb);
+const Tokenizer* tokenizer_of(const CrossEncoder& encoder) { return CrossEncoder::Impl::of(encoder).tokenizer.get(); }
+
+bool roberta_style(const CrossEncoder& encoder) {
+  return CrossEncoder::Impl::of(encoder).encoder->config().roberta_like();
 }
-
-const Tokenizer* EncoderAccess::tokenizer(const CrossEncoder& encoder) { return encoder.impl_->tokenizer.get(); }
-
-bool EncoderAccess::roberta_style(const CrossEncoder& encoder) { return encoder.impl_->encoder->config().roberta_like(); }
 
 }  // namespace radlite::model

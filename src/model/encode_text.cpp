@@ -1,12 +1,13 @@
-// The text path of the encoders: tokenize, then run the ids path. Compiled only in builds that have the
-// tokenizer module (see model/sources.cmake). No torch here.
+// The text path of the encoders: tokenize, then run the ids path. No torch here (model/text_path.h), so this
+// file compiles fast.
 #include <memory>
 #include <utility>
 
 #include "io/file_util.h"
-#include "model/encoder_access.h"
+#include "model/text_path.h"
 #include "radlite/error.h"
 #include "radlite/tokenizer.h"
+#include "tokenizers/tokenizer_files.h"
 
 namespace radlite {
 
@@ -14,10 +15,7 @@ namespace model {
 
 std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir) {
   // A directory without any tokenizer file still serves the ids path; broken tokenizer files fail the load.
-  bool any = false;
-  for (const char* f : {"tokenizer.json", "vocab.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model"})
-    any = any || io::is_file(io::join_path(dir, f));
-  if (!any) return nullptr;
+  if (!tokenizers::has_tokenizer_files(dir)) return nullptr;  // the tokenizer module's one list of file names
   return std::make_shared<const Tokenizer>(Tokenizer::from_path(dir));
 }
 
@@ -31,13 +29,13 @@ namespace {
 }  // namespace
 
 const Tokenizer& BiEncoder::tokenizer() const {
-  const Tokenizer* t = model::EncoderAccess::tokenizer(*this);
+  const Tokenizer* t = model::tokenizer_of(*this);
   if (!t) no_tokenizer(identity());
   return *t;
 }
 
 const Tokenizer& CrossEncoder::tokenizer() const {
-  const Tokenizer* t = model::EncoderAccess::tokenizer(*this);
+  const Tokenizer* t = model::tokenizer_of(*this);
   if (!t) no_tokenizer(identity());
   return *t;
 }
@@ -67,7 +65,7 @@ TokenizedPair CrossEncoder::tokenize(const std::string& query, const std::string
   // pair template's separators: [CLS] q [SEP] [SEP] (the last in segment 1) for BERT, <s> q </s></s></s> for
   // RoBERTa. The Tokenizer, like transformers' tokenizer(q, ""), encodes q alone; add the separators, keeping
   // the query truncated as the pair would truncate it.
-  const bool roberta = model::EncoderAccess::roberta_style(*this);
+  const bool roberta = model::roberta_style(*this);
   const std::size_t extra = roberta ? 2 : 1;
   if (opts.max_length) opts.max_length = opts.max_length > extra ? opts.max_length - extra : 1;
   Encoding e = tok.encode(query, opts);

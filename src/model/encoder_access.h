@@ -1,15 +1,24 @@
-// Internal access to loaded encoders: forward passes with deliberate perturbations and token-level states, for
-// parity tests that must show they can fail. No torch types; not part of the public API.
+// Test-only seam: forward passes with deliberate mistakes, and token-level states, on a loaded encoder. The parity
+// tests use them to show that their tolerances would catch a wrong forward pass. Compiled into
+// radlite_model_testing (not into radlite, not installed); production code never includes this file. No torch
+// types here.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "model/perturbation.h"
 #include "radlite/encoder.h"
 
 namespace radlite::model {
 
+/// Deliberate mistakes, each an edit of the batch the forward pass reads.
+struct Perturbation {
+  bool shift_positions = false;        // position ids + 1 (an off-by-one in the RoBERTa offset)
+  bool drop_token_types = false;       // all token_type_ids 0 (BERT pairs lose their second segment)
+  bool ignore_attention_mask = false;  // padded keys take part in attention (pooling still uses the real mask)
+};
+
+/// All rows run in ONE padded pass (so padding is present whenever lengths differ), then the edit is applied.
 struct EncoderAccess {
   /// BiEncoder::encode_ids with a perturbed forward pass.
   static Matrix embed(const BiEncoder& encoder, const std::vector<std::vector<std::int32_t>>& ids,
@@ -20,11 +29,6 @@ struct EncoderAccess {
   /// CrossEncoder::logits_ids with a perturbed forward pass.
   static std::vector<std::vector<float>> logits(const CrossEncoder& encoder, const std::vector<TokenizedPair>& pairs,
                                                 const Perturbation& perturb);
-  /// The loaded tokenizer.
-  static const Tokenizer* tokenizer(const BiEncoder& encoder);
-  static const Tokenizer* tokenizer(const CrossEncoder& encoder);
-  /// True for RoBERTa / XLM-RoBERTa (</s></s> between segments, one segment type), false for BERT.
-  static bool roberta_style(const CrossEncoder& encoder);
 };
 
 }  // namespace radlite::model

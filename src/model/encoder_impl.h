@@ -1,4 +1,9 @@
 // The loaded state behind BiEncoder and CrossEncoder (internal; ATen).
+//
+// Impl is a nested class of the public one, so Impl::of() reaches a loaded model's state without the public header
+// naming any friend. Production code composes make_batch -> TransformerEncoder::forward -> the head below; the
+// parity tests' negative controls (model/encoder_access.h, a test-only library) compose the same pieces around a
+// deliberately altered Batch.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -10,7 +15,7 @@
 #include <vector>
 
 #include "model/model_config.h"
-#include "model/perturbation.h"
+#include "model/text_path.h"
 #include "model/transformer.h"
 #include "radlite/encoder.h"
 #include "radlite/tokenizer.h"
@@ -26,17 +31,20 @@ class BiEncoder::Impl {
   std::size_t max_batch_tokens = 8192;
   std::size_t max_length = 0;
   bool normalize = false;
-  std::string dir;
-  std::vector<std::string> weight_files;
   std::size_t dimension = 0;
-  // The weights' hash is computed on first use: hashing a large checkpoint would double the load time.
+  // What identity() hashes (model/fingerprint.h). Hashed on first use: a large checkpoint takes a while to read.
+  std::string identity_label, identity_settings;
+  std::vector<std::string> weight_files, tokenizer_files;
   mutable std::once_flag identity_once;
   mutable std::string identity;
 
-  /// Embeddings of `ids` in input order. When `token_states` is given it receives each row's last hidden state
-  /// ([length x hidden], row-major) before pooling.
-  Matrix embed(const std::vector<std::vector<std::int32_t>>& ids, const model::Perturbation& perturb,
-               std::vector<Matrix>* token_states = nullptr) const;
+  static const Impl& of(const BiEncoder& encoder) { return *encoder.impl_; }
+
+  /// Embeddings of `ids` in input order (validated, sorted, batched).
+  Matrix embed(const std::vector<std::vector<std::int32_t>>& ids) const;
+  /// Pooling (+ normalization) of one pass's last hidden states [B, L, H] under `mask` [B, L]: [B, dimension]
+  /// float32 on the model's device.
+  at::Tensor pool(const at::Tensor& states, const at::Tensor& mask) const;
 };
 
 class CrossEncoder::Impl {
@@ -49,22 +57,22 @@ class CrossEncoder::Impl {
   std::size_t batch_size = 32;
   std::size_t max_batch_tokens = 8192;
   std::size_t max_length = 0;
-  std::string dir;
-  std::vector<std::string> weight_files;
+  std::string identity_label, identity_settings;  // as BiEncoder::Impl
+  std::vector<std::string> weight_files, tokenizer_files;
   mutable std::once_flag identity_once;
   mutable std::string identity;
 
-  std::vector<std::vector<float>> logits(const std::vector<TokenizedPair>& pairs,
-                                         const model::Perturbation& perturb) const;
+  static const Impl& of(const CrossEncoder& encoder) { return *encoder.impl_; }
+
+  /// Logits of `pairs` in input order (validated, sorted, batched).
+  std::vector<std::vector<float>> logits(const std::vector<TokenizedPair>& pairs) const;
+  /// Checks ids and type ids of every pair (InvalidArgument naming the pair).
+  void validate(const std::vector<TokenizedPair>& pairs) const;
+  /// The classification head on one pass's last hidden states [B, L, H]: [B, num_labels] float32 on the CPU.
+  at::Tensor head(const at::Tensor& states) const;
 };
 
 namespace model {
-
-/// "<directory name> sha256:<16 hex>" over the checkpoint's weight files, in order.
-std::string model_identity(const std::string& dir, const std::vector<std::string>& weight_files);
-
-/// Loads the tokenizer of a model directory (defined with the text path, encode_text.cpp).
-std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir);
 
 }  // namespace model
 }  // namespace radlite

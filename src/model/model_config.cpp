@@ -108,7 +108,11 @@ std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
   if (!it->is_number()) throw FormatError(path + ": 'model_max_length' must be a number, got " + it->dump());
   const double v = it->get<double>();
   if (!(v >= 1)) throw FormatError(path + ": 'model_max_length' must be positive, got " + it->dump());
+  // transformers writes int(1e30) for "no limit", which JSON readers see as a float; below that, a fraction is a
+  // broken file, not a length to round.
   if (v >= 1e9) return std::nullopt;
+  if (v != std::floor(v))
+    throw FormatError(path + ": 'model_max_length' must be an integer, got " + it->dump());
   return static_cast<std::size_t>(v);
 }
 

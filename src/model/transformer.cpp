@@ -51,6 +51,18 @@ void release_pages(const void* data, std::size_t n) {
 constexpr std::int64_t kScoreChunkElements = std::int64_t{1} << 20;
 constexpr std::int64_t kFfnChunkElements = std::int64_t{1} << 20;
 
+void require_finite(const at::Tensor& t, const std::string& where, const char* after) {
+  const at::Tensor bad = at::logical_not(at::isfinite(t));
+  if (!bad.any().item<bool>()) return;
+  const at::Tensor flat = bad.reshape({-1}).to(at::kCPU);
+  const std::int64_t count = flat.sum().item<std::int64_t>();
+  const std::int64_t first = flat.nonzero()[0][0].item<std::int64_t>();
+  const double value = t.reshape({-1})[first].to(at::kCPU, at::kDouble).item<double>();
+  throw ModelError(where + ": " + std::to_string(count) + " non-finite value(s)" + after + ", the first at flat index " +
+                   std::to_string(first) + " (" + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf") +
+                   "); the checkpoint is corrupt");
+}
+
 }  // namespace
 
 Placement resolve_placement(const std::string& device, DType dtype) {
@@ -106,7 +118,13 @@ at::Tensor load_weight(const io::Checkpoint& ckpt, const std::string& name, cons
     std::memcpy(host.data_ptr(), t->data, t->nbytes);
     release_pages(t->data, t->nbytes);
   }
-  return host.to(placement.device, placement.dtype).contiguous();
+  // A NaN or infinity in any weight turns every output it reaches into NaN; refuse it here, naming the tensor, rather
+  // than hand out null embeddings later. The scan reads the weights once more (see the load benchmark).
+  require_finite(host, where, "");
+  at::Tensor placed = host.to(placement.device, placement.dtype).contiguous();
+  // float32 weights beyond float16's range become infinite when converted.
+  if (placement.dtype == at::kHalf && src != at::kHalf) require_finite(placed, where, " after conversion to float16");
+  return placed;
 }
 
 std::string detect_prefix(const io::Checkpoint& ckpt, const EncoderConfig& config) {
@@ -128,6 +146,16 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
   token_type_ = w("embeddings.token_type_embeddings.weight", {config.type_vocab_size, H});
   emb_ln_w_ = w("embeddings.LayerNorm.weight", {H});
   emb_ln_b_ = w("embeddings.LayerNorm.bias", {H});
+  // transformers only warns about unused weights and runs the first num_hidden_layers; a checkpoint with more
+  // layers than its config is a mismatch (a truncated or wrong config.json), and the outputs would differ from the
+  // model's, so refuse it.
+  if (ckpt.find(prefix + "encoder.layer." + std::to_string(config.num_layers) + ".attention.self.query.weight")) {
+    std::int64_t n = config.num_layers;
+    while (ckpt.find(prefix + "encoder.layer." + std::to_string(n) + ".attention.self.query.weight")) ++n;
+    throw ModelError(config.path + ": num_hidden_layers is " + std::to_string(config.num_layers) + ", but " +
+                     ckpt.description() + " holds " + std::to_string(n) + " layers (tensor '" + prefix + "encoder.layer." +
+                     std::to_string(config.num_layers) + ".attention.self.query.weight'); use the checkpoint's own config.json");
+  }
   for (std::int64_t i = 0; i < config.num_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
     Layer l;
@@ -158,28 +186,17 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
   }
 }
 
-at::Tensor TransformerEncoder::forward(const Batch& batch, const Perturbation& perturb) const {
+at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   const auto& c = config_;
   const std::int64_t B = batch.ids.size(0), L = batch.ids.size(1);
   const std::int64_t H = c.hidden_size, nh = c.num_heads, dh = H / nh;
 
-  at::Tensor positions;
-  if (c.roberta_like()) {
-    // transformers derives RoBERTa positions from the ids, not the attention mask: every non-pad token counts,
-    // pads (including a literal pad id inside the text) sit at padding_idx.
-    at::Tensor not_pad = batch.ids.ne(c.pad_token_id).to(at::kLong);
-    positions = at::cumsum(not_pad, 1) * not_pad + c.pad_token_id;
-  } else {
-    positions = at::arange(L, at::TensorOptions().dtype(at::kLong).device(placement_.device)).unsqueeze(0).expand({B, L});
-  }
-  if (perturb.shift_positions) positions = at::clamp_max(positions + 1, c.max_position_embeddings - 1);
-
   at::Tensor x = at::embedding(word_, batch.ids);
-  if (c.roberta_like() || !batch.type_ids.defined() || perturb.drop_token_types)
+  if (c.roberta_like() || !batch.type_ids.defined())
     x = x + token_type_[0];  // one segment: every token gets type 0
   else
     x = x + at::embedding(token_type_, batch.type_ids);
-  x = x + at::embedding(position_, positions);
+  x = x + at::embedding(position_, batch.positions);
   x = layer_norm(x, emb_ln_w_, emb_ln_b_, c.layer_norm_eps);
 
   // Additive mask as transformers builds it: 0 for real keys, the dtype's lowest value for padded ones.
@@ -199,7 +216,7 @@ at::Tensor TransformerEncoder::forward(const Batch& batch, const Perturbation& p
   }
 
   at::Tensor additive;
-  if (padded && !perturb.ignore_attention_mask) {  // without padding the mask adds zeros: skipped
+  if (padded) {  // without padding the mask adds zeros: skipped
     // Each dtype's own lowest value, as finfo(dtype).min: float's would overflow half / bfloat16 to -inf.
     const double lowest = placement_.dtype == at::kFloat  ? static_cast<double>(std::numeric_limits<float>::lowest())
                           : placement_.dtype == at::kHalf ? -65504.0
@@ -230,7 +247,8 @@ at::Tensor TransformerEncoder::forward(const Batch& batch, const Perturbation& p
   at::Tensor probs = at::empty({group, L, L}, opts);
   const std::int64_t ffn_rows = std::clamp<std::int64_t>(kFfnChunkElements / I, 1, T);
   at::Tensor inter = at::empty({ffn_rows, I}, opts);
-  at::Tensor mask_heads;  // [B * nh, 1, L]: the additive mask repeated per head, so a chunk is a plain narrow
+  // [B * nh, 1, L]: the additive mask repeated per head, so a chunk is a plain narrow.
+  at::Tensor mask_heads;  // undefined without padding: the mask would add zeros
   if (additive.defined()) mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
 
   // out = in w^T + b, in float32 or through the layer's int8 weights.
@@ -286,8 +304,9 @@ at::Tensor TransformerEncoder::forward(const Batch& batch, const Perturbation& p
 }
 
 Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
-                 const std::vector<const std::vector<std::int32_t>*>& type_rows, std::int64_t pad_id,
+                 const std::vector<const std::vector<std::int32_t>*>& type_rows, const EncoderConfig& config,
                  const Placement& placement) {
+  const std::int64_t pad_id = config.pad_token_id;
   const auto B = static_cast<std::int64_t>(rows.size());
   std::int64_t L = 0;
   for (const auto* r : rows) L = std::max<std::int64_t>(L, static_cast<std::int64_t>(r->size()));
@@ -316,6 +335,14 @@ Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
   b.ids = ids.to(placement.device);
   b.mask = mask.to(placement.device);
   if (with_types) b.type_ids = types.to(placement.device);
+  if (config.roberta_like()) {
+    // transformers derives RoBERTa positions from the ids, not the attention mask: every non-pad token counts,
+    // pads (including a literal pad id inside the text) sit at padding_idx.
+    const at::Tensor not_pad = b.ids.ne(pad_id).to(at::kLong);
+    b.positions = at::cumsum(not_pad, 1) * not_pad + pad_id;
+  } else {
+    b.positions = at::arange(L, at::TensorOptions().dtype(at::kLong).device(placement.device)).unsqueeze(0).expand({B, L});
+  }
   return b;
 }
 
@@ -333,6 +360,17 @@ void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size
                               " at position " + std::to_string(j) + " is outside the vocabulary [0, " +
                               std::to_string(config.vocab_size) + ")");
   }
+}
+
+void require_finite_output(const at::Tensor& out, const char* what, const std::vector<std::size_t>& order,
+                           std::size_t start, std::size_t end) {
+  const at::Tensor bad = at::logical_not(at::isfinite(out)).reshape({out.size(0), -1}).any(1);
+  if (!bad.any().item<bool>()) return;
+  std::size_t row = order[start + static_cast<std::size_t>(bad.nonzero()[0][0].item<std::int64_t>())];
+  for (std::size_t i = start; i < end; ++i)
+    if (bad[static_cast<std::int64_t>(i - start)].item<bool>()) row = std::min(row, order[i]);
+  throw ModelError(std::string("the forward pass produced non-finite ") + what + " (input row " + std::to_string(row) +
+                   "): the weights overflow the compute dtype");
 }
 
 std::vector<std::size_t> length_order(const std::vector<std::size_t>& lengths) {

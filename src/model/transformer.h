@@ -11,7 +11,6 @@
 #include "io/safetensors.h"
 #include "model/int8_linear.h"
 #include "model/model_config.h"
-#include "model/perturbation.h"
 #include "radlite/encoder.h"
 
 namespace radlite::model {
@@ -36,11 +35,12 @@ at::Tensor load_weight(const io::Checkpoint& ckpt, const std::string& name, cons
 /// checkpoint has none of them.
 std::string detect_prefix(const io::Checkpoint& ckpt, const EncoderConfig& config);
 
-/// One padded batch, on the model's device.
+/// One padded batch, on the model's device: everything the forward pass reads besides the weights.
 struct Batch {
-  at::Tensor ids;       // [B, L] int64, padded with the pad id
-  at::Tensor type_ids;  // [B, L] int64, or undefined (all zero)
-  at::Tensor mask;      // [B, L] int64, 1 for real tokens
+  at::Tensor ids;        // [B, L] int64, padded with the pad id
+  at::Tensor type_ids;   // [B, L] int64, or undefined (all zero)
+  at::Tensor positions;  // [B, L] int64 position ids, as transformers computes them for the architecture
+  at::Tensor mask;       // [B, L] int64, 1 for real tokens (attention keys and pooling)
   std::vector<std::int64_t> lengths;
 };
 
@@ -50,7 +50,7 @@ class TransformerEncoder {
                      const Placement& placement);
 
   /// last_hidden_state [B, L, H] in the compute dtype.
-  at::Tensor forward(const Batch& batch, const Perturbation& perturb = {}) const;
+  at::Tensor forward(const Batch& batch) const;
 
   const EncoderConfig& config() const { return config_; }
   const Placement& placement() const { return placement_; }
@@ -72,12 +72,17 @@ class TransformerEncoder {
 /// Builds padded batches from rows of ids: `order` lists the rows in the sequence they are batched (sorted by
 /// length), each pass takes up to batch_size of them.
 Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
-                 const std::vector<const std::vector<std::int32_t>*>& type_rows, std::int64_t pad_id,
+                 const std::vector<const std::vector<std::int32_t>*>& type_rows, const EncoderConfig& config,
                  const Placement& placement);
 
 /// Checks every row: non-empty, at most max_len tokens, ids in [0, vocab), type ids in [0, type_vocab) when given.
 void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size_t max_len,
                    const EncoderConfig& config, const char* what);
+
+/// ModelError when a pass's outputs `out` ([rows of order[start, end), ...], on the CPU) hold a NaN or infinity,
+/// naming the first input row. Finite weights can still overflow (float16, extreme values): never hand out NaN.
+void require_finite_output(const at::Tensor& out, const char* what, const std::vector<std::size_t>& order,
+                           std::size_t start, std::size_t end);
 
 /// Row indices sorted by decreasing length (stable), so each pass pads little.
 std::vector<std::size_t> length_order(const std::vector<std::size_t>& lengths);

@@ -1,9 +1,10 @@
 // BM25 inverted index: postings (doc, tf) per term in doc order, exact document lengths, per-document
-// length norms refreshed by add(), term-at-a-time scoring into a dense accumulator, bounded heap top-k.
+// length norms refreshed by add(); scoring is bm25_internal::top_k (bm25_scoring.cpp).
 #include <radlite/error.h>
 #include <radlite/retrieval/bm25.h>
 
 #include "retrieval/binary_io.h"
+#include "retrieval/bm25_internal.h"
 #include "retrieval/term_table.h"
 #include "retrieval/top_k.h"
 
@@ -16,10 +17,7 @@
 namespace radlite {
 namespace {
 
-struct Posting {
-  std::uint32_t doc;
-  std::uint32_t tf;
-};
+using bm25_internal::Posting;
 
 constexpr char kMagic[8] = "RLBM25\0";
 constexpr char kEndMagic[8] = "RLBMEND";
@@ -32,118 +30,53 @@ void validate(const Bm25Options& o) {
 
 }  // namespace
 
-struct Bm25Index::Impl {
-  Bm25Options options;
-  Analyzer analyzer;
-  std::vector<std::string> ids;
-  std::unordered_map<std::string, std::uint32_t> id_to_doc;
-  std::vector<std::uint32_t> lengths;
-  TermTable vocab;                                         // term <-> term number
-  std::vector<std::vector<Posting>> postings;              // term number -> postings in doc order
-  std::uint64_t total_terms = 0;
-  std::uint64_t docs_with_terms = 0;
-  std::vector<double> norms;  // k1 * (1 - b + b * len / avglen) per doc, refreshed after every add()
-
-  explicit Impl(Bm25Options o) : options(std::move(o)), analyzer(options.analyzer) {}
-
-  double avglen() const {
-    return docs_with_terms == 0 ? 0.0 : static_cast<double>(total_terms) / static_cast<double>(docs_with_terms);
-  }
-  double idf(std::size_t df) const {
-    const double n = static_cast<double>(docs_with_terms);
-    const double d = static_cast<double>(df);
-    return std::log(1.0 + (n - d + 0.5) / (d + 0.5));
-  }
-  void refresh_norms() {
-    const double avg = avglen();
-    const double k1 = options.k1, b = options.b;
-    norms.resize(lengths.size());
-    for (std::size_t i = 0; i < lengths.size(); ++i) {
-      norms[i] = avg > 0.0 ? k1 * (1.0 - b + b * static_cast<double>(lengths[i]) / avg) : k1;
+void Bm25Index::Impl::refresh_bounds(std::uint32_t first_doc) {
+  max_tf.resize(postings.size(), 0);
+  min_len.resize(postings.size(), std::numeric_limits<std::uint32_t>::max());
+  for (std::size_t t = 0; t < postings.size(); ++t) {
+    const auto& plist = postings[t];
+    // Postings are in doc order: only the tail from first_doc on is new.
+    auto it = std::lower_bound(plist.begin(), plist.end(), first_doc,
+                               [](const Posting& p, std::uint32_t d) { return p.doc < d; });
+    for (; it != plist.end(); ++it) {
+      max_tf[t] = std::max(max_tf[t], it->tf);
+      min_len[t] = std::min(min_len[t], lengths[it->doc]);
     }
   }
+}
 
-  // Distinct query terms known to the index with their query frequency, in first-appearance order.
-  void query_terms(const std::vector<std::string>& analyzed,
-                   std::vector<std::pair<std::uint32_t, std::uint32_t>>& out) const {
-    out.clear();
-    for (const auto& t : analyzed) {
-      const std::uint32_t term = vocab.find(t);
-      if (term == TermTable::kNone) continue;
-      auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == term; });
-      if (same != out.end()) {
-        ++same->second;
-      } else {
-        out.emplace_back(term, 1u);
-      }
+void Bm25Index::Impl::query_terms(const std::vector<std::string>& analyzed,
+                                  std::vector<std::pair<std::uint32_t, std::uint32_t>>& out) const {
+  out.clear();
+  for (const auto& t : analyzed) {
+    const std::uint32_t term = vocab.find(t);
+    if (term == TermTable::kNone) continue;
+    auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == term; });
+    if (same != out.end()) {
+      ++same->second;
+    } else {
+      out.emplace_back(term, 1u);
     }
   }
+}
 
-  struct Scratch {
-    std::vector<double> acc;
-    std::vector<std::uint32_t> touched;
-    std::vector<std::string> analyzed;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> qterms;
-    std::vector<std::pair<std::uint32_t, double>> contributions;  // sparse path: (doc, term contribution)
-  };
-
-  std::vector<Hit> search_terms(const std::vector<std::string>& analyzed, std::size_t k, Scratch& s) const {
-    std::vector<Hit> hits;
-    if (k == 0 || ids.empty()) return hits;
-    query_terms(analyzed, s.qterms);
-    if (s.qterms.empty()) return hits;
-    std::size_t total_postings = 0;
-    for (const auto& qt : s.qterms) total_postings += postings[qt.first].size();
-    // A dense accumulator costs O(N) to allocate and clear; when the query touches few postings (a large
-    // collection, or a fresh Scratch for a single search), sorting the contributions is cheaper.
-    if (s.acc.size() < ids.size() && total_postings * 16 < ids.size()) return search_sparse(k, s);
-    if (s.acc.size() < ids.size()) s.acc.assign(ids.size(), 0.0);
-    s.touched.clear();
-    double* acc = s.acc.data();
-    const double* norm = norms.data();
-    for (const auto& [term, qtf] : s.qterms) {
-      const auto& plist = postings[term];
-      const double w = idf(plist.size()) * static_cast<double>(qtf);
-      for (const Posting& p : plist) {
-        const double tf = static_cast<double>(p.tf);
-        if (acc[p.doc] == 0.0) s.touched.push_back(p.doc);
-        // A document's contribution is > 0 for every term it contains, so 0 marks "not yet touched".
-        acc[p.doc] += w * tf / (tf + norm[p.doc]);
-      }
-    }
-    TopK top(k);
-    for (std::uint32_t d : s.touched) {
-      top.push(d, acc[d]);
-      acc[d] = 0.0;
-    }
-    return top.take();
+std::vector<Hit> Bm25Index::Impl::search_terms(const std::vector<std::string>& analyzed, std::size_t k,
+                                               bm25_internal::Scratch& s, bool exhaustive) const {
+  if (k == 0 || ids.empty()) return {};
+  query_terms(analyzed, s.qterms);
+  s.lists.clear();
+  const double avg = avglen();
+  for (const auto& [term, qtf] : s.qterms) {
+    const auto& plist = postings[term];
+    bm25_internal::TermPostings tp;
+    tp.data = plist.data();
+    tp.size = plist.size();
+    tp.weight = idf(plist.size()) * static_cast<double>(qtf);
+    tp.max_ratio = bm25_internal::ratio_bound(max_tf[term], min_len[term], options.k1, options.b, avg);
+    s.lists.push_back(tp);
   }
-
-  // Same scores as the dense path, bit for bit: contributions are summed per document in query-term order
-  // (the stable sort keeps that order among one document's contributions).
-  std::vector<Hit> search_sparse(std::size_t k, Scratch& s) const {
-    s.contributions.clear();
-    const double* norm = norms.data();
-    for (const auto& [term, qtf] : s.qterms) {
-      const auto& plist = postings[term];
-      const double w = idf(plist.size()) * static_cast<double>(qtf);
-      for (const Posting& p : plist) {
-        const double tf = static_cast<double>(p.tf);
-        s.contributions.emplace_back(p.doc, w * tf / (tf + norm[p.doc]));
-      }
-    }
-    std::stable_sort(s.contributions.begin(), s.contributions.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    TopK top(k);
-    for (std::size_t i = 0; i < s.contributions.size();) {
-      const std::uint32_t doc = s.contributions[i].first;
-      double sum = 0.0;
-      for (; i < s.contributions.size() && s.contributions[i].first == doc; ++i) sum += s.contributions[i].second;
-      top.push(doc, sum);
-    }
-    return top.take();
-  }
-};
+  return bm25_internal::top_k(s.lists, norms.data(), nullptr, ids.size(), k, s, exhaustive);
+}
 
 Bm25Index::Bm25Index(Bm25Options options) {
   validate(options);
@@ -229,17 +162,25 @@ void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::
     for (const auto& [t, tf] : doc_terms[i]) m.postings[t].push_back({doc, tf});
   }
   m.refresh_norms();
+  m.refresh_bounds(static_cast<std::uint32_t>(m.ids.size() - ids.size()));
 }
 
 std::vector<Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
-  Impl::Scratch s;
+  bm25_internal::Scratch s;
   AnalyzerSession session(impl_->analyzer);
   session.analyze(query, s.analyzed);
   return impl_->search_terms(s.analyzed, k, s);
 }
 
+std::vector<Hit> Bm25Index::search_exhaustive(std::string_view query, std::size_t k) const {
+  bm25_internal::Scratch s;
+  AnalyzerSession session(impl_->analyzer);
+  session.analyze(query, s.analyzed);
+  return impl_->search_terms(s.analyzed, k, s, true);
+}
+
 std::vector<Hit> Bm25Index::search_terms(const std::vector<std::string>& terms, std::size_t k) const {
-  Impl::Scratch s;
+  bm25_internal::Scratch s;
   return impl_->search_terms(terms, k, s);
 }
 
@@ -249,7 +190,7 @@ std::vector<std::vector<Hit>> Bm25Index::search_batch(const std::vector<std::str
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, queries.size())));
   auto run = [&](std::size_t begin, std::size_t step) {
-    Impl::Scratch s;
+    bm25_internal::Scratch s;
     AnalyzerSession session(impl_->analyzer);
     for (std::size_t q = begin; q < queries.size(); q += step) {
       session.analyze(queries[q], s.analyzed);
@@ -415,6 +356,7 @@ Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
   }
   r.expect_magic(kEndMagic, sizeof kEndMagic, "bad end marker (corrupted or truncated BM25 index)");
   m.refresh_norms();
+  m.refresh_bounds(0);
   return std::move(*index);
 }
 

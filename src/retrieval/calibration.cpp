@@ -88,12 +88,12 @@ std::vector<float> softmax(const std::vector<float>& logits, const CalibrationOp
 
 Matrix softmax_rows(const Matrix& logits, const CalibrationOptions& options) {
   check_temperature(options.temperature);
-  if (logits.cols == 0) throw InvalidArgument("softmax_rows: zero columns");
-  Matrix out(logits.rows, logits.cols);
-  for (std::size_t r = 0; r < logits.rows; ++r) {
-    std::vector<float> row(logits.row(r), logits.row(r) + logits.cols);
+  if (logits.cols() == 0) throw InvalidArgument("softmax_rows: zero columns");
+  Matrix out(logits.rows(), logits.cols());
+  for (std::size_t r = 0; r < logits.rows(); ++r) {
+    std::vector<float> row(logits.row(r), logits.row(r) + logits.cols());
     const auto p = softmax(row, options);
-    for (std::size_t c = 0; c < logits.cols; ++c) out(r, c) = p[c];
+    for (std::size_t c = 0; c < logits.cols(); ++c) out(r, c) = p[c];
   }
   return out;
 }
@@ -124,25 +124,25 @@ TemperatureFit fit_temperature(const std::vector<float>& logits, const std::vect
 
 TemperatureFit fit_temperature(const Matrix& logits, const std::vector<std::size_t>& labels,
                                const TemperatureFitOptions& options) {
-  if (logits.rows == 0 || logits.cols == 0) throw InvalidArgument("fit_temperature: no examples");
-  if (logits.rows != labels.size()) {
-    throw InvalidArgument("fit_temperature: " + std::to_string(logits.rows) + " rows but " + std::to_string(labels.size()) + " labels");
+  if (logits.rows() == 0 || logits.cols() == 0) throw InvalidArgument("fit_temperature: no examples");
+  if (logits.rows() != labels.size()) {
+    throw InvalidArgument("fit_temperature: " + std::to_string(logits.rows()) + " rows but " + std::to_string(labels.size()) + " labels");
   }
-  for (std::size_t r = 0; r < logits.rows; ++r) {
-    if (labels[r] >= logits.cols) throw InvalidArgument("fit_temperature: label " + std::to_string(labels[r]) + " of row " + std::to_string(r) + " out of range");
-    for (std::size_t c = 0; c < logits.cols; ++c) {
+  for (std::size_t r = 0; r < logits.rows(); ++r) {
+    if (labels[r] >= logits.cols()) throw InvalidArgument("fit_temperature: label " + std::to_string(labels[r]) + " of row " + std::to_string(r) + " out of range");
+    for (std::size_t c = 0; c < logits.cols(); ++c) {
       if (!std::isfinite(logits(r, c))) throw InvalidArgument("fit_temperature: logit (" + std::to_string(r) + ", " + std::to_string(c) + ") is not finite");
     }
   }
-  const double n = static_cast<double>(logits.rows);
+  const double n = static_cast<double>(logits.rows());
   auto f = [&](double beta) {
     LossDerivs d{0.0, 0.0, 0.0};
-    for (std::size_t r = 0; r < logits.rows; ++r) {
+    for (std::size_t r = 0; r < logits.rows(); ++r) {
       const float* x = logits.row(r);
       double mx = beta * x[0];
-      for (std::size_t c = 1; c < logits.cols; ++c) mx = std::max(mx, beta * x[c]);
+      for (std::size_t c = 1; c < logits.cols(); ++c) mx = std::max(mx, beta * x[c]);
       double z = 0.0, ex = 0.0, ex2 = 0.0;
-      for (std::size_t c = 0; c < logits.cols; ++c) {
+      for (std::size_t c = 0; c < logits.cols(); ++c) {
         const double e = std::exp(beta * x[c] - mx);
         z += e;
         ex += e * x[c];

@@ -11,7 +11,10 @@
 #include <Eigen/Core>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <sstream>
+#include <streambuf>
 
 namespace radlite {
 namespace {
@@ -22,8 +25,18 @@ using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
 
 constexpr char kMagic[8] = "RLDENSE";
 constexpr char kEndMagic[8] = "RLDNEND";
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2;  // 2: vectors start at byte 64 (aligned for mapping); 1 still loads
+constexpr std::size_t kHeaderBytes = 64;
 constexpr std::size_t kBlockRows = 4096;
+
+// An istream over bytes in memory (no copy).
+class MemoryStream : private std::streambuf, public std::istream {
+ public:
+  MemoryStream(const char* data, std::size_t size) : std::istream(static_cast<std::streambuf*>(this)) {
+    char* p = const_cast<char*>(data);  // read-only: the get area is never written
+    setg(p, p, p + size);
+  }
+};
 
 void normalize(float* v, std::size_t dim) {
   double sq = 0.0;
@@ -60,23 +73,30 @@ DenseIndex::DenseIndex(std::size_t dim, DenseOptions options) : dim_(dim), optio
 }
 
 void DenseIndex::add(const Matrix& vectors) {
-  if (vectors.rows == 0) return;
-  if (vectors.cols != dim_) {
-    throw InvalidArgument("dense: add() expects vectors of dimension " + std::to_string(dim_) + ", got " + std::to_string(vectors.cols));
+  if (vectors.rows() == 0) return;
+  if (vectors.cols() != dim_) {
+    throw InvalidArgument("dense: add() expects vectors of dimension " + std::to_string(dim_) + ", got " + std::to_string(vectors.cols()));
   }
-  if (vectors.data.size() != vectors.rows * vectors.cols) throw InvalidArgument("dense: matrix data size does not match rows * cols");
-  check_finite(vectors.data.data(), vectors.data.size(), "added vectors");
+  check_finite(vectors.data(), vectors.size(), "added vectors");
+  own();
   const std::size_t old = data_.size();
-  data_.insert(data_.end(), vectors.data.begin(), vectors.data.end());
+  data_.insert(data_.end(), vectors.values().begin(), vectors.values().end());
   if (options_.metric == DenseMetric::kCosine) {
-    for (std::size_t r = 0; r < vectors.rows; ++r) normalize(data_.data() + old + r * dim_, dim_);
+    for (std::size_t r = 0; r < vectors.rows(); ++r) normalize(data_.data() + old + r * dim_, dim_);
   }
-  rows_ += vectors.rows;
+  rows_ += vectors.rows();
+}
+
+void DenseIndex::add_stored(const float* rows, std::size_t n) {
+  check_finite(rows, n * dim_, "added vectors");
+  own();
+  data_.insert(data_.end(), rows, rows + n * dim_);
+  rows_ += n;
 }
 
 const float* DenseIndex::vector(std::size_t doc) const {
   if (doc >= rows_) throw InvalidArgument("dense: doc " + std::to_string(doc) + " out of range (size " + std::to_string(rows_) + ")");
-  return data_.data() + doc * dim_;
+  return rows_data() + doc * dim_;
 }
 
 std::vector<Hit> DenseIndex::search(const float* query, std::size_t k) const {
@@ -90,7 +110,7 @@ std::vector<Hit> DenseIndex::search(const float* query, std::size_t k) const {
   const bool avx2 = dense_kernels::avx2_available();
   for (std::size_t start = 0; start < rows_; start += kBlockRows) {
     const std::size_t n = std::min(kBlockRows, rows_ - start);
-    dense_kernels::dot_rows(data_.data() + start * dim_, n, dim_, q.data(), scores.data(), avx2);
+    dense_kernels::dot_rows(rows_data() + start * dim_, n, dim_, q.data(), scores.data(), avx2);
     for (std::size_t i = 0; i < n; ++i) {
       const double s = scores[i];
       if (top.may_enter(s)) top.push(start + i, s);
@@ -107,26 +127,25 @@ std::vector<Hit> DenseIndex::search(const std::vector<float>& query, std::size_t
 }
 
 std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::size_t k) const {
-  if (queries.rows == 0) return {};
-  if (queries.cols != dim_) {
-    throw InvalidArgument("dense: queries have dimension " + std::to_string(queries.cols) + ", index has " + std::to_string(dim_));
+  if (queries.rows() == 0) return {};
+  if (queries.cols() != dim_) {
+    throw InvalidArgument("dense: queries have dimension " + std::to_string(queries.cols()) + ", index has " + std::to_string(dim_));
   }
-  if (queries.data.size() != queries.rows * queries.cols) throw InvalidArgument("dense: query matrix data size does not match rows * cols");
-  check_finite(queries.data.data(), queries.data.size(), "queries");
-  RowMatrix q = ConstRowMap(queries.data.data(), static_cast<Eigen::Index>(queries.rows), static_cast<Eigen::Index>(dim_));
+  check_finite(queries.data(), queries.size(), "queries");
+  RowMatrix q = ConstRowMap(queries.data(), static_cast<Eigen::Index>(queries.rows()), static_cast<Eigen::Index>(dim_));
   if (options_.metric == DenseMetric::kCosine) {
     for (Eigen::Index r = 0; r < q.rows(); ++r) normalize(q.row(r).data(), dim_);
   }
-  std::vector<TopK> tops(queries.rows, TopK(k));
+  std::vector<TopK> tops(queries.rows(), TopK(k));
   if (k > 0 && rows_ > 0) {
     // scores(i, j) = doc i . query j: the corpus block is read once for all queries.
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor> scores;
-    const std::size_t block_rows = std::max<std::size_t>(256, kBlockRows / std::max<std::size_t>(1, queries.rows / 8));
+    const std::size_t block_rows = std::max<std::size_t>(256, kBlockRows / std::max<std::size_t>(1, queries.rows() / 8));
     for (std::size_t start = 0; start < rows_; start += block_rows) {
       const std::size_t n = std::min(block_rows, rows_ - start);
-      const ConstRowMap block(data_.data() + start * dim_, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
+      const ConstRowMap block(rows_data() + start * dim_, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
       scores.noalias() = block * q.transpose();
-      for (std::size_t j = 0; j < queries.rows; ++j) {
+      for (std::size_t j = 0; j < queries.rows(); ++j) {
         const float* col = scores.col(static_cast<Eigen::Index>(j)).data();
         TopK& top = tops[j];
         for (std::size_t i = 0; i < n; ++i) {
@@ -136,9 +155,20 @@ std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::siz
     }
   }
   std::vector<std::vector<Hit>> out;
-  out.reserve(queries.rows);
+  out.reserve(queries.rows());
   for (auto& t : tops) out.push_back(t.take());
   return out;
+}
+
+void DenseIndex::prepare_query(float* query) const {
+  if (options_.metric == DenseMetric::kCosine) normalize(query, dim_);
+}
+
+void DenseIndex::own() {
+  if (!view_) return;
+  data_.assign(view_, view_ + rows_ * dim_);
+  view_ = nullptr;
+  owner_.reset();
 }
 
 void DenseIndex::save(std::ostream& out) const {
@@ -146,32 +176,77 @@ void DenseIndex::save(std::ostream& out) const {
   w.bytes(kMagic, sizeof kMagic);
   w.u32(kFormatVersion);
   w.u8(options_.metric == DenseMetric::kCosine ? 1 : 0);
+  const char pad[kHeaderBytes] = {};
+  w.bytes(pad, 3);
   w.u64(rows_);
   w.u64(dim_);
-  w.bytes(data_.data(), data_.size() * sizeof(float));
+  w.bytes(pad, kHeaderBytes - 32);
+  w.bytes(rows_data(), rows_ * dim_ * sizeof(float));
   w.bytes(kEndMagic, sizeof kEndMagic);
 }
 
-DenseIndex DenseIndex::load(std::istream& in, const std::string& what) {
-  retrieval_io::Reader r(in, what);
+namespace {
+
+struct DenseHeader {
+  std::uint32_t version;
+  DenseMetric metric;
+  std::uint64_t rows, dim;
+};
+
+DenseHeader read_header(retrieval_io::Reader& r) {
   r.expect_magic(kMagic, sizeof kMagic, "not a radlite dense index (bad magic)");
-  const std::uint32_t version = r.u32("format version");
-  if (version != kFormatVersion) {
-    r.fail("unsupported dense format version " + std::to_string(version) + " (this build reads " + std::to_string(kFormatVersion) + ")");
-  }
+  DenseHeader h{};
+  h.version = r.u32("format version");
+  if (h.version != 1 && h.version != kFormatVersion)
+    r.fail("unsupported dense format version " + std::to_string(h.version) + " (this build reads 1 and " + std::to_string(kFormatVersion) + ")");
   const std::uint8_t metric = r.u8("metric");
   if (metric > 1) r.fail("unknown metric code " + std::to_string(metric));
-  const std::uint64_t rows = r.u64("row count");
-  const std::uint64_t dim = r.u64("dimension");
-  if (dim == 0 || dim > (1u << 20)) r.fail("implausible dimension " + std::to_string(dim));
-  if (rows > (std::numeric_limits<std::uint64_t>::max() / sizeof(float)) / dim) r.fail("row count " + std::to_string(rows) + " too large");
-  DenseIndex index(static_cast<std::size_t>(dim), {metric == 1 ? DenseMetric::kCosine : DenseMetric::kInnerProduct});
-  r.array(index.data_, rows * dim, "vectors");
+  h.metric = metric == 1 ? DenseMetric::kCosine : DenseMetric::kInnerProduct;
+  char pad[kHeaderBytes];
+  if (h.version >= 2) r.bytes(pad, 3, "header padding");
+  h.rows = r.u64("row count");
+  h.dim = r.u64("dimension");
+  if (h.version >= 2) r.bytes(pad, kHeaderBytes - 32, "header padding");
+  if (h.dim == 0 || h.dim > (1u << 20)) r.fail("implausible dimension " + std::to_string(h.dim));
+  if (h.rows > (std::numeric_limits<std::uint64_t>::max() / sizeof(float)) / h.dim) r.fail("row count " + std::to_string(h.rows) + " too large");
+  return h;
+}
+
+}  // namespace
+
+DenseIndex DenseIndex::load(std::istream& in, const std::string& what) {
+  retrieval_io::Reader r(in, what);
+  const DenseHeader h = read_header(r);
+  DenseIndex index(static_cast<std::size_t>(h.dim), {h.metric});
+  r.array(index.data_, h.rows * h.dim, "vectors");
   for (std::size_t i = 0; i < index.data_.size(); ++i) {
-    if (!std::isfinite(index.data_[i])) r.fail("non-finite value in vector " + std::to_string(i / dim));
+    if (!std::isfinite(index.data_[i])) r.fail("non-finite value in vector " + std::to_string(i / h.dim));
   }
-  index.rows_ = static_cast<std::size_t>(rows);
+  index.rows_ = static_cast<std::size_t>(h.rows);
   r.expect_magic(kEndMagic, sizeof kEndMagic, "bad end marker (corrupted or truncated dense index)");
+  return index;
+}
+
+DenseIndex DenseIndex::view(const char* data, std::size_t size, std::shared_ptr<const void> owner,
+                            const std::string& what) {
+  std::istringstream header(std::string(data, std::min(size, kHeaderBytes)));
+  retrieval_io::Reader r(header, what);
+  const DenseHeader h = read_header(r);
+  const std::uint64_t expected = kHeaderBytes + h.rows * h.dim * sizeof(float) + sizeof kEndMagic;
+  if (h.version != kFormatVersion || reinterpret_cast<std::uintptr_t>(data) % alignof(float) != 0) {
+    // Version 1 (vectors at an unaligned offset) is read by copying.
+    MemoryStream in(data, size);
+    return load(in, what);
+  }
+  if (size != expected)
+    throw FormatError(what + ": " + std::to_string(size) + " bytes, a " + std::to_string(h.rows) + " x " +
+                      std::to_string(h.dim) + " dense index has " + std::to_string(expected) + " (truncated or modified)");
+  if (std::memcmp(data + size - sizeof kEndMagic, kEndMagic, sizeof kEndMagic) != 0)
+    throw FormatError(what + ": bad end marker (corrupted or truncated dense index)");
+  DenseIndex index(static_cast<std::size_t>(h.dim), {h.metric});
+  index.view_ = reinterpret_cast<const float*>(data + kHeaderBytes);
+  index.rows_ = static_cast<std::size_t>(h.rows);
+  index.owner_ = std::move(owner);
   return index;
 }
 

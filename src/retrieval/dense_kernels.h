@@ -16,6 +16,9 @@ bool avx2_available();
 /// scores[i] = dot(rows + i * dim, query) for i < n. Only call when avx2_available().
 void dot_rows_avx2(const float* rows, std::size_t n, std::size_t dim, const float* query, float* scores);
 
+/// dot(a, b) over dim floats. Only call when avx2_available().
+float dot_avx2(const float* a, const float* b, std::size_t dim);
+
 /// scores[i] = dot(rows + i * dim, query) for i < n: the AVX2 kernel when `allow_avx2` and available, else
 /// Eigen's matrix-vector product (baseline ISA). Defined in dense.cpp.
 void dot_rows(const float* rows, std::size_t n, std::size_t dim, const float* query, float* scores, bool allow_avx2);

@@ -56,6 +56,18 @@ void dot_rows_avx2(const float* rows, std::size_t n, std::size_t dim, const floa
   }
 }
 
+float dot_avx2(const float* a, const float* b, std::size_t dim) {
+  const std::size_t vec_end = dim - dim % 16;
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  for (std::size_t j = 0; j < vec_end; j += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8), s1);
+  }
+  float s = horizontal_sum(_mm256_add_ps(s0, s1));
+  for (std::size_t j = vec_end; j < dim; ++j) s += a[j] * b[j];
+  return s;
+}
+
 bool avx2_available() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 
 }  // namespace radlite::dense_kernels
@@ -67,6 +79,8 @@ namespace radlite::dense_kernels {
 bool avx2_available() { return false; }
 
 void dot_rows_avx2(const float*, std::size_t, std::size_t, const float*, float*) {}
+
+float dot_avx2(const float*, const float*, std::size_t) { return 0.0f; }
 
 }  // namespace radlite::dense_kernels
 

@@ -2,6 +2,7 @@
 target_sources(radlite_core PRIVATE
   retrieval/analyzer.cpp
   retrieval/bm25.cpp
+  retrieval/bm25_scoring.cpp
   retrieval/metrics.cpp
   retrieval/beir.cpp
   retrieval/dense.cpp

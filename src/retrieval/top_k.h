@@ -27,6 +27,9 @@ class TopK {
   }
   // True when a hit with this score could still enter (cheap pre-filter for scans).
   bool may_enter(double score) const { return heap_.size() < k_ || score >= heap_.front().score; }
+  bool full() const { return heap_.size() >= k_; }
+  // The score of the worst kept hit (only meaningful when full()).
+  double threshold() const { return heap_.front().score; }
 
   std::vector<Hit> take() {
     std::sort(heap_.begin(), heap_.end(), ranks_before);

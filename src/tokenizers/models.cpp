@@ -381,12 +381,11 @@ std::unique_ptr<Model> make_model(const json& j, const JsonPlace& p) {
   }
   if (type == "WordPiece") {
     Vocab v = vocab_from_object(require(j, "vocab", p), p.at("vocab"));
-    long long max_chars = 100;
-    if (j.contains("max_input_chars_per_word") && j["max_input_chars_per_word"].is_number_integer())
-      max_chars = j["max_input_chars_per_word"].get<long long>();
+    // HF reads it as an unsigned integer: a negative value is malformed, not "no limit".
+    const long long max_chars = get_int(j, "max_input_chars_per_word", p, 100, 0, INT32_MAX);
     return std::make_unique<WordPiece>(std::move(v), get_string(j, "unk_token", p, "[UNK]"),
                                        get_string(j, "continuing_subword_prefix", p, "##"),
-                                       static_cast<std::size_t>(std::max(0LL, max_chars)), p.at("unk_token"));
+                                       static_cast<std::size_t>(max_chars), p.at("unk_token"));
   }
   if (type == "WordLevel") {
     Vocab v = vocab_from_object(require(j, "vocab", p), p.at("vocab"));

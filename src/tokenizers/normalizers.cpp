@@ -266,7 +266,7 @@ std::unique_ptr<Normalizer> make_normalizer(const json& j, const JsonPlace& p) {
   }
   if (type == "Precompiled") {
     const std::string blob = get_string(j, "precompiled_charsmap", p, "");
-    const std::string what = p.at("precompiled_charsmap").file + ": field '" + p.at("precompiled_charsmap").field + "'";
+    const std::string what = p.at("precompiled_charsmap").text();
     auto n = make_precompiled_normalizer(base64_decode(blob, what), what);
     if (n) return n;
     return std::make_unique<SequenceNormalizer>(std::vector<std::unique_ptr<Normalizer>>{});

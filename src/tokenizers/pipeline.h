@@ -18,29 +18,27 @@
 #include <unordered_map>
 #include <vector>
 
+#include "io/json_reader.h"
 #include "tokenizers/regex.h"
 
 namespace radlite::tokenizers {
 
-/// Where a JSON value came from, for error messages: the file and the dotted field path.
-struct JsonPlace {
-  std::string file;
-  std::string field;
-  JsonPlace at(const std::string& key) const { return {file, field.empty() ? key : field + "." + key}; }
-  JsonPlace at(std::size_t index) const { return {file, field + "[" + std::to_string(index) + "]"}; }
-};
-[[noreturn]] void format_error(const JsonPlace& p, const std::string& message);  // FormatError "file: field 'x': ..."
-[[noreturn]] void model_error(const JsonPlace& p, const std::string& message);   // ModelError, same form
-const nlohmann::json& require(const nlohmann::json& obj, const std::string& key, const JsonPlace& p);
-std::string get_string(const nlohmann::json& obj, const std::string& key, const JsonPlace& p,
-                       const std::string& fallback);
-bool get_bool(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, bool fallback);
-/// An integer field within [min, max]; fallback when absent or null.
-long long get_int(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, long long fallback,
-                  long long min, long long max);
+// tokenizer.json fields are read with the one JSON field reader of src/io (one message shape:
+// "<file>: field 'a.b': <problem>"; FormatError for malformed values, ModelError for unsupported ones).
+using io::find;
+using io::format_error;
+using io::get_bool;
+using io::get_int;
+using io::get_string;
+using io::JsonPlace;
+using io::model_error;
+using io::require;
 
 /// The "type" of a component section (which must be an object); "" when absent.
-std::string type_of(const nlohmann::json& j, const JsonPlace& p);
+inline std::string type_of(const nlohmann::json& j, const JsonPlace& p) {
+  if (!j.is_object()) format_error(p, "expected an object");
+  return get_string(j, "type", p, "");
+}
 
 /// The current splits of one text: their bytes in one buffer, so pre-tokenizers allocate per call, not per word.
 struct Pieces {

@@ -104,11 +104,11 @@ Pattern parse_pattern(const nlohmann::json& j, const JsonPlace& p) {
   Pattern pat;
   if (j.is_object() && j.contains("String") && j["String"].is_string()) {
     pat.literal = j["String"].get<std::string>();
-    if (pat.literal.empty()) pat.regex = std::make_shared<const Regex>("", p.file + ": field '" + p.field + "'");
+    if (pat.literal.empty()) pat.regex = std::make_shared<const Regex>("", p.text());
   } else if (j.is_object() && j.contains("Regex") && j["Regex"].is_string()) {
-    pat.regex = std::make_shared<const Regex>(j["Regex"].get<std::string>(), p.file + ": field '" + p.field + "'");
+    pat.regex = std::make_shared<const Regex>(j["Regex"].get<std::string>(), p.text());
   } else {
-    format_error(p, "expected {\"String\": ...} or {\"Regex\": ...}");
+    io::format_error(p, "expected {\"String\": ...} or {\"Regex\": ...}");
   }
   return pat;
 }

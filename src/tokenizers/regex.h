@@ -17,9 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "io/json_reader.h"
+
 namespace radlite::tokenizers {
 
-struct JsonPlace;
+using io::JsonPlace;
 
 /// Byte ranges [begin, end) of matches, in order, non-overlapping; empty ranges are empty matches.
 using Matches = std::vector<std::pair<std::size_t, std::size_t>>;

@@ -3,7 +3,6 @@ target_sources(radlite_core PRIVATE
   tokenizers/unicode.cpp
   tokenizers/char_classes.cpp
   tokenizers/char_classes_data.cpp
-  tokenizers/json_fields.cpp
   tokenizers/regex.cpp
   tokenizers/precompiled_charsmap.cpp
   tokenizers/normalizers.cpp

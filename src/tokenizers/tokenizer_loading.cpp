@@ -262,10 +262,13 @@ json read_config(const std::string& dir) {
   return cfg;
 }
 
-void apply_config(Tokenizer::Impl& impl, const json& cfg) {
+void apply_config(Tokenizer::Impl& impl, const json& cfg, const std::string& file) {
   if (cfg.is_object() && cfg.contains("model_max_length") && cfg["model_max_length"].is_number()) {
-    double v = cfg["model_max_length"].get<double>();
-    impl.max_length = (v >= 1e9 || v < 0) ? 0 : static_cast<std::size_t>(v);
+    // transformers writes a huge float (1e30) for "no limit"; below that the value must be a whole length.
+    const double v = cfg["model_max_length"].get<double>();
+    if (v < 1e9 && (v < 0 || v != static_cast<double>(static_cast<long long>(v))))
+      format_error(JsonPlace{file, "model_max_length"}, "expected a whole non-negative number, got " + io::describe(cfg["model_max_length"]));
+    impl.max_length = v >= 1e9 ? 0 : static_cast<std::size_t>(v);
   }
   if (impl.pad < 0 && cfg.is_object()) {
     std::string pad = config_token(cfg, "pad_token", "");
@@ -282,7 +285,7 @@ void apply_config(Tokenizer::Impl& impl, const json& cfg) {
 Tokenizer Tokenizer::from_json(const std::string& tokenizer_json) {
   const std::string what = "tokenizer.json (in memory)";
   auto impl = build_from_json(io::parse_json(tokenizer_json, what), what);
-  apply_config(*impl, json());
+  apply_config(*impl, json(), what);
   return Tokenizer(std::shared_ptr<const Impl>(std::move(impl)));
 }
 
@@ -327,7 +330,7 @@ Tokenizer Tokenizer::from_path(const std::string& path) {
   } else {
     throw IoError(path + ": no such file or directory");
   }
-  apply_config(*impl, read_config(dir));
+  apply_config(*impl, read_config(dir), io::join_path(dir, "tokenizer_config.json"));
   return Tokenizer(std::shared_ptr<const Impl>(std::move(impl)));
 }
 

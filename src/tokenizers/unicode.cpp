@@ -14,13 +14,19 @@ namespace {
 
 int category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when the bytes there are not a valid sequence.
-// On 0, *bad receives the length of the maximal invalid subpart to replace by one U+FFFD.
-std::size_t valid_seq_len(std::string_view s, std::size_t i, std::size_t* bad) {
+// Bytes of the valid UTF-8 sequence at s[i] (utf8proc decides validity: no overlongs, surrogates or values past
+// U+10FFFF), 0 when there is none; then *cp is its code point.
+std::size_t valid_seq_len(std::string_view s, std::size_t i, utf8proc_int32_t* cp) {
+  const utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                              static_cast<utf8proc_ssize_t>(s.size() - i), cp);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+// Length of the maximal subpart of an invalid sequence at s[i] (Unicode's "maximal subpart" practice, which
+// Python and Rust follow and utf8proc does not offer): the lead byte plus the continuation bytes that still form
+// a valid prefix; 1 for a byte that cannot start a sequence.
+std::size_t maximal_subpart(std::string_view s, std::size_t i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
-  const std::size_t n = s.size();
-  auto cont = [&](std::size_t k) { return i + k < n && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  if (b0 < 0x80) return 1;
   std::size_t need;
   unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
   if (b0 >= 0xC2 && b0 <= 0xDF) {
@@ -34,51 +40,46 @@ std::size_t valid_seq_len(std::string_view s, std::size_t i, std::size_t* bad) {
     if (b0 == 0xF0) lo = 0x90;
     if (b0 == 0xF4) hi = 0x8F;
   } else {
-    *bad = 1;
-    return 0;
+    return 1;
   }
-  // Maximal subpart: the lead byte plus as many following bytes as still form a valid prefix.
   std::size_t k = 1;
-  if (i + 1 < n) {
-    auto b1 = static_cast<unsigned char>(s[i + 1]);
+  if (i + 1 < s.size()) {
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
     if (b1 >= lo && b1 <= hi) {
       k = 2;
-      while (k < need && cont(k)) ++k;
+      while (k < need && i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80) ++k;
     }
   }
-  if (k == need) return need;
-  *bad = k;
-  return 0;
+  return k;
 }
 
 }  // namespace
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+char32_t next_cp_multibyte(std::string_view s, std::size_t& i) {
+  utf8proc_int32_t cp = 0;
+  const std::size_t n = valid_seq_len(s, i, &cp);
+  if (n == 0) {  // not reachable with valid input; step one byte so callers always advance
+    ++i;
+    return 0xFFFD;
   }
+  i += n;
+  return static_cast<char32_t>(cp);
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  utf8proc_uint8_t buf[4];
+  const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(c), buf);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
 }
 
 bool is_valid_utf8(std::string_view s) {
-  std::size_t i = 0, bad = 0;
-  while (i < s.size()) {
+  utf8proc_int32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
     }
-    std::size_t len = valid_seq_len(s, i, &bad);
+    const std::size_t len = valid_seq_len(s, i, &cp);
     if (len == 0) return false;
     i += len;
   }
@@ -88,16 +89,15 @@ bool is_valid_utf8(std::string_view s) {
 std::string repair_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t bad = 0;
-    std::size_t len = valid_seq_len(s, i, &bad);
+  utf8proc_int32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = static_cast<unsigned char>(s[i]) < 0x80 ? 1 : valid_seq_len(s, i, &cp);
     if (len) {
       out.append(s.data() + i, len);
       i += len;
     } else {
       out.append("\xEF\xBF\xBD");
-      i += bad;
+      i += maximal_subpart(s, i);
     }
   }
   return out;

@@ -1,6 +1,6 @@
 // Unicode helpers for the tokenizers (internal): UTF-8 decoding/encoding, repair of invalid UTF-8, character
 // classes with the exact definitions the Hugging Face components use (Rust's char methods, BERT's helpers),
-// normalization forms and lowercasing. Categories and normalization come from utf8proc.
+// normalization forms and lowercasing. UTF-8 decoding, categories and normalization come from utf8proc.
 // All functions are pure; safe to call concurrently.
 #pragma once
 
@@ -11,28 +11,16 @@
 
 namespace radlite::tokenizers::unicode {
 
-/// Decodes the code point at s[i] (s must be valid UTF-8) and advances i past it.
+/// Decodes the code point at s[i] (s must be valid UTF-8) and advances i past it. ASCII inline; the rest through
+/// utf8proc, the one UTF-8 decoder of the module.
+char32_t next_cp_multibyte(std::string_view s, std::size_t& i);
 inline char32_t next_cp(std::string_view s, std::size_t& i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) {
     ++i;
     return b0;
   }
-  if (b0 < 0xE0) {
-    char32_t c = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
-    i += 2;
-    return c;
-  }
-  if (b0 < 0xF0) {
-    char32_t c = ((b0 & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
-                 (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
-    i += 3;
-    return c;
-  }
-  char32_t c = ((b0 & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 12) |
-               ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
-  i += 4;
-  return c;
+  return next_cp_multibyte(s, i);
 }
 
 /// Number of bytes of the UTF-8 sequence that starts with byte b (valid UTF-8 assumed).
@@ -44,7 +32,7 @@ void append_utf8(std::string& out, char32_t c);
 /// True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 /// s with every maximal invalid subsequence replaced by U+FFFD (Python's errors="replace" / Rust's
-/// String::from_utf8_lossy convention).
+/// String::from_utf8_lossy convention; utf8proc validates, the maximal-subpart rule is ours).
 std::string repair_utf8(std::string_view s);
 
 /// Rust char::is_whitespace (the Unicode White_Space property). utf8proc has no White_Space property; the set is

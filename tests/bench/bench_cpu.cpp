@@ -207,8 +207,7 @@ struct Bench {
     std::printf("\n[%s] threads %d, best of %d\n", dname.c_str(), at::get_num_threads(), args.repeat);
 
     radlite::BiEncoderOptions bo;
-    bo.threads = args.threads;
-    bo.dtype = dtype;
+    bo.compute.dtype = dtype;
     const long rss0 = status_kb("VmRSS:");
     std::shared_ptr<const radlite::BiEncoder> bi;
     const double t_load = seconds_of([&] {
@@ -277,9 +276,8 @@ struct Bench {
     std::map<std::size_t, std::shared_ptr<const radlite::CrossEncoder>> ces;
     for (std::size_t max_len : {512, 256}) {
       radlite::CrossEncoderOptions co;
-      co.threads = args.threads;
-      co.dtype = dtype;
-      co.max_length = max_len;
+      co.compute.dtype = dtype;
+      co.compute.max_length = max_len;
       ces[max_len] = std::make_shared<const radlite::CrossEncoder>(
           radlite::CrossEncoder::load((dir / "crossencoder").string(), co));
     }
@@ -365,8 +363,7 @@ struct Bench {
     const auto all = jsonl_texts(std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov/corpus.jsonl");
     const std::vector<std::string> texts(all.begin(), all.begin() + std::min<std::size_t>(all.size(), args.accuracy_docs));
     radlite::BiEncoderOptions fo, qo;
-    fo.threads = qo.threads = args.threads;
-    qo.dtype = parse_dtype(dname);
+    qo.compute.dtype = parse_dtype(dname);
     const auto a = radlite::BiEncoder::load((dir / "biencoder").string(), fo).encode(texts);
     const auto b = radlite::BiEncoder::load((dir / "biencoder").string(), qo).encode(texts);
     double worst = 1;
@@ -384,8 +381,7 @@ struct Bench {
     const std::size_t npairs = args.smoke ? 8 : 50;
     for (std::size_t i = 0; i < npairs; ++i) pairs.emplace_back(questions[i * all.size() / npairs], all[i * all.size() / npairs]);
     radlite::CrossEncoderOptions cf, cq;
-    cf.threads = cq.threads = args.threads;
-    cq.dtype = qo.dtype;
+    cq.compute.dtype = qo.compute.dtype;
     const auto la = radlite::CrossEncoder::load((dir / "crossencoder").string(), cf).logits(pairs);
     const auto lb = radlite::CrossEncoder::load((dir / "crossencoder").string(), cq).logits(pairs);
     double lo = 1e300, hi = -1e300, diff = 0;

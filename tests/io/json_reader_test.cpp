@@ -43,6 +43,11 @@ TEST(JsonReader, NulByteIsAnErrorWithItsOffset) {
   EXPECT_EQ(msg, "config.json: invalid JSON (NUL byte at offset 13)");
 }
 
+TEST(JsonReader, NumberOutOfRangeIsAFormatError) {
+  std::string msg = message_of<FormatError>([] { io::parse_json("{\"x\": 1e400}", "queries.jsonl line 2"); });
+  EXPECT_EQ(msg.find("queries.jsonl line 2: invalid JSON ("), 0u) << msg;
+}
+
 TEST(JsonReader, FileSizeIsCapped) {
   std::string msg = message_of<FormatError>([] { io::read_json_file("/dev/zero", 1 << 20); });
   EXPECT_NE(msg.find("/dev/zero: larger than 1048576 bytes"), std::string::npos) << msg;

@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <utility>
 
 #include "io/sha256.h"
+#include "radlite/error.h"
 
 using radlite::io::sha256_hex;
 
@@ -24,4 +28,27 @@ TEST(Sha256, IncrementalEqualsOneShot) {
   radlite::io::Sha256 h;
   for (std::size_t i = 0; i < s.size(); i += 37) h.update(s.data() + i, std::min<std::size_t>(37, s.size() - i));
   EXPECT_EQ(h.hex_digest(), sha256_hex(s.data(), s.size()));
+}
+
+TEST(Sha256, FileMovedAndFinishedHashes) {
+  // A file larger than the 1 MiB read buffer, hashed in pieces, equals the one-shot hash of its bytes.
+  std::string bytes(3 * (1 << 20) + 17, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  const std::string path = ::testing::TempDir() + "radlite_sha256_test.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  EXPECT_EQ(radlite::io::sha256_file(path), sha256_hex(bytes.data(), bytes.size()));
+  std::remove(path.c_str());
+  EXPECT_THROW(radlite::io::sha256_file(path), radlite::IoError);
+
+  // A moved-to hash continues where the moved-from one stopped; a finished hash refuses more input.
+  radlite::io::Sha256 a;
+  a.update("ab", 2);
+  radlite::io::Sha256 b = std::move(a);
+  b.update("c", 1);
+  EXPECT_EQ(b.hex_digest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_THROW(b.update("d", 1), radlite::InvalidArgument);
+  EXPECT_THROW(b.hex_digest(), radlite::InvalidArgument);
 }

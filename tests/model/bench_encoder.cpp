@@ -49,9 +49,9 @@ double best_seconds(int repeat, const std::function<void()>& f) {
 }
 
 double max_abs_diff(const radlite::Matrix& a, const radlite::Matrix& b) {
-  if (a.data.size() != b.data.size()) throw std::runtime_error("result shapes differ");
+  if (a.size() != b.size()) throw std::runtime_error("result shapes differ");
   double d = 0;
-  for (std::size_t i = 0; i < a.data.size(); ++i) d = std::max(d, std::fabs(double(a.data[i]) - b.data[i]));
+  for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::fabs(double(a.data()[i]) - b.data()[i]));
   return d;
 }
 
@@ -91,11 +91,11 @@ void bench_cancergov(const Args& args) {
   }
   if (texts.empty()) throw std::runtime_error("no CancerGov texts found");
 
+  radlite::set_num_threads(args.threads);
   radlite::BiEncoderOptions o;
-  o.threads = args.threads;
   const auto budget = radlite::BiEncoder::load(model, o);
   radlite::BiEncoderOptions nb = o;
-  nb.max_batch_tokens = 0;
+  nb.compute.max_batch_tokens = 0;
   const auto unbudgeted = radlite::BiEncoder::load(model, nb);
 
   std::vector<std::vector<std::int32_t>> ids;
@@ -144,8 +144,8 @@ void bench_base(const Args& args) {
   fs::create_directories(dir);
   radlite::test_support::write_tiny_model(spec, dir.string());
 
+  radlite::set_num_threads(args.threads);
   radlite::BiEncoderOptions o;
-  o.threads = args.threads;
   const auto enc = radlite::BiEncoder::load(dir.string(), o);
   fs::remove_all(dir);
 

@@ -87,7 +87,7 @@ TEST(ComputeDtype, Bfloat16OnCpu) {
   const auto g = ts::golden("roberta-biencoder-tiny");
   const auto ids = ts::int_rows(g["input_ids"]);
   BiEncoderOptions o;
-  o.dtype = DType::BF16;
+  o.compute.dtype = DType::BF16;
   const Matrix got = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o).encode_ids(ids);
   const double diff = ts::max_abs_diff(got, ts::float_rows(g["embeddings"]));
   std::cout << "[dtype] bfloat16 compute vs float32 golden: max_abs_diff=" << diff << "\n";
@@ -99,7 +99,7 @@ TEST(ComputeDtype, Bfloat16OnCpu) {
     pairs.push_back({gc["input_ids"][i].get<std::vector<std::int32_t>>(),
                      gc["token_type_ids"][i].get<std::vector<std::int32_t>>()});
   CrossEncoderOptions co;
-  co.dtype = DType::BF16;
+  co.compute.dtype = DType::BF16;
   const auto logits = CrossEncoder::load(ts::model_dir("bert-crossencoder-tiny"), co).logits_ids(pairs);
   double ldiff = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i)

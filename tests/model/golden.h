@@ -62,19 +62,19 @@ inline std::vector<std::vector<float>> float_rows(const nlohmann::json& j) {
 
 /// Largest |a - b| over all entries; infinity when the shapes differ.
 inline double max_abs_diff(const Matrix& a, const std::vector<std::vector<float>>& b) {
-  if (a.rows != b.size()) return INFINITY;
+  if (a.rows() != b.size()) return INFINITY;
   double m = 0;
-  for (std::size_t i = 0; i < a.rows; ++i) {
-    if (b[i].size() != a.cols) return INFINITY;
-    for (std::size_t j = 0; j < a.cols; ++j) m = std::max(m, std::fabs(static_cast<double>(a(i, j)) - b[i][j]));
+  for (std::size_t i = 0; i < a.rows(); ++i) {
+    if (b[i].size() != a.cols()) return INFINITY;
+    for (std::size_t j = 0; j < a.cols(); ++j) m = std::max(m, std::fabs(static_cast<double>(a(i, j)) - b[i][j]));
   }
   return m;
 }
 
 inline double max_abs_diff(const Matrix& a, const Matrix& b) {
-  if (a.rows != b.rows || a.cols != b.cols) return INFINITY;
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return INFINITY;
   double m = 0;
-  for (std::size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::fabs(static_cast<double>(a.data[i]) - b.data[i]));
+  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(static_cast<double>(a.data()[i]) - b.data()[i]));
   return m;
 }
 

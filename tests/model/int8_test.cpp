@@ -47,7 +47,7 @@ TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
   const auto g = ts::golden("roberta-biencoder-tiny");
   const auto ids = ts::int_rows(g["input_ids"]);
   BiEncoderOptions o;
-  o.dtype = DType::Int8;
+  o.compute.dtype = DType::Int8;
   const Matrix got = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o).encode_ids(ids);
   const auto want = ts::float_rows(g["embeddings"]);
   ASSERT_EQ(got.rows, want.size());
@@ -66,7 +66,7 @@ TEST(ComputeDtype, Int8CrossEncoderCloseToFloat32) {
     pairs.push_back({gc["input_ids"][i].get<std::vector<std::int32_t>>(),
                      gc["token_type_ids"][i].get<std::vector<std::int32_t>>()});
   CrossEncoderOptions co;
-  co.dtype = DType::Int8;
+  co.compute.dtype = DType::Int8;
   const auto logits = CrossEncoder::load(ts::model_dir("bert-crossencoder-tiny"), co).logits_ids(pairs);
   double diff = 0, lo = 1e300, hi = -1e300;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
@@ -82,8 +82,8 @@ TEST(ComputeDtype, Int8CrossEncoderCloseToFloat32) {
 
 TEST(ComputeDtype, Int8IsCpuOnly) {
   BiEncoderOptions o;
-  o.dtype = DType::Int8;
-  o.device = "cuda";
+  o.compute.dtype = DType::Int8;
+  o.compute.device = "cuda";
   EXPECT_THROW(BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o), InvalidArgument);
 }
 

@@ -4,51 +4,17 @@
 
 #include <functional>
 
-#include "../support/safetensors_writer.h"
 #include "golden.h"
+#include "model_copy.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"
 
 using namespace radlite;
 namespace ts = radlite::test_support;
+using ts::expect_error;
+using ts::ModelCopy;
 
 namespace {
-
-// A scratch copy of a tiny fixture model that a test may break.
-struct ModelCopy {
-  ts::ScratchDir dir;
-  explicit ModelCopy(const std::string& name) { ts::copy_model_dir(ts::model_dir(name), dir.path()); }
-  std::string path(const std::string& f = "") const { return f.empty() ? dir.path() : dir.file(f); }
-
-  // Rewrites model.safetensors after `edit` changes its header JSON and data section.
-  void edit_weights(const std::function<void(nlohmann::json&, std::string&)>& edit) const {
-    const std::string bytes = ts::read_bytes(path("model.safetensors"));
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
-    nlohmann::json header = nlohmann::json::parse(bytes.substr(8, n));
-    std::string data = bytes.substr(8 + n);
-    edit(header, data);
-    ts::write_file(path("model.safetensors"), ts::build_raw(header.dump(), data));
-  }
-  void edit_json(const std::string& file, const std::function<void(nlohmann::json&)>& edit) const {
-    nlohmann::json j = nlohmann::json::parse(ts::read_bytes(path(file)));
-    edit(j);
-    ts::write_file(path(file), j.dump(2));
-  }
-};
-
-template <typename E, typename F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
 
 const char* kBi = "xlmr-biencoder-sp-tiny";
 const char* kCross = "bert-crossencoder-tiny";
@@ -169,22 +135,22 @@ TEST(LoadErrors, SentenceTransformersFiles) {
 TEST(LoadErrors, BadOptions) {
   const std::string dir = ts::model_dir(kBi);
   BiEncoderOptions o;
-  o.device = "tpu";
+  o.compute.device = "tpu";
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"tpu"});
   o = {};
-  o.dtype = DType::F16;
+  o.compute.dtype = DType::F16;
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"float16"});
   o = {};
-  o.max_length = 600;
+  o.compute.max_length = 600;
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"max_length 600", "512"});
   o = {};
-  o.batch_size = 0;
+  o.compute.batch_size = 0;
   expect_error<InvalidArgument>([&] { BiEncoder::load(dir, o); }, {"batch_size"});
 }
 
 TEST(InputErrors, BadIds) {
   BiEncoderOptions o;
-  o.max_length = 8;
+  o.compute.max_length = 8;
   const BiEncoder enc = BiEncoder::load(ts::model_dir(kBi), o);
   expect_error<InvalidArgument>([&] { enc.encode_ids({{0, 5, 2}, {0, 1002, 2}}); },
                                 {"sequence 1", "token id 1002", "position 1", "[0, 1002)"});

@@ -79,7 +79,7 @@ TEST_P(RandomBiEncoder, MatchesNaiveReference) {
   const ts::Weights w = ts::write_tiny_model(spec, dir.path());
   write_st_layout(dir.path(), mode, /*normalize=*/mode == "mean", spec.hidden);
   BiEncoderOptions opts;
-  opts.batch_size = 3;
+  opts.compute.batch_size = 3;
   const BiEncoder enc = BiEncoder::load(dir.path(), opts);
   ASSERT_EQ(enc.max_length(), static_cast<std::size_t>(spec.max_positions - spec.pad_id - 1));
   ASSERT_EQ(enc.dimension(), static_cast<std::size_t>(spec.hidden));
@@ -131,8 +131,8 @@ TEST(RandomBiEncoderChunks, LongSequencesAndWideFfnMatchNaiveReference) {
   const ts::NaiveEncoder naive(spec, w);
   for (std::size_t budget : {std::size_t(0), std::size_t(1024)}) {
     BiEncoderOptions opts;
-    opts.batch_size = 5;
-    opts.max_batch_tokens = budget;
+    opts.compute.batch_size = 5;
+    opts.compute.max_batch_tokens = budget;
     const BiEncoder enc = BiEncoder::load(dir.path(), opts);
     const auto ids = sample_ids(spec, enc.max_length());
     ASSERT_EQ(ids[1].size(), 512u);
@@ -170,7 +170,7 @@ TEST_P(RandomCrossEncoder, MatchesNaiveReference) {
   ts::ScratchDir dir;
   const ts::Weights w = ts::write_tiny_model(spec, dir.path());
   CrossEncoderOptions opts;
-  opts.batch_size = 2;
+  opts.compute.batch_size = 2;
   const CrossEncoder ce = CrossEncoder::load(dir.path(), opts);
   ASSERT_EQ(ce.num_labels(), static_cast<std::size_t>(spec.num_labels));
   const auto rows = sample_ids(spec, ce.max_length());

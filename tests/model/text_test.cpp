@@ -117,8 +117,8 @@ TEST(PairScorer, TwoLabelsGiveTheLogitDifference) {
   const auto scores = ce.score_pairs("pulmonary embolism", docs);
   for (std::size_t i = 0; i < docs.size(); ++i) {
     EXPECT_FLOAT_EQ(scores[i], logits[i][1] - logits[i][0]);
-    const auto probs = CrossEncoder::calibrate(logits[i], 1.5);
-    EXPECT_NEAR(CrossEncoder::calibrate({scores[i]}, 1.5)[0], probs[1], 1e-6);
+    const auto probs = CrossEncoder::probabilities(logits[i], 1.5);
+    EXPECT_NEAR(CrossEncoder::probabilities({scores[i]}, 1.5)[0], probs[1], 1e-6);
   }
 }
 
@@ -132,13 +132,13 @@ TEST(PairScorer, ThreeLabelsRefused) {
 
 TEST(TextPath, TruncatesAtMaxLength) {
   BiEncoderOptions o;
-  o.max_length = 8;
+  o.compute.max_length = 8;
   const BiEncoder enc = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o);
   const std::string long_text(2000, 'a');
   const auto ids = enc.tokenize("word " + std::string("radiology findings ") + long_text);
   EXPECT_EQ(ids.size(), 8u);
   EXPECT_EQ(ids.back(), 2);  // </s> kept
-  EXPECT_EQ(enc.encode({long_text, ""}).rows, 2u);
+  EXPECT_EQ(enc.encode({long_text, ""}).rows(), 2u);
 }
 
 TEST(TextPath, DirectoryWithoutTokenizer) {
@@ -146,7 +146,7 @@ TEST(TextPath, DirectoryWithoutTokenizer) {
   ts::copy_model_dir(ts::model_dir("xlmr-biencoder-sp-tiny"), dir.path());
   for (const char* f : {"tokenizer.json", "sentencepiece.bpe.model"}) std::remove(dir.file(f).c_str());
   const BiEncoder enc = BiEncoder::load(dir.path());
-  EXPECT_EQ(enc.encode_ids({{0, 5, 2}}).rows, 1u);
+  EXPECT_EQ(enc.encode_ids({{0, 5, 2}}).rows(), 1u);
   try {
     enc.encode({"text"});
     FAIL() << "no exception";

@@ -176,19 +176,19 @@ int main(int argc, char** argv) {
   radlite::Matrix docs(dense_rows, dense_dim);
   std::mt19937 rng(42);
   std::normal_distribution<float> dist(0.0f, 1.0f);
-  for (float& v : docs.data) v = dist(rng);
+  for (std::size_t i = 0; i < docs.size(); ++i) docs.data()[i] = dist(rng);
   radlite::DenseIndex dense(dense_dim);
   dense.add(docs);
   radlite::Matrix qs(32, dense_dim);
-  for (float& v : qs.data) v = dist(rng);
-  const double matrix_gb = static_cast<double>(docs.data.size() * sizeof(float)) / 1e9;
+  for (std::size_t i = 0; i < qs.size(); ++i) qs.data()[i] = dist(rng);
+  const double matrix_gb = static_cast<double>(docs.size() * sizeof(float)) / 1e9;
 
   volatile float sink = 0.0f;
   const Timing read_s = time_per_call([&] {
     // Streaming read baseline: a vectorisable sum over the matrix (8 independent accumulators).
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    const float* p = docs.data.data();
-    const std::size_t n = docs.data.size() / 8 * 8;
+    const float* p = docs.data();
+    const std::size_t n = docs.size() / 8 * 8;
     for (std::size_t i = 0; i < n; i += 8) {
       for (int j = 0; j < 8; ++j) acc[j] += p[i + j];
     }
@@ -196,14 +196,14 @@ int main(int argc, char** argv) {
     for (float a : acc) s += a;
     sink = sink + s;
   });
-  std::vector<float> copy(docs.data.size());
+  std::vector<float> copy(docs.size());
   const Timing memcpy_s = time_per_call([&] {
-    std::memcpy(copy.data(), docs.data.data(), docs.data.size() * sizeof(float));
+    std::memcpy(copy.data(), docs.data(), docs.size() * sizeof(float));
     sink = sink + copy[12345 % copy.size()];
   });
   std::size_t qi = 0;
   const Timing one_s = time_per_call([&] {
-    auto hits = dense.search(qs.row(qi++ % qs.rows), 10);
+    auto hits = dense.search(qs.row(qi++ % qs.rows()), 10);
     sink = sink + static_cast<float>(hits[0].score);
   });
   const Timing batch_s = time_per_call([&] {
@@ -212,12 +212,12 @@ int main(int argc, char** argv) {
   });
   // Bandwidth figures use wall-clock time (memory, not the CPU, is the limit), baseline in the same run.
   const double read_gbs = matrix_gb / read_s.wall, memcpy_gbs = matrix_gb / memcpy_s.wall;
-  const double one_gbs = matrix_gb / one_s.wall, batch_gbs = matrix_gb * qs.rows / batch_s.wall;
+  const double one_gbs = matrix_gb / one_s.wall, batch_gbs = matrix_gb * qs.rows() / batch_s.wall;
   std::printf("Dense exact:    matrix %zu x %zu (%.2f GB)\n", dense_rows, dense_dim, matrix_gb);
   std::printf("  streaming read (sum) %6.2f GB/s | memcpy %6.2f GB/s (bytes read)\n", read_gbs, memcpy_gbs);
   std::printf("  1 query:   %6.2f GB/s scanned (%.2f ms/query) | ratio vs streaming read %.2f, vs memcpy %.2f\n",
               one_gbs, one_s.wall * 1e3, one_gbs / read_gbs, one_gbs / memcpy_gbs);
   std::printf("  32 queries batched: %6.2f GB/s effective (%.3f ms/query) | ratio vs streaming read %.2f\n",
-              batch_gbs, batch_s.wall * 1e3 / qs.rows, batch_gbs / read_gbs);
+              batch_gbs, batch_s.wall * 1e3 / qs.rows(), batch_gbs / read_gbs);
   return mismatches == 0 ? 0 : 1;
 }

@@ -18,8 +18,7 @@ TEST(Calibration, SigmoidAndSoftmaxWithTemperature) {
   const double z = std::exp(0.5) + std::exp(1.0) + std::exp(1.5);
   EXPECT_NEAR(s[0], std::exp(0.5) / z, 1e-7);
   EXPECT_NEAR(s[2], std::exp(1.5) / z, 1e-7);
-  radlite::Matrix m(2, 2);
-  m.data = {0, 0, 1000, 0};
+  const radlite::Matrix m(2, 2, {0, 0, 1000, 0});
   const radlite::Matrix sm = radlite::softmax_rows(m);
   EXPECT_FLOAT_EQ(sm(0, 0), 0.5f);
   EXPECT_FLOAT_EQ(sm(1, 0), 1.0f);

@@ -89,6 +89,32 @@ void expect_same_hits(const std::vector<PipelineHit>& a, const std::vector<Pipel
   }
 }
 
+// The one file of `dir` whose name ends with `suffix` (segment files are named after their segment).
+std::string segment_file(const std::string& dir, const std::string& suffix) {
+  std::string found;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string n = e.path().filename().string();
+    if (n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      EXPECT_TRUE(found.empty()) << "two files end with " << suffix << " in " << dir;
+      found = n;
+    }
+  }
+  EXPECT_FALSE(found.empty()) << "no file ends with " << suffix << " in " << dir;
+  return found;
+}
+
+// The generation number of a saved index as written in its file names ("000003").
+std::string gen_of(const std::string& dir) {
+  std::ifstream in(dir + "/manifest.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const auto pos = text.find("\"generation\": ");
+  EXPECT_NE(pos, std::string::npos);
+  std::string digits = std::to_string(std::stoull(text.substr(pos + 14)));
+  return std::string(6 - std::min<std::size_t>(6, digits.size()), '0') + digits;
+}
+
 const std::vector<std::string> kQueries = {"pulmonary embolism CT", "filling defect artery", "pleural lung",
                                            "renal cysts Bosniak", "fat embolism fracture"};
 
@@ -146,10 +172,10 @@ TEST(Pipeline, DenseOnlyMatchesBruteForceCosine) {
     Matrix qv = enc->encode_texts({q});
     std::vector<std::pair<double, std::size_t>> ref;
     double qn = 0;
-    for (std::size_t c = 0; c < qv.cols; ++c) qn += double(qv(0, c)) * qv(0, c);
-    for (std::size_t r = 0; r < docs.rows; ++r) {
+    for (std::size_t c = 0; c < qv.cols(); ++c) qn += double(qv(0, c)) * qv(0, c);
+    for (std::size_t r = 0; r < docs.rows(); ++r) {
       double dot = 0, dn = 0;
-      for (std::size_t c = 0; c < docs.cols; ++c) dot += double(docs(r, c)) * qv(0, c), dn += double(docs(r, c)) * docs(r, c);
+      for (std::size_t c = 0; c < docs.cols(); ++c) dot += double(docs(r, c)) * qv(0, c), dn += double(docs(r, c)) * docs(r, c);
       ref.push_back({(qn > 0 && dn > 0) ? dot / std::sqrt(qn * dn) : 0.0, r});
     }
     std::sort(ref.begin(), ref.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
@@ -439,8 +465,9 @@ TEST(PipelinePersistence, SaveLoadGivesIdenticalResults) {
   pipe.add(small_corpus());
   std::string dir = temp_dir("roundtrip") + "/index";
   pipe.save(dir);
-  for (const char* f : {"manifest.json", "documents.jsonl", "bm25.bin", "dense.bin"})
-    EXPECT_TRUE(fs::is_regular_file(dir + "/" + f)) << f;
+  EXPECT_TRUE(fs::is_regular_file(dir + "/manifest.json"));
+  for (const char* suffix : {".docs.jsonl", ".bm25.bin", ".dense.bin"})
+    EXPECT_TRUE(fs::is_regular_file(dir + "/" + segment_file(dir, suffix))) << suffix;
   Pipeline loaded = Pipeline::load(dir, enc, ce);
   EXPECT_EQ(loaded.size(), pipe.size());
   EXPECT_EQ(loaded.encoder_identity(), "test-hashing-bow-64");
@@ -475,7 +502,8 @@ TEST(PipelinePersistence, Bm25OnlyIndexRoundTrip) {
   pipe.add(small_corpus());
   std::string dir = temp_dir("bm25only") + "/index";
   pipe.save(dir);
-  EXPECT_FALSE(fs::exists(dir + "/dense.bin"));
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().string().find("dense"), std::string::npos) << e.path();
   // An encoder passed for an index without embeddings is ignored.
   Pipeline loaded = Pipeline::load(dir, std::make_shared<HashingEncoder>(), nullptr);
   EXPECT_FALSE(loaded.has_embeddings());
@@ -519,15 +547,16 @@ TEST(PipelinePersistence, MissingDirectoryAndVersion) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  auto pos = text.find("\"format_version\": 1");
+  auto pos = text.find("\"format_version\": 2");
   ASSERT_NE(pos, std::string::npos);
-  text.replace(pos, 19, "\"format_version\": 2");
+  text.replace(pos, 19, "\"format_version\": 3");
   std::ofstream(manifest_path, std::ios::trunc) << text;
   try {
     Pipeline::load(dir, nullptr, nullptr);
     FAIL() << "no exception";
   } catch (const FormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("format_version 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("format_version 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("rebuild"), std::string::npos) << e.what();
   }
   std::ofstream(manifest_path, std::ios::trunc) << "{\"format\": \"radlite-index\", ";
   try {
@@ -557,12 +586,17 @@ TEST(PipelinePersistence, EveryCorruptedOrTruncatedFileIsNamed) {
   Pipeline pipe(enc, nullptr);
   pipe.add(small_corpus());
   std::string base = temp_dir("corrupt");
-  for (const std::string file : {"documents.jsonl", "bm25.bin", "dense.bin"}) {
+  pipe.add({{"late", "", "a second segment"}});
+  pipe.remove({"d3"});  // a tombstone file too
+  // Every file of both segments: documents, BM25, vectors, and the first segment's tombstones.
+  for (const std::string suffix : {"-0.docs.jsonl", "-0.bm25.bin", "-0.dense.bin", "-1.docs.jsonl", "-1.bm25.bin",
+                                   "-1.dense.bin", "tombstones"}) {
     for (const std::string how : {"flip", "truncate", "delete", "append"}) {
-      SCOPED_TRACE(file + " " + how);
-      std::string dir = base + "/" + how + "_" + file;
+      SCOPED_TRACE(suffix + " " + how);
+      std::string dir = base + "/" + how + "_" + suffix;
       pipe.save(dir);
       ASSERT_NO_THROW(Pipeline::load(dir, enc, nullptr));
+      const std::string file = segment_file(dir, suffix == "tombstones" ? ".del-" + gen_of(dir) + ".bin" : suffix);
       std::string path = dir + "/" + file;
       auto size = fs::file_size(path);
       if (how == "flip") {
@@ -754,7 +788,10 @@ TEST(PipelinePersistence, InPlaceOverwriteKilledMidwayIsDetected) {
   a.save(parent + "/a");
   b.save(parent + "/b");
   const std::string dir = parent + "/index";
-  const std::vector<std::string> files = {"documents.jsonl", "bm25.bin", "dense.bin", "manifest.json"};
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(parent + "/a")) files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  std::rotate(files.begin(), files.begin() + 1, files.end());  // manifest.json last, as a save writes it
   auto copy_all = [&](const std::string& from) {
     for (const auto& f : files) {
       std::ifstream in(from + "/" + f, std::ios::binary);
@@ -801,9 +838,12 @@ TEST(PipelinePersistence, MalformedManifestFieldsAreNamed) {
   // "the manifest records ..." next to the data file that disagrees with it) and the field or value.
   const std::vector<std::tuple<std::string, std::string, std::string>> edits = {
       {"\"format\": \"radlite-index\"", "\"format\": \"other\"", "format"},
-      {"\"format_version\": 1", "\"format_version\": \"1\"", "format_version"},
+      {"\"format_version\": 2", "\"format_version\": \"2\"", "format_version"},
       {"\"documents\": 12", "\"documents\": -3", "documents"},
       {"\"documents\": 12", "\"documents\": 13", "13"},
+      {"\"segments\": [", "\"segments\": {}, \"x\": [", "segments"},
+      {"\"name\": \"seg-", "\"name\": \"../seg-", "name"},
+      {"\"deleted\": 0", "\"deleted\": 2", "deleted"},
       {"\"identity\": \"test-hashing-bow-64\"", "\"identity\": 64", "identity"},
       {"\"bytes\": ", "\"bytes\": \"x\", \"was\": ", "bytes"},
       {"\"sha256\": \"", "\"sha256\": \"0", "sha256"},

@@ -68,7 +68,11 @@ class Bm25Index {
   void add(const std::vector<std::string>& ids, const std::vector<std::string>& texts);
 
   /// The best `k` documents for `query` (score desc, then doc asc). k = 0 returns nothing.
+  /// Uses MaxScore dynamic pruning: documents whose score bound cannot reach the current k-th score are
+  /// skipped, so the hits and scores are identical to search_exhaustive() at a fraction of the work.
   std::vector<Hit> search(std::string_view query, std::size_t k) const;
+  /// search() scoring every posting of every query term (the reference the pruned search is tested against).
+  std::vector<Hit> search_exhaustive(std::string_view query, std::size_t k) const;
 
   /// search() for every query; `threads` > 1 runs queries on that many threads (0 = hardware concurrency).
   std::vector<std::vector<Hit>> search_batch(const std::vector<std::string>& queries, std::size_t k,
@@ -99,6 +103,8 @@ class Bm25Index {
   static Bm25Index load(std::istream& in, const std::string& what);
 
   struct Impl;
+  /// radlite-internal (the segmented index of the pipeline reads postings and lengths through it).
+  const Impl& internals() const { return *impl_; }
 
  private:
   std::unique_ptr<Impl> impl_;

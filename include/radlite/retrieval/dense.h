@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ class DenseIndex {
   /// Appends the rows of `vectors` (vectors.cols must equal dim(); non-finite values -> InvalidArgument).
   void add(const Matrix& vectors);
 
+  /// Appends `n` rows exactly as given (no normalisation, even for kCosine): copies vectors already stored
+  /// in an index of the same metric, bit for bit (used to merge segments). Non-finite values -> InvalidArgument.
+  void add_stored(const float* rows, std::size_t n);
+
   /// Top-k for one query of dim() floats.
   std::vector<Hit> search(const float* query, std::size_t k) const;
   std::vector<Hit> search(const std::vector<float>& query, std::size_t k) const;  // size must be dim()
@@ -53,16 +58,32 @@ class DenseIndex {
   /// Stored vector `doc` (normalised when the metric is cosine); InvalidArgument if doc >= size().
   const float* vector(std::size_t doc) const;
 
-  /// Versioned binary form (magic "RLDENSE", version, metric, rows, dim, little-endian floats).
+  /// Versioned binary form (magic "RLDENSE", version 2, metric, rows, dim, padding to byte 64, then
+  /// little-endian floats row-major, then an end marker). Version 1 (no padding) still loads.
   void save(std::ostream& out) const;
   /// FormatError naming `what` on truncated/corrupted input; IoError on stream failure.
   static DenseIndex load(std::istream& in, const std::string& what);
+  /// Reads what save() wrote from memory (e.g. a mapped file) without copying the vectors: the index
+  /// reads them in place, and `owner` keeps that memory alive. Checks the header, the exact size and the
+  /// end marker, but not the values (that would touch every page; checksums guard the file). Version-1
+  /// data is copied. add() on such an index first copies the vectors.
+  static DenseIndex view(const char* data, std::size_t size, std::shared_ptr<const void> owner,
+                         const std::string& what);
+  /// The query transform of the metric, in place (L2 normalisation for kCosine, nothing otherwise).
+  void prepare_query(float* query) const;
+  /// True when the vectors are read in place from view()'s memory.
+  bool mapped() const { return view_ != nullptr; }
 
  private:
+  const float* rows_data() const { return view_ ? view_ : data_.data(); }
+  void own();  // copies viewed vectors into data_ (before a change)
+
   std::size_t dim_;
   DenseOptions options_;
   std::size_t rows_ = 0;
-  std::vector<float> data_;  // rows_ * dim_, row-major
+  std::vector<float> data_;           // rows_ * dim_, row-major (when not viewed)
+  const float* view_ = nullptr;       // the vectors in view()'s memory
+  std::shared_ptr<const void> owner_;  // keeps that memory alive
 };
 
 }  // namespace radlite

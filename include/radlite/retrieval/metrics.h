@@ -34,6 +34,7 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,9 @@ struct EvalResult {
   std::vector<double> means;               // aligned with metric_names
   std::vector<QueryEvaluation> per_query;  // the averaged queries, sorted by query id
   // The usual five, NaN when not requested in EvalOptions:
-  double mrr_at_10, ndcg_at_10, recall_at_10, recall_at_100, map;
+  double mrr_at_10 = std::numeric_limits<double>::quiet_NaN(), ndcg_at_10 = std::numeric_limits<double>::quiet_NaN(),
+         recall_at_10 = std::numeric_limits<double>::quiet_NaN(), recall_at_100 = std::numeric_limits<double>::quiet_NaN(),
+         map = std::numeric_limits<double>::quiet_NaN();
 
   /// The mean of a metric by name; InvalidArgument when it was not computed.
   double mean(const std::string& name) const;

@@ -37,13 +37,27 @@
 // document_text(doc) = title + " " + text when the title is non-empty, else text (the BEIR convention).
 // Ids must be unique and non-empty; text must be valid UTF-8.
 //
-// Persistence: save(dir) writes manifest.json (format version, bi-encoder identity and dimension, BM25
-// options, sha256 and size of every file), documents.jsonl, bm25.bin and dense.bin into a temp sibling
-// directory, fsyncs, and swaps it in atomically: a save killed at any point leaves the previous index
-// loadable. load() verifies the format version, sizes and checksums (FormatError naming the file) and that
-// the bi-encoder has the identity that made the embeddings (ModelError otherwise). A load that overlaps a
-// save of the same directory by another process may see files of both and fail with FormatError (never a
-// silently mixed index); retry it.
+// Segments, deletes, updates (format version 2): the pipeline is a list of immutable segments. Each add()
+// or update() of a non-empty batch appends one segment; remove() and update() mark earlier versions deleted
+// (a tombstone set per segment, applied at search time). Doc numbers are positions over all stored
+// documents, deleted ones included (size()); they stay stable until a merge. merge() rewrites all segments
+// into one without the deleted documents; add() also merges adjacent segments when there are more than
+// PipelineOptions.max_segments (the pair with the fewest live documents first). BM25 statistics (N, avglen,
+// df) are those of the live documents across all segments, so every score equals the score of one index
+// built from the live documents alone: merging never changes a result (see pipeline_impl.h).
+//
+// Persistence: an index directory holds manifest.json (format version, generation, bi-encoder identity and
+// dimension, BM25 options, the segment list with the sha256 and size of every file) and per segment
+// `<segment>.docs.jsonl`, `<segment>.bm25.bin`, `<segment>.dense.bin` and `<segment>.del-<generation>.bin`
+// (its tombstones). save(dir) into the directory this pipeline was loaded from or last saved to (same index,
+// same generation) writes only new segments and changed tombstone sets, fsyncs them, then replaces
+// manifest.json by rename (the atomic switch) and deletes files no manifest references any more: time in
+// proportion to the change. Any other save writes everything into a temp sibling directory and swaps it in
+// atomically. A save killed at any point leaves the previous generation loadable. load() verifies the format
+// version, sizes and checksums (FormatError naming the file) and that the bi-encoder has the identity that
+// made the embeddings (ModelError otherwise); version-1 directories (one unsegmented index) still load, and
+// the next save writes version 2. A load that overlaps a save of the same directory by another process may
+// see files of both or miss a deleted file and fail with FormatError (never a silently mixed index); retry.
 //
 // Thread safety: search(), search_batch(), save() and the accessors are const and may run concurrently
 // (the models are required to be thread-safe, see text_models.h). add() and set_reranker() modify the
@@ -57,6 +71,7 @@
 #include <radlite/text_models.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -65,12 +80,58 @@
 
 namespace radlite {
 
+/// How the dense stage finds its candidates (fixed when the index is built, recorded in the manifest; each
+/// segment has its own graph or IVF-PQ index, built when the segment is made, rebuilt by merges).
+///
+/// When to choose what (figures from tests/retrieval/bench_scale.cpp, 768-d clustered vectors, one query
+/// thread; see the report of issue 10 for the measured numbers on this machine):
+///   * exact: up to ~100k documents. One query streams the whole float32 matrix (N * 3 KB at 768-d), so its
+///     cost grows linearly; results are exact; adding documents costs nothing beyond storing them.
+///   * hnsw: the fastest queries at high recall on large corpora (recall@10 >= 0.95 at ef_search 64-128 with
+///     m = 16); memory is the float32 vectors (held twice: in the graph and in the mapped vector file) plus
+///     ~2 * m * 4 bytes of links per vector; building costs ~1-2k vectors/s per thread at 768-d.
+///   * ivfpq: the least memory (pq_m bytes + 8 per vector in memory, e.g. 104 B instead of 3 KB at 768-d;
+///     the float vectors stay on disk, memory-mapped, read only for the re-ranked shortlist); recall depends
+///     on nprobe and the shortlist (ef_search); training k-means takes a while (tens of seconds at 100k).
+/// Both approximate kinds re-rank their candidates by the exact inner product, so the scores they return are
+/// exact scores; only which documents are found is approximate.
+enum class DenseKind {
+  kExact,  // brute force over every vector: exact, O(N) per query; the default (best below ~100k documents)
+  kHnsw,   // HNSW graph (hnswlib): approximate candidates re-ranked exactly; SearchOptions.ef_search
+  kIvfPq,  // IVF-PQ (FAISS): PQ codes in memory, a shortlist re-ranked exactly; SearchOptions.nprobe and
+           // ef_search (the shortlist). Segments under 2,000 documents are scanned exactly.
+};
+
+struct IvfPqOptions {
+  std::size_t nlist = 0;            // k-means cells; 0: 4 * sqrt(segment documents)
+  std::size_t pq_m = 0;             // bytes per vector; 0: the largest divisor of the dimension <= dimension / 8
+  std::size_t train_size = 100000;  // vectors sampled to train the quantizers (not saved)
+};
+
+struct HnswOptions {
+  std::size_t m = 16;                 // graph degree; higher: better recall, more memory, slower build
+  std::size_t ef_construction = 200;  // build-time candidate list; higher: better graph, slower build
+  unsigned build_threads = 0;         // 0: hardware concurrency (not saved)
+};
+
 /// Fixed when the index is built (recorded in the manifest).
 struct PipelineOptions {
   bool bm25 = true;                 // build a BM25 index (needed for the BM25 stage and the final fusion)
   Bm25Options bm25_options;         // k1 1.2, b 0.75, lowercase-only analyzer (see bm25.h)
   DenseMetric dense_metric = DenseMetric::kCosine;  // RadLITE-Encoder is trained for cosine similarity
+  DenseKind dense_kind = DenseKind::kExact;         // per segment: exact scan or an HNSW graph
+  HnswOptions hnsw;                                  // for DenseKind::kHnsw
+  IvfPqOptions ivfpq;                                // for DenseKind::kIvfPq
   std::size_t encode_batch_size = 32;  // documents per encode_texts() call in add(), >= 1 (not saved)
+  std::size_t max_segments = 16;       // merge policy: add() merges adjacent segments beyond this (0: never)
+};
+
+/// One segment of a pipeline (Pipeline::segments()).
+struct PipelineSegmentInfo {
+  std::string name;            // file prefix in the index directory ("" when not saved there yet)
+  std::size_t documents = 0;   // stored, deleted included
+  std::size_t deleted = 0;
+  std::uint64_t bytes = 0;     // size of its files in the index directory (0 when not saved)
 };
 
 enum class FirstFusion {
@@ -86,6 +147,9 @@ struct SearchOptions {
   bool use_reranker = true;       // cross-encoder stage (needs a PairScorer)
   bool final_bm25_fusion = true;  // fuse rerank_prob with BM25 (needs the reranker and the BM25 index)
   std::size_t candidates = 100;   // K1: hits each first-stage retriever contributes, >= 1
+  std::size_t ef_search = 128;    // HNSW: graph candidates per query; IVF-PQ: shortlist size (max(ef_search, K1)
+                                  // approximate candidates are re-ranked by their exact score)
+  std::size_t nprobe = 16;        // IVF-PQ: cells scanned per query
   FirstFusion fusion = FirstFusion::kRrf;  // how dense and BM25 candidates are combined
   double rrf_k = 60.0;            // RRF rank constant, > 0
   ScoreNormalization linear_normalization = ScoreNormalization::kMinMax;  // for FirstFusion::kLinear
@@ -112,6 +176,13 @@ struct PipelineHit {
   // per-query constant so that it lies below every reranked score (the run stays consistent by score).
 };
 
+/// How Pipeline::load reads an index directory. Index files are memory-mapped (dense vectors are searched
+/// in place, shared between processes); the checksums are what makes a load read every byte.
+struct LoadOptions {
+  bool verify_checksums = true;  // sha256 of every file; false: sizes and structure only (fast load)
+  bool map_vectors = true;       // false: copy the dense vectors into memory (the version-1 behaviour)
+};
+
 /// Called during add() with (documents done, documents total).
 using ProgressCallback = std::function<void(std::size_t, std::size_t)>;
 
@@ -130,7 +201,17 @@ class Pipeline {
   /// Appends documents: embeds them in batches of encode_batch_size and adds them to BM25.
   /// All-or-nothing: InvalidArgument (naming the document) for an empty or duplicate id or invalid UTF-8,
   /// ModelError for an encoder returning the wrong shape or non-finite values; the pipeline is then unchanged.
+  /// A non-empty batch becomes one new segment (then the merge policy runs, see max_segments).
   void add(const std::vector<BeirDocument>& documents, const ProgressCallback& progress = {});
+  /// add() that replaces documents whose id is already present (the old version is deleted once the new
+  /// one is indexed; same all-or-nothing validation, but existing ids are allowed).
+  void update(const std::vector<BeirDocument>& documents, const ProgressCallback& progress = {});
+  /// Deletes the live documents with these ids (unknown ids are ignored); returns how many were deleted.
+  /// The next search no longer returns them; save() persists the deletion.
+  std::size_t remove(const std::vector<std::string>& ids);
+  /// Rewrites all segments into one without the deleted documents (doc numbers change; results do not).
+  void merge();
+  std::vector<PipelineSegmentInfo> segments() const;
 
   /// The ranked hits for `query` (see the stage list above).
   std::vector<PipelineHit> search(const std::string& query, const SearchOptions& options = {}) const;
@@ -138,9 +219,11 @@ class Pipeline {
   std::vector<std::vector<PipelineHit>> search_batch(const std::vector<std::string>& queries,
                                                      const SearchOptions& options = {}) const;
 
-  std::size_t size() const;
+  std::size_t size() const;       // documents stored (doc numbers are < size()), deleted ones included
+  std::size_t live_size() const;  // documents not deleted
   const BeirDocument& document(std::size_t doc) const;  // InvalidArgument when doc >= size()
-  /// The doc number of an id, or -1 when absent.
+  bool is_deleted(std::size_t doc) const;               // InvalidArgument when doc >= size()
+  /// The doc number of a live document's id, or -1 when absent (or deleted).
   std::int64_t find(const std::string& id) const;
   bool has_bm25() const;
   bool has_embeddings() const;  // built with an encoder
@@ -167,16 +250,17 @@ class Pipeline {
   /// null to load an index without embeddings. FormatError naming the file for a missing, truncated or
   /// corrupted file or an unsupported format version.
   static Pipeline load(const std::string& dir, std::shared_ptr<const TextEncoder> encoder,
-                       std::shared_ptr<const PairScorer> scorer);
+                       std::shared_ptr<const PairScorer> scorer, const LoadOptions& options = {});
 
   struct Impl;
 
  private:
   explicit Pipeline(std::unique_ptr<Impl> impl);
+  void add_documents(const std::vector<BeirDocument>& documents, const ProgressCallback& progress, bool replace);
   std::unique_ptr<Impl> impl_;
 };
 
-/// The index format version save() writes and load() accepts.
-constexpr int kPipelineFormatVersion = 1;
+/// The index format version save() writes; load() also reads version 1.
+constexpr int kPipelineFormatVersion = 2;
 
 }  // namespace radlite

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
 
   radlite::Matrix m(2, 3);
   m(1, 2) = 4.5f;
-  std::printf("matrix: %zux%zu, row(1)[2] = %.1f\n", m.rows, m.cols, m.row(1)[2]);
+  std::printf("matrix: %zux%zu, row(1)[2] = %.1f\n", m.rows(), m.cols(), m.row(1)[2]);
 
   // The error hierarchy is usable across the library boundary.
   try {

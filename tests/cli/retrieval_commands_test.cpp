@@ -1,5 +1,5 @@
 // Tests of `radlite index`, `radlite search` and `radlite eval`, running the built binary (RADLITE_CLI) on the
-// bundled CancerGov BEIR data, plus the ProgressBar used by those commands.
+// bundled CancerGov BEIR data.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
-#include "cli/progress.h"
 #include "support/cli_runner.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/metrics.h"
@@ -143,6 +143,52 @@ TEST(RetrievalCli, IndexThenSearchJson) {
   EXPECT_NE(f.out.find("\"query_id\":\"b\""), std::string::npos) << f.out;
 }
 
+TEST(RetrievalCli, SearchPrintsEachQueryTime) {
+  // Issue 12: `radlite search` prints each query's time, as `radlite demo` does.
+  std::string dir = scratch("timing");
+  ASSERT_EQ(run_cli("index --corpus '" + kData + "/corpus.jsonl' --out '" + dir + "/idx'").status, 0);
+  Result t = run_cli("search --index '" + dir + "/idx' --k 2 'melanoma' 'lung cancer' 'leukemia'");
+  ASSERT_EQ(t.status, 0) << t.err;
+  const std::regex per_query(R"(query q[123]: [a-z ]+   \((\d+\.\d) ms\)\n)");
+  EXPECT_EQ(std::distance(std::sregex_iterator(t.out.begin(), t.out.end(), per_query), std::sregex_iterator()), 3)
+      << t.out;
+  const std::regex summary(R"(\n3 queries in \d+\.\d ms: median (\d+\.\d) ms, p95 (\d+\.\d) ms\n$)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(t.out, m, summary)) << t.out;
+  EXPECT_LE(std::stod(m[1]), std::stod(m[2]));  // median <= p95
+
+  Result j = run_cli("search --index '" + dir + "/idx' --json 'melanoma'");
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto obj = nlohmann::json::parse(j.out);
+  ASSERT_TRUE(obj["time_ms"].is_number()) << j.out;
+  EXPECT_GE(obj["time_ms"].get<double>(), 0.0);
+  EXPECT_EQ(j.out.find("queries in"), std::string::npos);  // stdout stays one JSON object per line
+}
+
+TEST(RetrievalCli, IndexRefusesToReplaceADirectoryThatIsNotAnIndex) {
+  // Issue 8 defect 1: `index --out DIR` replaced whatever DIR was; with the corpus inside DIR, the corpus and
+  // everything else in DIR were deleted and the exit status was 0.
+  std::string dir = scratch("not_an_index");
+  fs::copy_file(kData + "/corpus.jsonl", dir + "/corpus.jsonl");
+  std::ofstream(dir + "/notes.txt") << "my notes\n";
+  const std::string corpus = read_all(dir + "/corpus.jsonl");
+  Result r = run_cli("index --corpus '" + dir + "/corpus.jsonl' --out '" + dir + "'");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.err.find(dir), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(read_all(dir + "/corpus.jsonl"), corpus);
+  EXPECT_EQ(read_all(dir + "/notes.txt"), "my notes\n");
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++entries;
+  EXPECT_EQ(entries, 2u);  // nothing added either
+
+  // An index directory is still replaced by a new build.
+  ASSERT_EQ(run_cli("index --corpus '" + dir + "/corpus.jsonl' --out '" + dir + "/idx'").status, 0);
+  Result again = run_cli("index --corpus '" + dir + "/corpus.jsonl' --out '" + dir + "/idx' --k1 0.9");
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.out.find("BM25 k1=0.9"), std::string::npos) << again.out;
+}
+
 TEST(RetrievalCli, BadCorpusLineIsNamed) {
   std::string dir = scratch("bad");
   std::ofstream(dir + "/corpus.jsonl") << "{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\", \"text\": \"y\"}\n"
@@ -179,37 +225,4 @@ TEST(RetrievalCli, UsageErrors) {
     EXPECT_EQ(help.status, 0) << cmd;
     EXPECT_NE(help.out.find(std::string("usage: radlite ") + cmd), std::string::npos) << help.out;
   }
-}
-
-TEST(ProgressBar, RenderShowsCountRateAndEta) {
-  std::string line = radlite::cli::ProgressBar::render("indexing", 250, 1000, "docs", 2.0, 20);
-  EXPECT_EQ(line, "indexing [#####...............] 250/1000 docs  125.0 docs/s  ETA 0:06");
-  std::string done = radlite::cli::ProgressBar::render("indexing", 1000, 1000, "docs", 65.0, 10);
-  EXPECT_EQ(done, "indexing [##########] 1000/1000 docs  15.4 docs/s  1:05");
-  EXPECT_EQ(radlite::cli::ProgressBar::render("eval", 7, 0, "queries", 0.0), "eval 7 queries  0.0 queries/s");
-}
-
-TEST(ProgressBar, DrawsOnlyWhenEnabled) {
-  std::FILE* quiet = std::tmpfile();
-  {
-    radlite::cli::ProgressBar bar("x", 10, "docs", quiet);  // a file is not a terminal
-    EXPECT_FALSE(bar.enabled());
-    bar.update(10);
-  }
-  EXPECT_EQ(std::ftell(quiet), 0L);
-  std::fclose(quiet);
-
-  std::FILE* forced = std::tmpfile();
-  {
-    radlite::cli::ProgressBar bar("x", 10, "docs", forced, /*force_enabled*/ true);
-    bar.update(10);  // the last item always draws
-    bar.finish();
-  }
-  std::rewind(forced);
-  char buf[512] = {};
-  std::size_t n = std::fread(buf, 1, sizeof buf - 1, forced);
-  std::fclose(forced);
-  std::string text(buf, n);
-  EXPECT_NE(text.find("\rx [##############################] 10/10 docs"), std::string::npos) << text;
-  EXPECT_EQ(text.back(), '\n');
 }

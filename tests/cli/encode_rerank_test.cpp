@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "golden.h"
+#include "model/golden.h"
 #include "support/cli_runner.h"
 
 namespace ts = radlite::test_support;

@@ -1,0 +1,189 @@
+#include "cli/options.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "radlite/error.h"
+#include "radlite/runtime.h"
+
+namespace radlite::cli {
+
+namespace {
+
+std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+std::string real_text(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+}  // namespace
+
+int max_threads() {
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(std::max(4, 4 * hw), radlite::kMaxThreads);
+}
+
+CLI::Validator integer_in(std::int64_t lo, std::int64_t hi) {
+  const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  return CLI::Validator(
+      [lo, hi, range](std::string& input) -> std::string {
+        const std::string error = "must be an integer in " + range + ", got " + in_quotes(input);
+        // Decimal digits with an optional '-': strtoll alone would skip spaces and accept '+'; CLI11's own
+        // conversion would read "010" as octal and "0x10" as hex.
+        const std::size_t digits = !input.empty() && input[0] == '-' ? 1 : 0;
+        if (input.size() == digits || input.find_first_not_of("0123456789", digits) != std::string::npos)
+          return error;
+        errno = 0;
+        const long long v = std::strtoll(input.c_str(), nullptr, 10);
+        if (errno == ERANGE || v < lo || v > hi) return error;
+        input = std::to_string(v);  // canonical: leading zeros gone, so CLI11 converts the same value
+        return {};
+      },
+      range);
+}
+
+CLI::Validator number_in(double lo, double hi, bool lo_open) {
+  const std::string range = lo_open ? "(" + real_text(lo) + ", " + real_text(hi) + "]"
+                                    : "[" + real_text(lo) + ", " + real_text(hi) + "]";
+  return CLI::Validator(
+      [lo, hi, lo_open, range](std::string& input) -> std::string {
+        const std::string error = "must be a number in " + range + ", got " + in_quotes(input);
+        if (input.empty() || input.find_first_of(" \t\n") != std::string::npos) return error;
+        char* end = nullptr;
+        errno = 0;
+        const double v = std::strtod(input.c_str(), &end);
+        // NaN fails every comparison, so the range test below would let it through: test finiteness first.
+        if (*end != '\0' || errno == ERANGE || !std::isfinite(v)) return error;
+        if ((lo_open ? !(v > lo) : !(v >= lo)) || !(v <= hi)) return error;
+        return {};
+      },
+      range);
+}
+
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        const std::string error = "must be a finite number > 0, got " + in_quotes(input);
+        if (input.empty() || input.find_first_of(" \t\n") != std::string::npos) return error;
+        char* end = nullptr;
+        errno = 0;
+        const double v = std::strtod(input.c_str(), &end);
+        if (*end != '\0' || errno == ERANGE || !std::isfinite(v) || !(v > 0)) return error;
+        return {};
+      },
+      "> 0");
+}
+
+CLI::Validator one_of(std::vector<std::string> choices) {
+  std::string list;
+  for (std::size_t i = 0; i < choices.size(); ++i) list += (i ? i + 1 == choices.size() ? " or " : ", " : "") + choices[i];
+  return CLI::Validator(
+      [choices, list](std::string& input) -> std::string {
+        for (const auto& c : choices)
+          if (input == c) return {};
+        return "must be " + list + ", got " + in_quotes(input);
+      },
+      "");
+}
+
+DType parse_dtype(const std::string& name) {
+  if (name == "float32" || name == "f32") return DType::F32;
+  if (name == "float16" || name == "f16") return DType::F16;
+  if (name == "bfloat16" || name == "bf16") return DType::BF16;
+  if (name == "int8") return DType::Int8;
+  throw InvalidArgument("--dtype must be float32, float16, bfloat16 or int8, got '" + name + "'");
+}
+
+void add_model_options(CLI::App& app, ModelLoadOptions& m) {
+  const std::string group = "Model";
+  app.add_option("--device", m.compute.device, "cpu, cuda or cuda:N")->type_name("D")->capture_default_str()->group(group);
+  app.add_option("--threads", m.threads,
+                 "intra-op threads; 0 = all cores; at most 4x the hardware threads")
+      ->type_name("N")
+      ->check(integer_in(0, max_threads()))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--batch-size", m.compute.batch_size, "texts or pairs per forward pass")
+      ->type_name("N")
+      ->check(integer_in(1, kMaxBatchSize))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option_function<std::string>(
+         "--dtype", [&m](const std::string& name) { m.compute.dtype = parse_dtype(name); },
+         "compute dtype: float32 (default), bfloat16, float16 (CUDA only) or int8 (CPU only); f32, bf16, f16 "
+         "also accepted")
+      ->type_name("T")
+      ->check(one_of({"float32", "float16", "bfloat16", "int8", "f32", "f16", "bf16"}))
+      ->group(group);
+  app.add_option("--max-length", m.compute.max_length, "tokens per text or pair; 0 = the model's limit")
+      ->type_name("N")
+      ->check(integer_in(0, kMaxTokens))
+      ->capture_default_str()
+      ->group(group);
+}
+
+void add_search_options(CLI::App& app, SearchOptions& o) {
+  const std::string group = "Search";
+  app.add_option("--k", o.k, "hits per query")->type_name("N")->check(integer_in(0, kMaxHits))->capture_default_str()->group(group);
+  app.add_option("--candidates", o.candidates, "first-stage depth K1: hits each retriever contributes")
+      ->type_name("N")
+      ->check(integer_in(1, kMaxHits))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--rerank-depth", o.rerank_depth, "K2: top candidates the cross-encoder scores")
+      ->type_name("N")
+      ->check(integer_in(1, kMaxHits))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option_function<std::string>(
+         "--fusion", [&o](const std::string& f) { o.fusion = f == "linear" ? FirstFusion::kLinear : FirstFusion::kRrf; },
+         "first fusion of dense and BM25 candidates: rrf (default) or linear")
+      ->type_name("rrf|linear")
+      ->check(one_of({"rrf", "linear"}))
+      ->group(group);
+  app.add_option("--rrf-k", o.rrf_k, "RRF rank constant")->type_name("X")->check(positive_number())->capture_default_str()->group(group);
+  app.add_option("--dense-weight", o.dense_weight, "linear fusion: weight of the dense score")
+      ->type_name("W")
+      ->check(number_in(0.0, 1.0))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--temperature", o.temperature, "calibration: rerank_prob = sigmoid(logit / T)")
+      ->type_name("T")
+      ->check(positive_number())
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--bm25-weight", o.final_bm25_weight, "final fusion: weight of min-max(BM25)")
+      ->type_name("W")
+      ->check(number_in(0.0, 1.0))
+      ->capture_default_str()
+      ->group(group);
+}
+
+void add_bm25_options(CLI::App& app, Bm25Options& o) {
+  const std::string group = "BM25";
+  // Upper bound of k1: saturation is complete long before; Lucene's useful range is 0..3.
+  app.add_option("--k1", o.k1, "term-frequency saturation (0: term presence only)")
+      ->type_name("X")
+      ->check(number_in(0.0, 1000.0))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--b", o.b, "length normalisation")->type_name("Y")->check(number_in(0.0, 1.0))->capture_default_str()->group(group);
+  app.add_option("--stopwords", o.analyzer.stopwords, "none or english (Lucene's English stop set)")
+      ->type_name("S")
+      ->check(one_of({"none", "english"}))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--stemmer", o.analyzer.stemmer, "none, porter (Lucene's PorterStemFilter) or english (Snowball)")
+      ->type_name("S")
+      ->check(one_of({"none", "porter", "english"}))
+      ->capture_default_str()
+      ->group(group);
+}
+
+}  // namespace radlite::cli

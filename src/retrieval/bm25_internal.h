@@ -1,0 +1,114 @@
+// Internals of the BM25 index shared with the segmented index of the pipeline (internal to radlite):
+// the posting layout, the per-index state, and the top-k scoring kernel that both use, so a document's
+// score is computed by the same expression, in the same order, whichever of them asks for it.
+#pragma once
+
+#include <radlite/retrieval/bm25.h>
+#include <radlite/retrieval/hit.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "retrieval/term_table.h"
+
+namespace radlite {
+namespace bm25_internal {
+
+struct Posting {
+  std::uint32_t doc;
+  std::uint32_t tf;
+};
+
+/// idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)), N = documents with at least one term.
+inline double idf(std::uint64_t docs_with_terms, std::uint64_t df) {
+  const double n = static_cast<double>(docs_with_terms);
+  const double d = static_cast<double>(df);
+  return std::log(1.0 + (n - d + 0.5) / (d + 0.5));
+}
+
+inline double average_length(std::uint64_t total_terms, std::uint64_t docs_with_terms) {
+  return docs_with_terms == 0 ? 0.0 : static_cast<double>(total_terms) / static_cast<double>(docs_with_terms);
+}
+
+/// k1 * (1 - b + b * len / avglen): the length norm in tf / (tf + norm).
+inline double length_norm(double k1, double b, std::uint32_t len, double avg) {
+  return avg > 0.0 ? k1 * (1.0 - b + b * static_cast<double>(len) / avg) : k1;
+}
+
+/// One query term's postings in one index, with its weight idf * (query term frequency) and an upper bound
+/// of tf / (tf + norm) over its postings (any value >= the true maximum; used to skip documents that cannot
+/// enter the top k).
+struct TermPostings {
+  const Posting* data = nullptr;
+  std::size_t size = 0;
+  double weight = 0.0;
+  double max_ratio = 1.0;
+};
+
+struct Scratch {
+  std::vector<double> acc;
+  std::vector<std::uint32_t> touched;
+  std::vector<std::string> analyzed;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> qterms;
+  std::vector<std::pair<std::uint32_t, double>> contributions;
+  std::vector<TermPostings> lists;
+  std::vector<std::size_t> cursor;
+};
+
+/// The top k documents by sum over `terms` (in their order) of weight * tf / (tf + norms[doc]), skipping
+/// documents with deleted[doc] != 0 (deleted may be null). Documents of no term are not returned.
+/// `exhaustive` scores every posting (the oracle of the pruned path); otherwise MaxScore skips documents
+/// whose upper bound cannot reach the current k-th score. Both give identical hits and scores.
+std::vector<Hit> top_k(const std::vector<TermPostings>& terms, const double* norms, const std::uint8_t* deleted,
+                       std::size_t n_docs, std::size_t k, Scratch& s, bool exhaustive = false);
+
+/// max over the postings of tf / (tf + k1 * (1 - b + b * len / avg)), bounded without scanning: tf is at
+/// most max_tf and len at least min_len, and the ratio grows with tf and shrinks with len.
+inline double ratio_bound(std::uint32_t max_tf, std::uint32_t min_len, double k1, double b, double avg) {
+  const double tf = static_cast<double>(max_tf);
+  return tf / (tf + length_norm(k1, b, min_len, avg));
+}
+
+}  // namespace bm25_internal
+
+struct Bm25Index::Impl {
+  using Posting = bm25_internal::Posting;
+  Bm25Options options;
+  Analyzer analyzer;
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, std::uint32_t> id_to_doc;
+  std::vector<std::uint32_t> lengths;
+  TermTable vocab;                                         // term <-> term number
+  std::vector<std::vector<Posting>> postings;              // term number -> postings in doc order
+  std::vector<std::uint32_t> max_tf, min_len;              // per term: for the MaxScore bound
+  std::uint64_t total_terms = 0;
+  std::uint64_t docs_with_terms = 0;
+  std::vector<double> norms;  // k1 * (1 - b + b * len / avglen) per doc, refreshed after every add()
+
+  explicit Impl(Bm25Options o) : options(std::move(o)), analyzer(options.analyzer) {}
+
+  double avglen() const { return bm25_internal::average_length(total_terms, docs_with_terms); }
+  double idf(std::size_t df) const { return bm25_internal::idf(docs_with_terms, df); }
+  void refresh_norms() {
+    const double avg = avglen();
+    norms.resize(lengths.size());
+    for (std::size_t i = 0; i < lengths.size(); ++i)
+      norms[i] = bm25_internal::length_norm(options.k1, options.b, lengths[i], avg);
+  }
+  // Recomputes max_tf / min_len of the terms from `first_term` on, and updates all terms for the documents
+  // from `first_doc` on (after add() or load()).
+  void refresh_bounds(std::uint32_t first_doc);
+
+  // Distinct query terms known to the index with their query frequency, in first-appearance order.
+  void query_terms(const std::vector<std::string>& analyzed,
+                   std::vector<std::pair<std::uint32_t, std::uint32_t>>& out) const;
+
+  std::vector<Hit> search_terms(const std::vector<std::string>& analyzed, std::size_t k,
+                                bm25_internal::Scratch& s, bool exhaustive = false) const;
+};
+
+}  // namespace radlite
