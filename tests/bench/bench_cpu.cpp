@@ -302,7 +302,7 @@ struct Bench {
         out["inputs"]["ce_" + std::to_string(max_len)] = in;
         if (dname == "f32") out["reference"]["ce_" + std::to_string(max_len)] = logits;
         char v[64];
-        std::snprintf(v, sizeof v, "%.1f pairs/s", static_cast<double>(npairs) / t);
+        std::snprintf(v, sizeof v, "%.2f pairs/s", static_cast<double>(npairs) / t);
         row("cross-encoder " + std::to_string(npairs) + " pairs, max length " + std::to_string(max_len), v,
             radlite::bench::encoder_flops(cs, lengths), t, roof_ce);
       }
