@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 build=${1:-$root/build}; threads=${2:-$(nproc)}; repeat=${3:-2}
 bench=$build/tests/bench/bench_cpu
 [ -x "$bench" ] || { echo "build bench_cpu first (missing $bench)" >&2; exit 2; }
-work=${RADLITE_BENCH_DIR:-$build/bench_peers}
+work=$(mkdir -p "${RADLITE_BENCH_DIR:-$build/bench_peers}" && cd "${RADLITE_BENCH_DIR:-$build/bench_peers}" && pwd)
 py=${PYTHON:-/usr/bin/python3}
 mkdir -p "$work/onnx"
 if [ ! -d "$work/node_modules/onnxruntime-node" ]; then
