@@ -176,8 +176,8 @@ class QueryOnlyEncoder : public radlite::TextEncoder {
     radlite::bench::detail::Rng rng{texts.size()};
     for (std::size_t i = 0; i < texts.size(); ++i) {
       float n = 0;
-      for (std::size_t j = 0; j < m.cols; ++j) n += (m.row(i)[j] = rng.uniform()) * m.row(i)[j];
-      for (std::size_t j = 0; j < m.cols; ++j) m.row(i)[j] /= std::sqrt(n);
+      for (std::size_t j = 0; j < m.cols(); ++j) n += (m.row(i)[j] = rng.uniform()) * m.row(i)[j];
+      for (std::size_t j = 0; j < m.cols(); ++j) m.row(i)[j] /= std::sqrt(n);
     }
     return m;
   }
@@ -245,7 +245,7 @@ struct Bench {
       const double t = radlite::bench::quantile(times, 0.5);
       r["query_ms"] = t * 1e3;
       out["inputs"]["bi_query"] = q;
-      if (dname == "f32") out["reference"]["bi_query"] = bi->encode_ids(q).data;
+      if (dname == "f32") out["reference"]["bi_query"] = bi->encode_ids(q).values();
       char v[64];
       std::snprintf(v, sizeof v, "%.1f ms", t * 1e3);
       row("one 32-token query (median of 10)", v, radlite::bench::encoder_flops(bs, {32}), t, roof_bi);
@@ -367,9 +367,9 @@ struct Bench {
     const auto a = radlite::BiEncoder::load((dir / "biencoder").string(), fo).encode(texts);
     const auto b = radlite::BiEncoder::load((dir / "biencoder").string(), qo).encode(texts);
     double worst = 1;
-    for (std::size_t i = 0; i < a.rows; ++i) {
+    for (std::size_t i = 0; i < a.rows(); ++i) {
       double ab = 0, aa = 0, bb = 0;
-      for (std::size_t j = 0; j < a.cols; ++j) {
+      for (std::size_t j = 0; j < a.cols(); ++j) {
         ab += double(a(i, j)) * b(i, j);
         aa += double(a(i, j)) * a(i, j);
         bb += double(b(i, j)) * b(i, j);

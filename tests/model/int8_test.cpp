@@ -50,9 +50,9 @@ TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
   o.compute.dtype = DType::Int8;
   const Matrix got = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o).encode_ids(ids);
   const auto want = ts::float_rows(g["embeddings"]);
-  ASSERT_EQ(got.rows, want.size());
+  ASSERT_EQ(got.rows(), want.size());
   double worst = 1;
-  for (std::size_t i = 0; i < got.rows; ++i) worst = std::min(worst, cosine(got.row(i), want[i].data(), got.cols));
+  for (std::size_t i = 0; i < got.rows(); ++i) worst = std::min(worst, cosine(got.row(i), want[i].data(), got.cols()));
   std::cout << "[int8] bi-encoder vs float32 golden: min cosine " << worst
             << ", max_abs_diff " << ts::max_abs_diff(got, want) << "\n";
   EXPECT_GT(worst, 0.99);
