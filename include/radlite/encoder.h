@@ -45,6 +45,8 @@ enum class DType {
   F32,   // float32: the reference; parity with transformers within 1e-5
   F16,   // float16: CUDA only (libtorch has no float16 matrix multiply on CPU)
   BF16,  // bfloat16: CPU or CUDA; about 3 significant digits
+  Int8,  // CPU only: the Linear layers' weights in int8 (one scale per output channel), activations quantized
+         // per call (dynamic quantization); embeddings, LayerNorm, attention and heads stay float32
 };
 
 /// How a model runs: where, in what dtype, how inputs are batched and truncated. Shared by both model kinds, so a

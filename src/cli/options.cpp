@@ -96,7 +96,8 @@ DType parse_dtype(const std::string& name) {
   if (name == "float32" || name == "f32") return DType::F32;
   if (name == "float16" || name == "f16") return DType::F16;
   if (name == "bfloat16" || name == "bf16") return DType::BF16;
-  throw InvalidArgument("--dtype must be float32, float16 or bfloat16, got '" + name + "'");
+  if (name == "int8") return DType::Int8;
+  throw InvalidArgument("--dtype must be float32, float16, bfloat16 or int8, got '" + name + "'");
 }
 
 void add_model_options(CLI::App& app, ModelLoadOptions& m) {
@@ -115,9 +116,10 @@ void add_model_options(CLI::App& app, ModelLoadOptions& m) {
       ->group(group);
   app.add_option_function<std::string>(
          "--dtype", [&m](const std::string& name) { m.compute.dtype = parse_dtype(name); },
-         "compute dtype: float32 (default), bfloat16 or float16 (CUDA only); f32, bf16, f16 also accepted")
+         "compute dtype: float32 (default), bfloat16, float16 (CUDA only) or int8 (CPU only); f32, bf16, f16 "
+         "also accepted")
       ->type_name("T")
-      ->check(one_of({"float32", "float16", "bfloat16", "f32", "f16", "bf16"}))
+      ->check(one_of({"float32", "float16", "bfloat16", "int8", "f32", "f16", "bf16"}))
       ->group(group);
   app.add_option("--max-length", m.compute.max_length, "tokens per text or pair; 0 = the model's limit")
       ->type_name("N")

@@ -4,6 +4,7 @@ target_sources(radlite PRIVATE
   model/runtime.cpp
   model/model_config.cpp
   model/transformer.cpp
+  model/int8_linear.cpp
   model/bi_encoder.cpp
   model/cross_encoder.cpp
   model/encode_text.cpp

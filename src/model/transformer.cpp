@@ -1,9 +1,12 @@
 #include "model/transformer.h"
 
 #include <ATen/Context.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -31,6 +34,16 @@ void activate_(at::Tensor& x, Activation a) {
     case Activation::Relu: at::relu_(x); break;
     case Activation::Silu: at::silu_(x); break;
   }
+}
+
+// Drops the whole pages of a checkpoint range that was just copied out of the file mapping. Mapped pages count in
+// the resident set: keeping them would put the load's peak at twice the weights. The mapping is read-only, so a
+// later read of the range (none is expected) faults the pages in again from the file.
+void release_pages(const void* data, std::size_t n) {
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + n) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 // Chunk sizes (elements) of the attention scores and of the FFN intermediate: 4 MB in float32, small enough to be
@@ -94,6 +107,12 @@ Placement resolve_placement(const std::string& device, DType dtype) {
                               "use bfloat16 or float32 on CPU");
       p.dtype = at::kHalf;
       break;
+    case DType::Int8:
+      if (!p.device.is_cpu())
+        throw InvalidArgument("dtype int8 runs on CPU only (device '" + device + "'); use float16 or bfloat16 on CUDA");
+      p.dtype = at::kFloat;
+      p.int8 = true;
+      break;
   }
   return p;
 }
@@ -116,7 +135,10 @@ at::Tensor load_weight(const io::Checkpoint& ckpt, const std::string& name, cons
   }
   // Copy out of the mapping: its data need not be aligned, and the model must not depend on the file staying open.
   at::Tensor host = at::empty(shape, at::TensorOptions().dtype(src));
-  if (t->nbytes) std::memcpy(host.data_ptr(), t->data, t->nbytes);
+  if (t->nbytes) {
+    std::memcpy(host.data_ptr(), t->data, t->nbytes);
+    release_pages(t->data, t->nbytes);
+  }
   // A NaN or infinity in any weight turns every output it reaches into NaN; refuse it here, naming the tensor, rather
   // than hand out null embeddings later. (float32 weights beyond float16's range, converted for a CUDA float16 run,
   // would still overflow: the forward pass's output check catches that.)
@@ -172,6 +194,13 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
     l.out_b = w(p + "output.dense.bias", {H});
     l.out_ln_w = w(p + "output.LayerNorm.weight", {H});
     l.out_ln_b = w(p + "output.LayerNorm.bias", {H});
+    if (placement.int8) {
+      l.qkv_q = std::make_shared<const Int8Linear>(l.qkv_w, l.qkv_b);
+      l.attn_out_q = std::make_shared<const Int8Linear>(l.attn_out_w, l.attn_out_b);
+      l.inter_q = std::make_shared<const Int8Linear>(l.inter_w, l.inter_b);
+      l.out_q = std::make_shared<const Int8Linear>(l.out_w, l.out_b);
+      l.qkv_w = l.attn_out_w = l.inter_w = l.out_w = at::Tensor();
+    }
     layers_.push_back(std::move(l));
   }
 }
@@ -190,21 +219,44 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   x = layer_norm(x, emb_ln_w_, emb_ln_b_, c.layer_norm_eps);
 
   // Additive mask as transformers builds it: 0 for real keys, the dtype's lowest value for padded ones.
-  // Each dtype's own lowest value, as finfo(dtype).min: float's would overflow half / bfloat16 to -inf.
-  const double lowest = placement_.dtype == at::kFloat  ? static_cast<double>(std::numeric_limits<float>::lowest())
-                        : placement_.dtype == at::kHalf ? -65504.0
-                                                        : -3.3895313892515355e38;
-  const at::Tensor additive = ((1 - batch.mask).to(placement_.dtype) * lowest).view({B, 1, 1, L});
+  // Padding: the per-token layers (projections, FFN, LayerNorm) run on the real tokens only, packed row after row
+  // (`real` lists their positions in [B * L]); only attention needs the padded [B, L] layout. Rows are independent
+  // in those layers, so a real token's result does not change; padded positions come out as zeros.
+  std::int64_t real_tokens = 0;
+  for (auto n : batch.lengths) real_tokens += n;
+  const bool padded = real_tokens < B * L;
+  at::Tensor real;
+  if (padded) {
+    real = at::empty({real_tokens}, at::kLong);
+    auto* r = real.data_ptr<std::int64_t>();
+    for (std::int64_t b = 0; b < B; ++b)
+      for (std::int64_t j = 0; j < batch.lengths[static_cast<std::size_t>(b)]; ++j) *r++ = b * L + j;
+    real = real.to(placement_.device);
+  }
+
+  at::Tensor additive;
+  if (padded) {  // without padding the mask adds zeros: skipped
+    // Each dtype's own lowest value, as finfo(dtype).min: float's would overflow half / bfloat16 to -inf.
+    const double lowest = placement_.dtype == at::kFloat  ? static_cast<double>(std::numeric_limits<float>::lowest())
+                          : placement_.dtype == at::kHalf ? -65504.0
+                                                          : -3.3895313892515355e38;
+    additive = (1 - batch.mask).to(placement_.dtype) * lowest;
+    additive = additive.view({B, 1, 1, L});
+  }
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
 
   // Work buffers, allocated once per pass and reused by every layer. Fresh large tensors per layer cost more than
   // the math: glibc serves blocks above its mmap threshold (at most 32 MB) with mmap and unmaps them on free, so
   // each one page-faults again. The attention scores and the FFN intermediate are the big ones; both are computed
   // in chunks sized to stay a few MB whatever the batch, which also keeps them in cache.
-  const std::int64_t T = B * L, BH = B * nh, I = c.intermediate_size;
+  const std::int64_t BH = B * nh, I = c.intermediate_size;
+  const std::int64_t T = real_tokens;  // rows of the per-token layers
   const at::TensorOptions opts = x.options();
-  x = x.view({T, H});
+  x = padded ? x.view({B * L, H}).index_select(0, real) : x.view({T, H});
   at::Tensor qkv = at::empty({T, 3 * H}, opts);
+  // The padded layouts attention reads and writes. Padded keys and values stay zero (finite, and masked out).
+  at::Tensor qkv_padded = padded ? at::zeros({B * L, 3 * H}, opts) : qkv;
+  at::Tensor ctx_padded = padded ? at::empty({B * L, H}, opts) : at::Tensor();
   at::Tensor heads = at::empty({3, BH, L, dh}, opts);  // q, k, v with each (sequence, head) contiguous
   at::Tensor ctx_heads = at::empty({BH, L, dh}, opts);
   at::Tensor ctx = at::empty({T, H}, opts);
@@ -215,18 +267,29 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   const std::int64_t ffn_rows = std::clamp<std::int64_t>(kFfnChunkElements / I, 1, T);
   at::Tensor inter = at::empty({ffn_rows, I}, opts);
   // [B * nh, 1, L]: the additive mask repeated per head, so a chunk is a plain narrow.
-  const at::Tensor mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
+  at::Tensor mask_heads;  // undefined without padding: the mask would add zeros
+  if (additive.defined()) mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
+
+  // out = in w^T + b, in float32 or through the layer's int8 weights.
+  auto linear_out = [](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
+                       const std::shared_ptr<const Int8Linear>& q) {
+    if (q)
+      out.copy_(q->forward(in));
+    else
+      at::addmm_out(out, b, in, w.t());
+  };
 
   for (const Layer& l : layers_) {
-    at::addmm_out(qkv, l.qkv_b, x, l.qkv_w.t());
-    heads.view({3, B, nh, L, dh}).copy_(qkv.view({B, L, 3, nh, dh}).permute({2, 0, 3, 1, 4}));
+    linear_out(qkv, x, l.qkv_w, l.qkv_b, l.qkv_q);
+    if (padded) qkv_padded.index_copy_(0, real, qkv);
+    heads.view({3, B, nh, L, dh}).copy_(qkv_padded.view({B, L, 3, nh, dh}).permute({2, 0, 3, 1, 4}));
     const at::Tensor q = heads[0], k = heads[1], v = heads[2];  // [B * nh, L, dh]
     for (std::int64_t g0 = 0; g0 < BH; g0 += group) {
       const std::int64_t gn = std::min(group, BH - g0);
       at::Tensor s = scores.narrow(0, 0, gn);
       at::bmm_out(s, q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2));
       s.mul_(scale);
-      s.add_(mask_heads.narrow(0, g0, gn));
+      if (mask_heads.defined()) s.add_(mask_heads.narrow(0, g0, gn));
       at::Tensor p = probs.narrow(0, 0, gn);
       if (placement_.dtype == at::kFloat)
         at::_softmax_out(p, s, -1, false);
@@ -235,22 +298,28 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
       at::Tensor out = ctx_heads.narrow(0, g0, gn);
       at::bmm_out(out, p, v.narrow(0, g0, gn));
     }
-    ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
-    at::addmm_out(sum, l.attn_out_b, ctx, l.attn_out_w.t());
+    if (padded) {
+      ctx_padded.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
+      at::index_select_out(ctx, ctx_padded, 0, real);
+    } else {
+      ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
+    }
+    linear_out(sum, ctx, l.attn_out_w, l.attn_out_b, l.attn_out_q);
     sum.add_(x);
     x = layer_norm(sum, l.attn_ln_w, l.attn_ln_b, c.layer_norm_eps);
     for (std::int64_t r0 = 0; r0 < T; r0 += ffn_rows) {
       const std::int64_t rn = std::min(ffn_rows, T - r0);
       at::Tensor h = inter.narrow(0, 0, rn);
-      at::addmm_out(h, l.inter_b, x.narrow(0, r0, rn), l.inter_w.t());
+      linear_out(h, x.narrow(0, r0, rn), l.inter_w, l.inter_b, l.inter_q);
       activate_(h, c.activation);
       at::Tensor out = sum.narrow(0, r0, rn);
-      at::addmm_out(out, l.out_b, h, l.out_w.t());
+      linear_out(out, h, l.out_w, l.out_b, l.out_q);
     }
     sum.add_(x);
     x = layer_norm(sum, l.out_ln_w, l.out_ln_b, c.layer_norm_eps);
   }
-  return x.view({B, L, H});
+  if (!padded) return x.view({B, L, H});
+  return at::zeros({B * L, H}, opts).index_copy_(0, real, x).view({B, L, H});
 }
 
 Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,

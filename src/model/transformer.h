@@ -3,11 +3,13 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "io/safetensors.h"
+#include "model/int8_linear.h"
 #include "model/model_config.h"
 #include "radlite/encoder.h"
 
@@ -17,6 +19,7 @@ namespace radlite::model {
 struct Placement {
   at::Device device = at::kCPU;
   at::ScalarType dtype = at::kFloat;
+  bool int8 = false;  // DType::Int8: dtype is float32 and the encoder's Linear layers are quantized
 };
 
 /// Parses "cpu", "cuda", "cuda:N" and checks the device is usable; InvalidArgument otherwise.
@@ -57,6 +60,8 @@ class TransformerEncoder {
     at::Tensor qkv_w, qkv_b;  // query, key and value fused into one [3H, H] projection
     at::Tensor attn_out_w, attn_out_b, attn_ln_w, attn_ln_b;
     at::Tensor inter_w, inter_b, out_w, out_b, out_ln_w, out_ln_b;
+    // DType::Int8: the four projections quantized (their float weights are then released).
+    std::shared_ptr<const Int8Linear> qkv_q, attn_out_q, inter_q, out_q;
   };
   EncoderConfig config_;
   Placement placement_;

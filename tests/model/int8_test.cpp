@@ -1,0 +1,90 @@
+// DType::Int8: dynamically quantized Linear layers with per-channel weight scales, checked against float32.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <cmath>
+
+#include "golden.h"
+#include "model/int8_linear.h"
+#include "radlite/encoder.h"
+#include "radlite/error.h"
+
+using namespace radlite;
+namespace ts = radlite::test_support;
+
+namespace {
+
+double cosine(const float* a, const float* b, std::size_t n) {
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    ab += double(a[i]) * b[i];
+    aa += double(a[i]) * a[i];
+    bb += double(b[i]) * b[i];
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+TEST(Int8Linear, PerChannelScalesKeepSmallRowsAccurate) {
+  c10::InferenceMode guard;
+  at::manual_seed(3);
+  at::Tensor w = at::randn({64, 96}) / 10, b = at::randn({64}) / 10, x = at::randn({40, 96});
+  w[0].mul_(1000);  // one outlier row: a per-tensor scale would round every other row to a few levels
+  const at::Tensor ref = at::addmm(b, x, w.t());
+  const at::Tensor got = model::Int8Linear(w, b).forward(x);
+  ASSERT_EQ(got.sizes(), ref.sizes());
+  const at::Tensor rest = (got - ref).narrow(1, 1, 63).abs().max(), scale = ref.narrow(1, 1, 63).abs().max();
+  const double rel = rest.item<double>() / scale.item<double>();
+  std::cout << "[int8] Linear 40x96x64, rows 1..63: max |error| / max |output| = " << rel << "\n";
+  EXPECT_LT(rel, 0.05);
+  EXPECT_GT(rel, 0.0);  // it really is quantized
+  const double row0 = ((got - ref).select(1, 0).abs().max() / ref.select(1, 0).abs().max()).item<double>();
+  EXPECT_LT(row0, 0.05);
+}
+
+TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
+  const auto g = ts::golden("roberta-biencoder-tiny");
+  const auto ids = ts::int_rows(g["input_ids"]);
+  BiEncoderOptions o;
+  o.compute.dtype = DType::Int8;
+  const Matrix got = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o).encode_ids(ids);
+  const auto want = ts::float_rows(g["embeddings"]);
+  ASSERT_EQ(got.rows(), want.size());
+  double worst = 1;
+  for (std::size_t i = 0; i < got.rows(); ++i) worst = std::min(worst, cosine(got.row(i), want[i].data(), got.cols()));
+  std::cout << "[int8] bi-encoder vs float32 golden: min cosine " << worst
+            << ", max_abs_diff " << ts::max_abs_diff(got, want) << "\n";
+  EXPECT_GT(worst, 0.99);
+  EXPECT_GT(ts::max_abs_diff(got, want), 1e-6);  // not the float32 path
+}
+
+TEST(ComputeDtype, Int8CrossEncoderCloseToFloat32) {
+  const auto gc = ts::golden("bert-crossencoder-tiny");
+  std::vector<TokenizedPair> pairs;
+  for (std::size_t i = 0; i < 8; ++i)
+    pairs.push_back({gc["input_ids"][i].get<std::vector<std::int32_t>>(),
+                     gc["token_type_ids"][i].get<std::vector<std::int32_t>>()});
+  CrossEncoderOptions co;
+  co.compute.dtype = DType::Int8;
+  const auto logits = CrossEncoder::load(ts::model_dir("bert-crossencoder-tiny"), co).logits_ids(pairs);
+  double diff = 0, lo = 1e300, hi = -1e300;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const double want = gc["logits"][i][0].get<double>();
+    diff = std::max(diff, std::fabs(logits[i][0] - want));
+    lo = std::min(lo, want);
+    hi = std::max(hi, want);
+  }
+  std::cout << "[int8] cross-encoder logits: max |diff| " << diff << " = " << diff / (hi - lo) << " of the spread\n";
+  EXPECT_LT(diff / (hi - lo), 0.1);
+  EXPECT_GT(diff, 0.0);
+}
+
+TEST(ComputeDtype, Int8IsCpuOnly) {
+  BiEncoderOptions o;
+  o.compute.dtype = DType::Int8;
+  o.compute.device = "cuda";
+  EXPECT_THROW(BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o), InvalidArgument);
+}
+
+}  // namespace
