@@ -453,6 +453,45 @@ void check_counts(const PipelineSegment& seg, const std::string& docs_path, cons
 
 }  // namespace
 
+IndexInfo Pipeline::info(const std::string& dir_in) {
+  const std::string dir = io::recover_directory(dir_in);
+  if (!io::is_directory(dir)) throw IoError(dir_in + ": index directory not found");
+  const std::string path = io::join_path(dir, kManifest);
+  if (!io::is_file(path)) throw FormatError(path + ": missing (not a radlite index directory?)");
+  const json m = io::read_json_file(path);
+  if (!m.is_object() || string_field(m, "format", path) != kFormatName)
+    throw FormatError(path + ": not a radlite index manifest");
+  IndexInfo info;
+  const json& v = field(m, "format_version", path);
+  info.format_version = v.is_number_integer() ? v.get<int>() : 0;
+  info.generation = m.value("generation", std::uint64_t{0});
+  info.documents = uint_field(m, "documents", path);
+  info.bm25 = !field(m, "bm25", path).is_null();
+  const json& enc = field(m, "bi_encoder", path);
+  if (!enc.is_null()) {
+    info.encoder_identity = string_field(enc, "identity", path + ": bi_encoder");
+    info.dimension = static_cast<std::size_t>(uint_field(enc, "dimension", path + ": bi_encoder"));
+    info.dense_kind = m.contains("dense") ? string_field(m.at("dense"), "kind", path + ": dense") : "exact";
+  }
+  auto bytes_of = [](const json& files) {
+    std::uint64_t b = 0;
+    for (const auto& [name, entry] : files.items()) b += entry.value("bytes", std::uint64_t{0});
+    return b;
+  };
+  if (info.format_version == 1) {
+    info.segments.push_back({"", static_cast<std::size_t>(info.documents), 0, bytes_of(field(m, "files", path))});
+  } else {
+    const json& segs = field(m, "segments", path);
+    if (!segs.is_array()) throw FormatError(path + ": field 'segments' must be an array");
+    for (std::size_t g = 0; g < segs.size(); ++g) {
+      const std::string what = path + ": segments[" + std::to_string(g) + "]";
+      info.segments.push_back({string_field(segs[g], "name", what), static_cast<std::size_t>(uint_field(segs[g], "documents", what)),
+                               static_cast<std::size_t>(uint_field(segs[g], "deleted", what)), bytes_of(field(segs[g], "files", what))});
+    }
+  }
+  return info;
+}
+
 void Pipeline::check_save_target(const std::string& dir) {
   io::AtomicDirectoryWriter probe(dir, not_an_index_reason);  // checks, creates an empty temp dir, removes it
 }

@@ -243,6 +243,18 @@ TEST(Segments, SavesWriteOnlyWhatChanged) {
   EXPECT_EQ(r.find("doc17"), -1);
   expect_same_results(r, q, "after delete");
 
+  // Pipeline::info reads the manifest alone (no model needed).
+  const IndexInfo info = Pipeline::info(dir);
+  EXPECT_EQ(info.format_version, 2);
+  EXPECT_EQ(info.documents, q.live_size());
+  EXPECT_EQ(info.dense_kind, "exact");
+  EXPECT_EQ(info.encoder_identity, "test-hashing-bow-64");
+  ASSERT_EQ(info.segments.size(), 2u);
+  EXPECT_EQ(info.segments[0].documents, 3000u);
+  EXPECT_EQ(info.segments[0].deleted, 1u);
+  EXPECT_EQ(info.segments[1].deleted, 1u);
+  EXPECT_GT(info.segments[0].bytes, info.segments[1].bytes);
+
   // Another delete in the same segment replaces its tombstone file; the old one is removed.
   q.remove({"doc18"});
   q.save(dir);

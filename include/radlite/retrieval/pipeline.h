@@ -183,6 +183,18 @@ struct LoadOptions {
   bool map_vectors = true;       // false: copy the dense vectors into memory (the version-1 behaviour)
 };
 
+/// What an index directory holds, from its manifest alone (Pipeline::info; no model needed).
+struct IndexInfo {
+  int format_version = 0;
+  std::uint64_t generation = 0;       // saves so far of this index (0 for version 1)
+  std::uint64_t documents = 0;        // live documents
+  std::string encoder_identity;       // "" without embeddings
+  std::size_t dimension = 0;
+  std::string dense_kind;             // "exact", "hnsw", "ivfpq" ("" without embeddings)
+  bool bm25 = false;
+  std::vector<PipelineSegmentInfo> segments;  // one unnamed segment for version 1
+};
+
 /// Called during add() with (documents done, documents total).
 using ProgressCallback = std::function<void(std::size_t, std::size_t)>;
 
@@ -244,6 +256,9 @@ class Pipeline {
   /// Throws the IoError save() would throw for `dir` because of what is there now (see save()), so a caller
   /// can refuse a bad output directory before spending time on building the index.
   static void check_save_target(const std::string& dir);
+
+  /// Reads the manifest of index directory `dir` (FormatError naming it when it is not a radlite index).
+  static IndexInfo info(const std::string& dir);
 
   /// Reads an index directory written by save(). `encoder` is required when the index has embeddings and
   /// must have the same identity() and dimension() as the one that built it (ModelError otherwise); pass
