@@ -79,6 +79,7 @@ std::unique_ptr<CLI::App> make_app() {
   add_tokenize_command(*app);
   add_bench_tokenize_command(*app);
   add_index_command(*app);
+  add_info_command(*app);
   add_search_command(*app);
   add_encode_command(*app);
   add_rerank_command(*app);

@@ -12,6 +12,7 @@ void add_version_command(CLI::App& root);
 void add_tokenize_command(CLI::App& root);
 void add_bench_tokenize_command(CLI::App& root);
 void add_index_command(CLI::App& root);
+void add_info_command(CLI::App& root);
 void add_search_command(CLI::App& root);
 void add_encode_command(CLI::App& root);
 void add_rerank_command(CLI::App& root);

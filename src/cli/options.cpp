@@ -163,6 +163,16 @@ void add_search_options(CLI::App& app, SearchOptions& o) {
       ->check(number_in(0.0, 1.0))
       ->capture_default_str()
       ->group(group);
+  app.add_option("--ef-search", o.ef_search, "HNSW: graph candidates per query; IVF-PQ: shortlist re-ranked exactly")
+      ->type_name("N")
+      ->check(integer_in(1, kMaxHits))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--nprobe", o.nprobe, "IVF-PQ: cells scanned per query")
+      ->type_name("N")
+      ->check(integer_in(1, 1'000'000))
+      ->capture_default_str()
+      ->group(group);
 }
 
 void add_bm25_options(CLI::App& app, Bm25Options& o) {

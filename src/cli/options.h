@@ -44,7 +44,8 @@ DType parse_dtype(const std::string& name);
 
 /// --device, --threads, --batch-size, --dtype, --max-length onto `m` (which must outlive the parse).
 void add_model_options(CLI::App& app, ModelLoadOptions& m);
-/// --k, --candidates, --rerank-depth, --fusion, --rrf-k, --dense-weight, --temperature, --bm25-weight onto `o`.
+/// --k, --candidates, --rerank-depth, --fusion, --rrf-k, --dense-weight, --temperature, --bm25-weight, --ef-search,
+/// --nprobe onto `o`.
 void add_search_options(CLI::App& app, SearchOptions& o);
 /// --k1, --b, --stopwords, --stemmer onto `o`.
 void add_bm25_options(CLI::App& app, Bm25Options& o);

@@ -228,7 +228,7 @@ DenseIndex DenseIndex::load(std::istream& in, const std::string& what) {
 }
 
 DenseIndex DenseIndex::view(const char* data, std::size_t size, std::shared_ptr<const void> owner,
-                            const std::string& what) {
+                            const std::string& what, bool check_values) {
   std::istringstream header(std::string(data, std::min(size, kHeaderBytes)));
   retrieval_io::Reader r(header, what);
   const DenseHeader h = read_header(r);
@@ -246,6 +246,12 @@ DenseIndex DenseIndex::view(const char* data, std::size_t size, std::shared_ptr<
   DenseIndex index(static_cast<std::size_t>(h.dim), {h.metric});
   index.view_ = reinterpret_cast<const float*>(data + kHeaderBytes);
   index.rows_ = static_cast<std::size_t>(h.rows);
+  if (check_values) {
+    const std::size_t n = index.rows_ * index.dim_;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(index.view_[i]))
+        throw FormatError(what + ": non-finite value in vector " + std::to_string(i / index.dim_));
+  }
   index.owner_ = std::move(owner);
   return index;
 }

@@ -617,7 +617,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     if (dense_file && !options.map_vectors)
       seg->dense.emplace(DenseIndex::load(dense_file->in(), dense_file->path));
     else if (dense_file)
-      seg->dense.emplace(DenseIndex::view(dense_file->map->data(), dense_file->map->size(), dense_file->map, dense_file->path));
+      seg->dense.emplace(DenseIndex::view(dense_file->map->data(), dense_file->map->size(), dense_file->map,
+                                          dense_file->path, verify));  // values checked with the checksums
     if (hnsw_file) seg->hnsw = ri::HnswIndex::load(hnsw_file->path, impl->dim, seg->size());
     if (ivfpq_file)
       seg->ivfpq = ri::IvfPqIndex::load(ivfpq_file->map->data(), ivfpq_file->map->size(), impl->dim, seg->size(), ivfpq_file->path);

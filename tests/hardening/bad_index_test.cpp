@@ -70,9 +70,9 @@ TEST(BadIndex, DamagedFiles) {
   }
   {
     FreshIndex x;
-    const std::string d = ts::read_bytes(x.file("documents.jsonl"));
-    ts::write_file(x.file("documents.jsonl"), d.substr(0, d.size() - 7));
-    expect_error<FormatError>(kArea, "documents.jsonl truncated", {"documents.jsonl"}, [&] { x.load(); });
+    const std::string d = ts::read_bytes(x.file("docs.jsonl"));  // a segment's documents
+    ts::write_file(x.file("docs.jsonl"), d.substr(0, d.size() - 7));
+    expect_error<FormatError>(kArea, "<segment>.docs.jsonl truncated", {"docs.jsonl"}, [&] { x.load(); });
   }
   {
     FreshIndex x;
@@ -100,14 +100,14 @@ TEST(BadIndex, DamagedFiles) {
   }
   {
     FreshIndex x;
-    patch_file(x.file("dense.bin"), 13, u64le(1ull << 60));  // row count (magic 8, version 4, metric 1)
+    patch_file(x.file("dense.bin"), 16, u64le(1ull << 60));  // row count (magic 8, version 4, metric 1, pad 3)
     fix_manifest_checksums(x.dir);
     expect_error<FormatError>(kArea, "dense.bin: huge declared row count 2^60 (checksums fixed up)", {"dense.bin"},
                               [&] { x.load(); });
   }
   {
     FreshIndex x;
-    patch_file(x.file("dense.bin"), 21, u64le(1u << 19));  // dimension
+    patch_file(x.file("dense.bin"), 24, u64le(1u << 19));  // dimension
     fix_manifest_checksums(x.dir);
     expect_error<FormatError>(kArea, "dense.bin: declared dimension 524288 in a small file (checksums fixed up)",
                               {"dense.bin"}, [&] { x.load(); });
@@ -117,7 +117,7 @@ TEST(BadIndex, DamagedFiles) {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     std::string bytes(4, '\0');
     std::memcpy(bytes.data(), &nan, 4);
-    patch_file(x.file("dense.bin"), 29, bytes);  // the first vector value
+    patch_file(x.file("dense.bin"), 64, bytes);  // the first vector value (format 2: vectors start at 64)
     fix_manifest_checksums(x.dir);
     expect_error<FormatError>(kArea, "dense.bin: a NaN vector value (checksums fixed up)", {"dense.bin", "non-finite"},
                               [&] { x.load(); });
@@ -125,8 +125,8 @@ TEST(BadIndex, DamagedFiles) {
   {
     FreshIndex x;
     std::string m = ts::read_bytes(x.file("manifest.json"));
-    const auto pos = m.find("\"format_version\": 1");
-    ASSERT_NE(pos, std::string::npos);
+    const auto pos = m.find("\"format_version\": 2");
+    ASSERT_NE(pos, std::string::npos) << m;
     m.replace(pos, 19, "\"format_version\": 999");
     ts::write_file(x.file("manifest.json"), m);
     expect_error<FormatError>(kArea, "manifest.json: format_version 999", {"manifest.json", "format_version"},

@@ -43,7 +43,7 @@ TEST(CliNumbers, RejectedToday) {
   expect_cli_error(kArea, "--candidates x7", index.search("--candidates x7"), "", {"--candidates"});
 }
 
-TEST(CliNumbers, DISABLED_AcceptedOrMisreadToday) {
+TEST(CliNumbers, FormerlyAcceptedOrMisreadAreRefused) {
   // Issue 8, defects 4 and 5 (owner: cli): no upper bound on --threads (100000 hangs), -1 silently means all
   // cores, and integer options are cut to 32 bits (4294967298 becomes 2). Also --batch-size 0 is refused
   // with a message that names BiEncoderOptions.batch_size instead of --batch-size.

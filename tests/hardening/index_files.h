@@ -20,11 +20,16 @@ namespace radlite::hardening {
 
 namespace fs = std::filesystem;
 
-/// The first file called `name` under `dir` (recursively; the shallowest wins); throws when absent.
+/// The first file called `name`, or `<segment>.name` (format 2 names files after their segment), under `dir`
+/// (recursively; the shallowest wins); throws when absent.
 inline std::string find_index_file(const std::string& dir, const std::string& name) {
   std::vector<fs::path> found;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().filename() == name) found.push_back(e.path());
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string file = e.path().filename().string();
+    const bool segment_file = file.size() > name.size() && file.compare(file.size() - name.size(), name.size(), name) == 0 &&
+                              file[file.size() - name.size() - 1] == '.';
+    if (e.is_regular_file() && (file == name || segment_file)) found.push_back(e.path());
+  }
   if (found.empty()) throw std::runtime_error("no " + name + " under " + dir);
   std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
     return std::distance(a.begin(), a.end()) < std::distance(b.begin(), b.end());

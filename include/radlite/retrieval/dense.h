@@ -65,10 +65,11 @@ class DenseIndex {
   static DenseIndex load(std::istream& in, const std::string& what);
   /// Reads what save() wrote from memory (e.g. a mapped file) without copying the vectors: the index
   /// reads them in place, and `owner` keeps that memory alive. Checks the header, the exact size and the
-  /// end marker, but not the values (that would touch every page; checksums guard the file). Version-1
-  /// data is copied. add() on such an index first copies the vectors.
+  /// end marker, and with `check_values` that every value is finite (FormatError naming the vector; this
+  /// touches every page, as a checksum pass does anyway). Version-1 data is copied. add() on such an index
+  /// first copies the vectors.
   static DenseIndex view(const char* data, std::size_t size, std::shared_ptr<const void> owner,
-                         const std::string& what);
+                         const std::string& what, bool check_values = true);
   /// The query transform of the metric, in place (L2 normalisation for kCosine, nothing otherwise).
   void prepare_query(float* query) const;
   /// True when the vectors are read in place from view()'s memory.
