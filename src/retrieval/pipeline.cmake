@@ -5,7 +5,7 @@ target_sources(radlite_core PRIVATE
 )
 target_sources(radlite_core PRIVATE
   retrieval/pipeline_segments.cpp
-  retrieval/pipeline_store.cpp
+  retrieval/index_format.cpp retrieval/pipeline_load.cpp retrieval/pipeline_save.cpp
   retrieval/mapped_file.cpp
 )
 # HNSW graphs (hnswlib, header-only; Debian libhnswlib-dev). Its distance kernel is radlite's run-time

@@ -1,5 +1,6 @@
 // The search side of radlite::Pipeline: adding, deleting, updating and merging documents, and the stages
-// of one search. Persistence is in pipeline_store.cpp, the per-segment machinery in pipeline_segments.cpp.
+// of one search. Persistence is in pipeline_save.cpp and pipeline_load.cpp (format: index_format.h), the
+// per-segment machinery in pipeline_segments.cpp.
 #include "radlite/retrieval/pipeline.h"
 
 #include <algorithm>

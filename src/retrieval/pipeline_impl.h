@@ -4,7 +4,7 @@
 //
 // Why segments: an index that grows every day must not rewrite what it already stored. Each add() makes a
 // new segment; save() writes only segments (and tombstone sets) not yet in the index directory, then
-// switches the manifest (pipeline_store.cpp). Deletes mark documents in their segment's tombstone set and are
+// switches the manifest (pipeline_save.cpp). Deletes mark documents in their segment's tombstone set and are
 // applied at search time; merge() rewrites segments into one, dropping deleted documents.
 //
 // BM25 statistics: N (documents with a term), avglen and df(t) are summed over segments minus the deleted

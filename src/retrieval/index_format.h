@@ -1,0 +1,60 @@
+// The on-disk format of a saved radlite::Pipeline (internal): file names, the manifest's BM25 section, the
+// documents file and tombstone files. Shared by saving (pipeline_save.cpp) and loading (pipeline_load.cpp);
+// see "Persistence" in pipeline.h.
+#pragma once
+
+#include <radlite/retrieval/pipeline.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "retrieval/pipeline_impl.h"
+
+namespace radlite::index_format {
+
+inline constexpr char kManifest[] = "manifest.json";
+inline constexpr char kFormatName[] = "radlite-index";
+// Version 1 file names (one unsegmented index).
+inline constexpr char kV1DocumentsFile[] = "documents.jsonl";
+inline constexpr char kV1Bm25File[] = "bm25.bin";
+inline constexpr char kV1DenseFile[] = "dense.bin";
+// Version 2: `<segment><suffix>`.
+inline constexpr char kDocsSuffix[] = ".docs.jsonl";
+inline constexpr char kBm25Suffix[] = ".bm25.bin";
+inline constexpr char kDenseSuffix[] = ".dense.bin";
+inline constexpr char kHnswSuffix[] = ".hnsw.bin";
+inline constexpr char kIvfPqSuffix[] = ".ivfpq.bin";
+inline constexpr char kSegmentPrefix[] = "seg-";
+
+const char* metric_name(DenseMetric m);
+
+// Manifest field access with errors naming the file and the field.
+const nlohmann::json& field(const nlohmann::json& obj, const char* name, const std::string& what);
+std::string string_field(const nlohmann::json& obj, const char* name, const std::string& what);
+std::uint64_t uint_field(const nlohmann::json& obj, const char* name, const std::string& what);
+
+/// The manifest's record of the BM25 analyzer, and the BM25 options read back from the manifest (an index
+/// without segments has no BM25 file to read them from). `what` names the manifest section in errors.
+nlohmann::json analyzer_json(const AnalyzerOptions& a);
+Bm25Options bm25_options_from(const nlohmann::json& meta, const std::string& what);
+
+/// The documents file: one JSON object {_id, title, text} per line. `path` names the file in errors.
+std::vector<BeirDocument> read_documents(std::istream& in, const std::string& path);
+void write_documents(std::ostream& out, const std::vector<BeirDocument>& docs);
+
+/// A tombstone file: the sorted numbers of a segment's deleted documents.
+void write_tombstones(std::ostream& out, const PipelineSegment& seg);
+std::vector<std::uint32_t> read_tombstones(std::istream& in, const std::string& what, std::size_t docs);
+
+/// `dir` made absolute and normal, without a trailing slash: how a pipeline remembers where it was saved.
+std::string absolute_dir(const std::string& dir);
+
+/// Whether `name` is a file a radlite save writes into an index directory (the only ones it ever deletes).
+bool is_index_file_name(const std::string& name);
+
+}  // namespace radlite::index_format
