@@ -2,7 +2,7 @@
 // the same shape, "<file>: field '<a.b[2]>': <what is wrong>".
 //
 //   nlohmann::json cfg = io::read_json_file(dir + "/config.json");          // size, NUL and depth checked
-//   io::JsonPlace at{dir + "/config.json"};
+//   io::JsonPlace at{dir + "/config.json", ""};
 //   long long layers = io::get_int(cfg, "num_hidden_layers", at, 12, 1, 1000);
 //
 // Error rule (error.h): malformed input (not JSON, wrong type, out of range) is a FormatError; callers raise

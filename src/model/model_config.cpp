@@ -2,16 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "io/file_util.h"
+#include "io/json_reader.h"
 #include "radlite/error.h"
 
 namespace radlite::model {
 
 namespace {
 
+using io::JsonPlace;
 using nlohmann::json;
 
 // config.json, modules.json, the pooling config, sentence_bert_config.json and tokenizer_config.json are a few KB
@@ -19,35 +22,19 @@ using nlohmann::json;
 // device such as /dev/zero must not be read until memory runs out.
 constexpr std::uint64_t kMaxConfigBytes = 64ull << 20;
 
-const json& require_object(const json& j, const std::string& path) {
-  if (!j.is_object()) throw FormatError(path + ": expected a JSON object at the top level");
-  return j;
-}
+constexpr long long kMaxInt = std::numeric_limits<std::int64_t>::max();
 
 // A required positive integer field.
-std::int64_t positive_int(const json& j, const char* key, const std::string& path) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) throw ModelError(path + ": missing required field '" + key + "'");
-  if (!it->is_number_integer() || it->get<std::int64_t>() <= 0)
-    throw ModelError(path + ": field '" + key + "' must be a positive integer, got " + io::describe(*it));
-  return it->get<std::int64_t>();
-}
+std::int64_t positive_int(const json& j, const char* key, const JsonPlace& at) { return io::get_int(j, key, at, 1, kMaxInt); }
 
-std::int64_t int_or(const json& j, const char* key, std::int64_t fallback, const std::string& path) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) throw ModelError(path + ": field '" + key + "' must be an integer, got " + io::describe(*it));
-  return it->get<std::int64_t>();
-}
-
-Activation parse_activation(const std::string& name, const std::string& path) {
+Activation parse_activation(const std::string& name, const JsonPlace& at) {
   // transformers' ACT2FN names; the tanh forms differ only in how the cubic is written.
   if (name == "gelu" || name == "gelu_python") return Activation::GeluErf;
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;
   if (name == "relu") return Activation::Relu;
   if (name == "silu" || name == "swish") return Activation::Silu;
-  throw ModelError(path + ": unsupported hidden_act '" + name + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, " +
-                   "gelu_fast, relu, silu)");
+  io::model_error(at, "unsupported activation '" + name + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, " +
+                          "gelu_fast, relu, silu)");
 }
 
 std::string module_type_tail(const std::string& type) {
@@ -57,21 +44,22 @@ std::string module_type_tail(const std::string& type) {
 
 PoolingConfig parse_pooling(const std::string& path) {
   const json j = io::read_json_file(path, kMaxConfigBytes);
-  require_object(j, path);
+  const JsonPlace at{path, ""};
   PoolingConfig p;
-  auto mode = j.find("pooling_mode");
-  if (mode != j.end() && !mode->is_null()) {
+  if (const json* mode = io::find(j, "pooling_mode", at)) {
     // sentence-transformers >= 6 (and some 5.x files) store the mode as a string, or a list of them.
+    const JsonPlace mode_at = at.at("pooling_mode");
     std::vector<std::string> names;
     if (mode->is_string()) {
       names.push_back(mode->get<std::string>());
     } else if (mode->is_array()) {
-      for (const auto& m : *mode) {
-        if (!m.is_string()) throw FormatError(path + ": 'pooling_mode' entries must be strings, got " + io::describe(m));
+      for (std::size_t i = 0; i < mode->size(); ++i) {
+        const json& m = (*mode)[i];
+        if (!m.is_string()) io::format_error(mode_at.at(i), "expected a string, got " + io::describe(m));
         names.push_back(m.get<std::string>());
       }
     } else {
-      throw FormatError(path + ": 'pooling_mode' must be a string, got " + io::describe(*mode));
+      io::format_error(mode_at, "expected a string or an array of strings, got " + io::describe(*mode));
     }
     for (const auto& n : names) {
       if (n == "cls") p.cls = true;
@@ -81,22 +69,16 @@ PoolingConfig parse_pooling(const std::string& path) {
       else if (n == "weightedmean") p.weighted_mean = true;
       else if (n == "lasttoken") p.last_token = true;
       else
-        throw ModelError(path + ": unsupported pooling_mode '" + n +
-                         "' (supported: cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken)");
+        io::model_error(mode_at, "unsupported pooling mode '" + n +
+                                     "' (supported: cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken)");
     }
   } else {
-    auto flag = [&](const char* key) {
-      auto it = j.find(key);
-      if (it == j.end() || it->is_null()) return false;
-      if (!it->is_boolean()) throw FormatError(path + ": '" + key + "' must be true or false, got " + io::describe(*it));
-      return it->get<bool>();
-    };
-    p.cls = flag("pooling_mode_cls_token");
-    p.max = flag("pooling_mode_max_tokens");
-    p.mean = flag("pooling_mode_mean_tokens");
-    p.mean_sqrt_len = flag("pooling_mode_mean_sqrt_len_tokens");
-    p.weighted_mean = flag("pooling_mode_weightedmean_tokens");
-    p.last_token = flag("pooling_mode_lasttoken");
+    p.cls = io::get_bool(j, "pooling_mode_cls_token", at, false);
+    p.max = io::get_bool(j, "pooling_mode_max_tokens", at, false);
+    p.mean = io::get_bool(j, "pooling_mode_mean_tokens", at, false);
+    p.mean_sqrt_len = io::get_bool(j, "pooling_mode_mean_sqrt_len_tokens", at, false);
+    p.weighted_mean = io::get_bool(j, "pooling_mode_weightedmean_tokens", at, false);
+    p.last_token = io::get_bool(j, "pooling_mode_lasttoken", at, false);
   }
   if (p.count() == 0) throw ModelError(path + ": no pooling mode is enabled");
   return p;
@@ -107,17 +89,13 @@ std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
   const std::string path = io::join_path(dir, "tokenizer_config.json");
   if (!io::is_file(path)) return std::nullopt;
   const json j = io::read_json_file(path, kMaxConfigBytes);
-  require_object(j, path);
-  auto it = j.find("model_max_length");
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number()) throw FormatError(path + ": 'model_max_length' must be a number, got " + io::describe(*it));
-  const double v = it->get<double>();
-  if (!(v >= 1)) throw FormatError(path + ": 'model_max_length' must be positive, got " + io::describe(*it));
+  const JsonPlace at{path, ""};
+  if (!io::find(j, "model_max_length", at)) return std::nullopt;
+  const double v = io::get_number(j, "model_max_length", at, 1, std::numeric_limits<double>::max());
   // transformers writes int(1e30) for "no limit", which JSON readers see as a float; below that, a fraction is a
   // broken file, not a length to round.
   if (v >= 1e9) return std::nullopt;
-  if (v != std::floor(v))
-    throw FormatError(path + ": 'model_max_length' must be an integer, got " + io::describe(*it));
+  if (v != std::floor(v)) io::format_error(at.at("model_max_length"), "expected an integer, got " + io::describe(json(v)));
   return static_cast<std::size_t>(v);
 }
 
@@ -126,15 +104,17 @@ std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
 EncoderConfig read_encoder_config(const std::string& dir) {
   const std::string path = io::join_path(dir, "config.json");
   const json j = io::read_json_file(path, kMaxConfigBytes);
-  require_object(j, path);
+  const JsonPlace at{path, ""};
   EncoderConfig c;
   c.path = path;
-  if (auto a = j.find("architectures"); a != j.end() && a->is_array())
+  // architectures, model_type and the label count are read leniently, as transformers does: a value of another
+  // type counts as absent.
+  if (const json* a = io::find(j, "architectures", at); a && a->is_array())
     for (const auto& s : *a)
       if (s.is_string()) c.architectures.push_back(s.get<std::string>());
 
-  auto mt = j.find("model_type");
-  if (mt != j.end() && mt->is_string()) {
+  const json* mt = io::find(j, "model_type", at);
+  if (mt && mt->is_string()) {
     c.model_type = mt->get<std::string>();
   } else if (!c.architectures.empty()) {
     // Very old configs carry only the class name.
@@ -148,21 +128,21 @@ EncoderConfig read_encoder_config(const std::string& dir) {
   else if (c.model_type == "roberta") c.family = Family::Roberta;
   else if (c.model_type == "xlm-roberta") c.family = Family::XlmRoberta;
   else
-    throw ModelError(path + ": unsupported model_type '" + c.model_type + "' (supported: bert, roberta, xlm-roberta)");
+    io::model_error(at.at("model_type"),
+                    "unsupported '" + c.model_type + "' (supported: bert, roberta, xlm-roberta)");
 
-  c.hidden_size = positive_int(j, "hidden_size", path);
-  c.num_layers = positive_int(j, "num_hidden_layers", path);
-  c.num_heads = positive_int(j, "num_attention_heads", path);
-  c.intermediate_size = positive_int(j, "intermediate_size", path);
-  c.vocab_size = positive_int(j, "vocab_size", path);
-  c.max_position_embeddings = positive_int(j, "max_position_embeddings", path);
+  c.hidden_size = positive_int(j, "hidden_size", at);
+  c.num_layers = positive_int(j, "num_hidden_layers", at);
+  c.num_heads = positive_int(j, "num_attention_heads", at);
+  c.intermediate_size = positive_int(j, "intermediate_size", at);
+  c.vocab_size = positive_int(j, "vocab_size", at);
+  c.max_position_embeddings = positive_int(j, "max_position_embeddings", at);
   // transformers' defaults when the field is absent.
-  c.type_vocab_size = int_or(j, "type_vocab_size", 2, path);
-  if (c.type_vocab_size <= 0) throw ModelError(path + ": 'type_vocab_size' must be positive");
-  c.pad_token_id = int_or(j, "pad_token_id", c.roberta_like() ? 1 : 0, path);
+  c.type_vocab_size = io::get_int(j, "type_vocab_size", at, 2, 1, kMaxInt);
+  c.pad_token_id = io::get_int(j, "pad_token_id", at, c.roberta_like() ? 1 : 0, -kMaxInt - 1, kMaxInt);
   if (c.pad_token_id < 0 || c.pad_token_id >= c.vocab_size)
-    throw ModelError(path + ": 'pad_token_id' " + std::to_string(c.pad_token_id) + " is outside the vocabulary (" +
-                     std::to_string(c.vocab_size) + ")");
+    io::model_error(at.at("pad_token_id"), std::to_string(c.pad_token_id) + " is outside the vocabulary (" +
+                                               std::to_string(c.vocab_size) + ")");
   if (c.hidden_size % c.num_heads != 0)
     throw ModelError(path + ": hidden_size " + std::to_string(c.hidden_size) + " is not a multiple of " +
                      "num_attention_heads " + std::to_string(c.num_heads));
@@ -170,22 +150,16 @@ EncoderConfig read_encoder_config(const std::string& dir) {
     throw ModelError(path + ": max_position_embeddings " + std::to_string(c.max_position_embeddings) +
                      " leaves no room for a sequence");
 
-  if (auto e = j.find("layer_norm_eps"); e != j.end() && !e->is_null()) {
-    if (!e->is_number() || !(e->get<double>() > 0))
-      throw ModelError(path + ": 'layer_norm_eps' must be a positive number, got " + io::describe(*e));
-    c.layer_norm_eps = e->get<double>();
-  }
-  if (auto a = j.find("hidden_act"); a != j.end() && !a->is_null()) {
-    if (!a->is_string()) throw ModelError(path + ": 'hidden_act' must be a string, got " + io::describe(*a));
-    c.activation = parse_activation(a->get<std::string>(), path);
-  }
-  if (auto p = j.find("position_embedding_type"); p != j.end() && !p->is_null()) {
-    if (!p->is_string() || p->get<std::string>() != "absolute")
-      throw ModelError(path + ": unsupported position_embedding_type " + io::describe(*p) + " (only \"absolute\")");
-  }
-  if (auto l = j.find("id2label"); l != j.end() && l->is_object() && !l->empty()) {
+  c.layer_norm_eps = io::get_number(j, "layer_norm_eps", at, c.layer_norm_eps, 0, std::numeric_limits<double>::max());
+  if (!(c.layer_norm_eps > 0)) io::format_error(at.at("layer_norm_eps"), "expected a positive number, got 0");
+  if (io::find(j, "hidden_act", at))
+    c.activation = parse_activation(io::get_string(j, "hidden_act", at), at.at("hidden_act"));
+  const std::string position = io::get_string(j, "position_embedding_type", at, "absolute");
+  if (position != "absolute")
+    io::model_error(at.at("position_embedding_type"), "unsupported '" + position + "' (only \"absolute\")");
+  if (const json* l = io::find(j, "id2label", at); l && l->is_object() && !l->empty()) {
     c.num_labels = static_cast<std::int64_t>(l->size());
-  } else if (auto n = j.find("num_labels"); n != j.end() && n->is_number_integer()) {
+  } else if (const json* n = io::find(j, "num_labels", at); n && n->is_number_integer()) {
     c.num_labels = n->get<std::int64_t>();
   }
   return c;
@@ -201,41 +175,38 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
   } else {
     const json modules = io::read_json_file(modules_path, kMaxConfigBytes);
     if (!modules.is_array() || modules.empty())
-      throw FormatError(modules_path + ": expected a non-empty JSON array of modules");
+      io::format_error(JsonPlace{modules_path, ""},
+                       "expected a non-empty array of modules, got " + io::describe(modules));
     bool have_transformer = false, have_pooling = false;
     for (std::size_t i = 0; i < modules.size(); ++i) {
       const json& m = modules[i];
-      const std::string where = modules_path + ": module " + std::to_string(i);
-      if (!m.is_object()) throw FormatError(where + " is not a JSON object");
-      auto type_it = m.find("type");
-      if (type_it == m.end() || !type_it->is_string()) throw FormatError(where + ": missing string 'type'");
+      const JsonPlace where = JsonPlace{modules_path, ""}.at(i);
+      const std::string type = io::get_string(m, "type", where);
       std::string sub;
-      if (auto p = m.find("path"); p != m.end()) {
-        if (!p->is_string()) throw FormatError(where + ": 'path' must be a string");
-        sub = p->get<std::string>();
+      if (m.contains("path")) {  // a null path is an error too, as before
+        sub = io::get_string(m, "path", where);
         if (sub.find("..") != std::string::npos || (!sub.empty() && sub[0] == '/'))
-          throw FormatError(where + ": 'path' " + io::describe(*p) + " leaves the model directory");
+          io::format_error(where.at("path"), "'" + sub + "' leaves the model directory");
       }
       const std::string module_dir = sub.empty() ? dir : io::join_path(dir, sub);
-      const std::string type = type_it->get<std::string>();
       const std::string tail = module_type_tail(type);
       const bool known_package = type.rfind("sentence_transformers.", 0) == 0;
       if (known_package && tail == "Transformer") {
-        if (have_transformer) throw ModelError(where + ": a second Transformer module is not supported");
-        if (i != 0) throw ModelError(where + ": the Transformer module must come first");
+        if (have_transformer) io::model_error(where, "a second Transformer module is not supported");
+        if (i != 0) io::model_error(where, "the Transformer module must come first");
         have_transformer = true;
         layout.transformer_dir = module_dir;
       } else if (known_package && tail == "Pooling") {
         if (!have_transformer || have_pooling || layout.normalize)
-          throw ModelError(where + ": Pooling must follow the Transformer module, once");
+          io::model_error(where, "Pooling must follow the Transformer module, once");
         layout.pooling = parse_pooling(io::join_path(module_dir, "config.json"));
         have_pooling = true;
       } else if (known_package && tail == "Normalize") {
-        if (!have_pooling) throw ModelError(where + ": Normalize before Pooling is not supported");
+        if (!have_pooling) io::model_error(where, "Normalize before Pooling is not supported");
         layout.normalize = true;
       } else {
-        throw ModelError(where + ": unsupported module type '" + type +
-                         "' (supported: Transformer, Pooling, Normalize)");
+        io::model_error(where.at("type"), "unsupported module type '" + type +
+                                              "' (supported: Transformer, Pooling, Normalize)");
       }
     }
     if (!have_transformer) throw ModelError(modules_path + ": no Transformer module");
@@ -249,12 +220,9 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
   const std::string sbert = io::join_path(layout.transformer_dir, "sentence_bert_config.json");
   if (io::is_file(sbert)) {
     const json j = io::read_json_file(sbert, kMaxConfigBytes);
-    require_object(j, sbert);
-    if (auto it = j.find("max_seq_length"); it != j.end() && !it->is_null()) {
-      if (!it->is_number_integer() || it->get<std::int64_t>() <= 0)
-        throw FormatError(sbert + ": 'max_seq_length' must be a positive integer, got " + io::describe(*it));
-      max_len = static_cast<std::size_t>(it->get<std::int64_t>());
-    }
+    const JsonPlace at{sbert, ""};
+    if (io::find(j, "max_seq_length", at))
+      max_len = static_cast<std::size_t>(io::get_int(j, "max_seq_length", at, 1, kMaxInt));
   }
   if (!max_len) {
     auto tok = tokenizer_model_max_length(layout.transformer_dir);

@@ -3,6 +3,7 @@
 #include <radlite/retrieval/beir.h>
 
 #include "io/file_util.h"
+#include "io/json_reader.h"
 
 #include <cerrno>
 #include <cstring>
@@ -40,19 +41,9 @@ void for_each_json_line(std::istream& in, const std::string& what, Fn fn) {
   if (in.bad()) throw IoError(what + ": read failed");
 }
 
-std::string string_field(const nlohmann::json& j, const char* name, const std::string& where, bool required) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) {
-    if (required) throw FormatError(where + ": missing field \"" + name + "\"");
-    return {};
-  }
-  if (!it->is_string()) throw FormatError(where + ": field \"" + name + "\" must be a string, got " + it->type_name());
-  return it->get<std::string>();
-}
-
-std::string id_field(const nlohmann::json& j, const std::string& where) {
-  std::string id = string_field(j, "_id", where, true);
-  if (id.empty()) throw FormatError(where + ": field \"_id\" is empty");
+std::string id_field(const nlohmann::json& j, const io::JsonPlace& at) {
+  std::string id = io::get_string(j, "_id", at);
+  if (id.empty()) io::format_error(at.at("_id"), "empty");
   return id;
 }
 
@@ -80,9 +71,10 @@ std::vector<BeirDocument> read_beir_corpus(std::istream& in, const std::string& 
   std::unordered_set<std::string> ids;
   for_each_json_line(in, what, [&](const nlohmann::json& j, const std::string& where) {
     BeirDocument d;
-    d.id = id_field(j, where);
-    d.title = string_field(j, "title", where, false);
-    d.text = string_field(j, "text", where, true);
+    const io::JsonPlace at{where, ""};
+    d.id = id_field(j, at);
+    d.title = io::get_string(j, "title", at, "");
+    d.text = io::get_string(j, "text", at);
     if (!ids.insert(d.id).second) throw FormatError(where + ": duplicate document id '" + d.id + "'");
     docs.push_back(std::move(d));
   });
@@ -94,8 +86,9 @@ std::vector<BeirQuery> read_beir_queries(std::istream& in, const std::string& wh
   std::unordered_set<std::string> ids;
   for_each_json_line(in, what, [&](const nlohmann::json& j, const std::string& where) {
     BeirQuery q;
-    q.id = id_field(j, where);
-    q.text = string_field(j, "text", where, true);
+    const io::JsonPlace at{where, ""};
+    q.id = id_field(j, at);
+    q.text = io::get_string(j, "text", at);
     if (!ids.insert(q.id).second) throw FormatError(where + ": duplicate query id '" + q.id + "'");
     queries.push_back(std::move(q));
   });

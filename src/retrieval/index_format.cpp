@@ -1,10 +1,11 @@
 // The index directory format shared by saving and loading a pipeline (see index_format.h).
 #include "retrieval/index_format.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 
-#include "io/json_reader.h"
 #include "radlite/error.h"
 #include "retrieval/binary_io.h"
 
@@ -20,24 +21,6 @@ const char kTombEnd[8] = "RLTBEND";
 
 const char* metric_name(DenseMetric m) { return m == DenseMetric::kCosine ? "cosine" : "inner_product"; }
 
-// Manifest field access with errors naming the file and the field.
-const json& field(const json& obj, const char* name, const std::string& what) {
-  if (!obj.is_object() || !obj.contains(name)) throw FormatError(what + ": missing field '" + name + "'");
-  return obj.at(name);
-}
-
-std::string string_field(const json& obj, const char* name, const std::string& what) {
-  const json& v = field(obj, name, what);
-  if (!v.is_string()) throw FormatError(what + ": field '" + name + "' must be a string");
-  return v.get<std::string>();
-}
-
-std::uint64_t uint_field(const json& obj, const char* name, const std::string& what) {
-  const json& v = field(obj, name, what);
-  if (!v.is_number_unsigned()) throw FormatError(what + ": field '" + name + "' must be a non-negative integer");
-  return v.get<std::uint64_t>();
-}
-
 json analyzer_json(const AnalyzerOptions& a) {
   return json{{"lowercase", a.lowercase},
               {"stopwords", a.stopwords},
@@ -47,30 +30,29 @@ json analyzer_json(const AnalyzerOptions& a) {
               {"max_token_length", a.max_token_length}};
 }
 
-// The BM25 options recorded in the manifest (an index without segments has no BM25 file to read them from).
-Bm25Options bm25_options_from(const json& meta, const std::string& what) {
+Bm25Options bm25_options_from(const json& meta, const io::JsonPlace& at) {
+  constexpr double kMax = std::numeric_limits<double>::max();
   Bm25Options o;
-  const json& k1 = field(meta, "k1", what);
-  const json& b = field(meta, "b", what);
-  if (!k1.is_number() || !b.is_number()) throw FormatError(what + ": fields 'k1' and 'b' must be numbers");
-  o.k1 = k1.get<double>();
-  o.b = b.get<double>();
-  const json& a = field(meta, "analyzer", what);
-  const std::string awhat = what + ".analyzer";
-  try {
-    o.analyzer.lowercase = field(a, "lowercase", awhat).get<bool>();
-    o.analyzer.stopwords = string_field(a, "stopwords", awhat);
-    o.analyzer.extra_stopwords = field(a, "extra_stopwords", awhat).get<std::vector<std::string>>();
-    o.analyzer.stemmer = string_field(a, "stemmer", awhat);
-    o.analyzer.english_possessive = field(a, "english_possessive", awhat).get<bool>();
-    o.analyzer.max_token_length = uint_field(a, "max_token_length", awhat);
-  } catch (const json::exception& e) {
-    throw FormatError(awhat + ": " + e.what());
+  o.k1 = io::get_number(meta, "k1", at, -kMax, kMax);  // Bm25Index checks the ranges below
+  o.b = io::get_number(meta, "b", at, -kMax, kMax);
+  const json& a = io::require(meta, "analyzer", at);
+  const io::JsonPlace aat = at.at("analyzer");
+  o.analyzer.lowercase = io::get_bool(a, "lowercase", aat);
+  o.analyzer.stopwords = io::get_string(a, "stopwords", aat);
+  const json& extra = io::require(a, "extra_stopwords", aat);
+  if (!extra.is_array()) io::format_error(aat.at("extra_stopwords"), "expected an array, got " + io::describe(extra));
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    if (!extra[i].is_string())
+      io::format_error(aat.at("extra_stopwords").at(i), "expected a string, got " + io::describe(extra[i]));
+    o.analyzer.extra_stopwords.push_back(extra[i].get<std::string>());
   }
+  o.analyzer.stemmer = io::get_string(a, "stemmer", aat);
+  o.analyzer.english_possessive = io::get_bool(a, "english_possessive", aat);
+  o.analyzer.max_token_length = io::get_uint(a, "max_token_length", aat, SIZE_MAX);
   try {
     Bm25Index validate(o);
   } catch (const InvalidArgument& e) {
-    throw FormatError(what + ": " + e.what());
+    io::format_error(at, e.what());
   }
   return o;
 }
@@ -81,9 +63,9 @@ std::vector<BeirDocument> read_documents(std::istream& in, const std::string& pa
   std::size_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
-    const std::string what = path + " line " + std::to_string(line_no);
-    json j = io::parse_json(line, what);
-    docs.push_back({string_field(j, "_id", what), string_field(j, "title", what), string_field(j, "text", what)});
+    const io::JsonPlace at{path + " line " + std::to_string(line_no), ""};
+    json j = io::parse_json(line, at.file);
+    docs.push_back({io::get_string(j, "_id", at), io::get_string(j, "title", at), io::get_string(j, "text", at)});
   }
   if (in.bad()) throw IoError(path + ": read failed");
   return docs;

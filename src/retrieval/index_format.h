@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "io/json_reader.h"
 #include "retrieval/pipeline_impl.h"
 
 namespace radlite::index_format {
@@ -33,15 +34,10 @@ inline constexpr char kSegmentPrefix[] = "seg-";
 
 const char* metric_name(DenseMetric m);
 
-// Manifest field access with errors naming the file and the field.
-const nlohmann::json& field(const nlohmann::json& obj, const char* name, const std::string& what);
-std::string string_field(const nlohmann::json& obj, const char* name, const std::string& what);
-std::uint64_t uint_field(const nlohmann::json& obj, const char* name, const std::string& what);
-
-/// The manifest's record of the BM25 analyzer, and the BM25 options read back from the manifest (an index
-/// without segments has no BM25 file to read them from). `what` names the manifest section in errors.
+/// The manifest's record of the BM25 analyzer, and the BM25 options read back from the manifest's "bm25"
+/// section at `at` (an index without segments has no BM25 file to read them from).
 nlohmann::json analyzer_json(const AnalyzerOptions& a);
-Bm25Options bm25_options_from(const nlohmann::json& meta, const std::string& what);
+Bm25Options bm25_options_from(const nlohmann::json& meta, const io::JsonPlace& at);
 
 /// The documents file: one JSON object {_id, title, text} per line. `path` names the file in errors.
 std::vector<BeirDocument> read_documents(std::istream& in, const std::string& path);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -48,11 +49,10 @@ IndexFile open_index_file(const std::string& dir, const std::string& name) {
 
 // Checks one file against its manifest entry: the recorded size (a cheap truncation check that also gives
 // the clearer message), then, when `verify`, the recorded sha256 (which reads the whole file).
-void verify_file(IndexFile& f, const std::string& name, const json& files, const std::string& files_what, bool verify) {
-  const json& entry = field(files, name.c_str(), files_what);
-  const std::string what = files_what + "." + name;
-  const std::string expected_sha = string_field(entry, "sha256", what);
-  const std::uint64_t expected_bytes = uint_field(entry, "bytes", what);
+void verify_file(IndexFile& f, const std::string& name, const json& files, const io::JsonPlace& files_at, bool verify) {
+  const json& entry = io::require(files, name, files_at);
+  const std::string expected_sha = io::get_string(entry, "sha256", files_at.at(name));
+  const std::uint64_t expected_bytes = io::get_uint(entry, "bytes", files_at.at(name));
   const std::uint64_t actual = f.map->size();
   if (actual != expected_bytes)
     throw FormatError(f.path + ": size " + std::to_string(actual) + " bytes, the manifest records " +
@@ -66,10 +66,10 @@ void verify_file(IndexFile& f, const std::string& name, const json& files, const
                       "): the file is corrupted or was modified");
 }
 
-IndexFile open_verified(const std::string& dir, const std::string& name, const json& files, const std::string& what,
-                        bool verify) {
+IndexFile open_verified(const std::string& dir, const std::string& name, const json& files,
+                        const io::JsonPlace& files_at, bool verify) {
   IndexFile f = open_index_file(dir, name);
-  verify_file(f, name, files, what, verify);
+  verify_file(f, name, files, files_at, verify);
   return f;
 }
 
@@ -90,6 +90,15 @@ void check_counts(const PipelineSegment& seg, const std::string& docs_path, cons
                       " embeddings, expected " + std::to_string(seg.size()) + " x " + std::to_string(dim));
 }
 
+// The sizes recorded in a manifest's file list ("files" of a segment, or of a version 1 index).
+std::uint64_t recorded_bytes(const json& files, const io::JsonPlace& at) {
+  if (!files.is_object()) io::format_error(at, "expected an object, got " + io::describe(files));
+  std::uint64_t b = 0;
+  for (const auto& [name, entry] : files.items())
+    if (io::find(entry, "bytes", at.at(name))) b += io::get_uint(entry, "bytes", at.at(name));
+  return b;
+}
+
 }  // namespace
 
 IndexInfo Pipeline::info(const std::string& dir_in) {
@@ -98,34 +107,33 @@ IndexInfo Pipeline::info(const std::string& dir_in) {
   const std::string path = io::join_path(dir, kManifest);
   if (!io::is_file(path)) throw FormatError(path + ": missing (not a radlite index directory?)");
   const json m = io::read_json_file(path);
-  if (!m.is_object() || string_field(m, "format", path) != kFormatName)
+  const io::JsonPlace at{path, ""};
+  if (!m.is_object() || io::get_string(m, "format", at) != kFormatName)
     throw FormatError(path + ": not a radlite index manifest");
   IndexInfo info;
-  const json& v = field(m, "format_version", path);
+  const json& v = io::require(m, "format_version", at);
   info.format_version = v.is_number_integer() ? v.get<int>() : 0;
-  info.generation = m.value("generation", std::uint64_t{0});
-  info.documents = uint_field(m, "documents", path);
-  info.bm25 = !field(m, "bm25", path).is_null();
-  const json& enc = field(m, "bi_encoder", path);
+  info.generation = io::find(m, "generation", at) ? io::get_uint(m, "generation", at) : 0;
+  info.documents = io::get_uint(m, "documents", at);
+  info.bm25 = !io::require(m, "bm25", at).is_null();
+  const json& enc = io::require(m, "bi_encoder", at);
   if (!enc.is_null()) {
-    info.encoder_identity = string_field(enc, "identity", path + ": bi_encoder");
-    info.dimension = static_cast<std::size_t>(uint_field(enc, "dimension", path + ": bi_encoder"));
-    info.dense_kind = m.contains("dense") ? string_field(m.at("dense"), "kind", path + ": dense") : "exact";
+    info.encoder_identity = io::get_string(enc, "identity", at.at("bi_encoder"));
+    info.dimension = static_cast<std::size_t>(io::get_uint(enc, "dimension", at.at("bi_encoder"), SIZE_MAX));
+    info.dense_kind = m.contains("dense") ? io::get_string(io::require(m, "dense", at), "kind", at.at("dense")) : "exact";
   }
-  auto bytes_of = [](const json& files) {
-    std::uint64_t b = 0;
-    for (const auto& [name, entry] : files.items()) b += entry.value("bytes", std::uint64_t{0});
-    return b;
-  };
   if (info.format_version == 1) {
-    info.segments.push_back({"", static_cast<std::size_t>(info.documents), 0, bytes_of(field(m, "files", path))});
+    info.segments.push_back({"", static_cast<std::size_t>(info.documents), 0,
+                             recorded_bytes(io::require(m, "files", at), at.at("files"))});
   } else {
-    const json& segs = field(m, "segments", path);
-    if (!segs.is_array()) throw FormatError(path + ": field 'segments' must be an array");
+    const json& segs = io::require(m, "segments", at);
+    if (!segs.is_array()) io::format_error(at.at("segments"), "expected an array, got " + io::describe(segs));
     for (std::size_t g = 0; g < segs.size(); ++g) {
-      const std::string what = path + ": segments[" + std::to_string(g) + "]";
-      info.segments.push_back({string_field(segs[g], "name", what), static_cast<std::size_t>(uint_field(segs[g], "documents", what)),
-                               static_cast<std::size_t>(uint_field(segs[g], "deleted", what)), bytes_of(field(segs[g], "files", what))});
+      const io::JsonPlace sat = at.at("segments").at(g);
+      info.segments.push_back({io::get_string(segs[g], "name", sat),
+                               static_cast<std::size_t>(io::get_uint(segs[g], "documents", sat, SIZE_MAX)),
+                               static_cast<std::size_t>(io::get_uint(segs[g], "deleted", sat, SIZE_MAX)),
+                               recorded_bytes(io::require(segs[g], "files", sat), sat.at("files"))});
     }
   }
   return info;
@@ -139,32 +147,34 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   const std::string manifest_path = io::join_path(dir, kManifest);
   if (!io::is_file(manifest_path)) throw FormatError(manifest_path + ": missing (not a radlite index directory?)");
   const json manifest = io::read_json_file(manifest_path);
+  const io::JsonPlace at{manifest_path, ""};
   if (!manifest.is_object()) throw FormatError(manifest_path + ": expected a JSON object");
-  if (string_field(manifest, "format", manifest_path) != kFormatName)
-    throw FormatError(manifest_path + ": field 'format' is not \"" + kFormatName + "\"");
-  const json& version_field = field(manifest, "format_version", manifest_path);
+  const std::string format = io::get_string(manifest, "format", at);
+  if (format != kFormatName)
+    io::format_error(at.at("format"), "expected \"" + std::string(kFormatName) + "\", got " + io::describe(json(format)));
+  const json& version_field = io::require(manifest, "format_version", at);
   const long long format_version = version_field.is_number_integer() ? version_field.get<long long>() : -1;
   if (format_version != 1 && format_version != kPipelineFormatVersion)
-    throw FormatError(manifest_path + ": unsupported format_version " + version_field.dump() +
-                      " (this radlite reads 1 and " + std::to_string(kPipelineFormatVersion) +
-                      "; rebuild the index with `radlite index`)");
-  const std::uint64_t n_docs = uint_field(manifest, "documents", manifest_path);
-  const json& bm25_meta = field(manifest, "bm25", manifest_path);
-  const json& enc_meta = field(manifest, "bi_encoder", manifest_path);
+    io::format_error(at.at("format_version"), "unsupported version " + io::describe(version_field) +
+                                                  " (this radlite reads 1 and " +
+                                                  std::to_string(kPipelineFormatVersion) +
+                                                  "; rebuild the index with `radlite index`)");
+  const std::uint64_t n_docs = io::get_uint(manifest, "documents", at);
+  const json& bm25_meta = io::require(manifest, "bm25", at);
+  const json& enc_meta = io::require(manifest, "bi_encoder", at);
 
   auto impl = std::make_unique<Impl>();
   impl->scorer = std::move(scorer);
   impl->options.bm25 = !bm25_meta.is_null();
   if (impl->options.bm25) {
-    impl->options.bm25_options = bm25_options_from(bm25_meta, manifest_path + ": bm25");
+    impl->options.bm25_options = bm25_options_from(bm25_meta, at.at("bm25"));
     impl->analyzer.emplace(impl->options.bm25_options.analyzer);
   }
 
   // The model check comes before the (possibly long) checksum pass: a wrong model is the likelier mistake.
   if (!enc_meta.is_null()) {
-    const std::string what = manifest_path + ": bi_encoder";
-    std::string identity = string_field(enc_meta, "identity", what);
-    const std::size_t dim = static_cast<std::size_t>(uint_field(enc_meta, "dimension", what));
+    std::string identity = io::get_string(enc_meta, "identity", at.at("bi_encoder"));
+    const std::size_t dim = static_cast<std::size_t>(io::get_uint(enc_meta, "dimension", at.at("bi_encoder"), SIZE_MAX));
     if (!encoder)
       throw ModelError(dir + ": the index holds embeddings made by bi-encoder '" + identity +
                        "'; load it with that bi-encoder");
@@ -179,18 +189,19 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     impl->encoder_identity = identity;
     impl->dim = dim;
     if (manifest.contains("dense")) {
-      const std::string dwhat = manifest_path + ": dense";
-      const std::string kind = string_field(manifest.at("dense"), "kind", dwhat);
+      const json& dense = io::require(manifest, "dense", at);
+      const io::JsonPlace dat = at.at("dense");
+      const std::string kind = io::get_string(dense, "kind", dat);
       if (kind == "hnsw") {
         impl->options.dense_kind = DenseKind::kHnsw;
-        impl->options.hnsw.m = uint_field(manifest.at("dense"), "m", dwhat);
-        impl->options.hnsw.ef_construction = uint_field(manifest.at("dense"), "ef_construction", dwhat);
+        impl->options.hnsw.m = io::get_uint(dense, "m", dat, SIZE_MAX);
+        impl->options.hnsw.ef_construction = io::get_uint(dense, "ef_construction", dat, SIZE_MAX);
       } else if (kind == "ivfpq") {
         impl->options.dense_kind = DenseKind::kIvfPq;
-        impl->options.ivfpq.nlist = uint_field(manifest.at("dense"), "nlist", dwhat);
-        impl->options.ivfpq.pq_m = uint_field(manifest.at("dense"), "pq_m", dwhat);
+        impl->options.ivfpq.nlist = io::get_uint(dense, "nlist", dat, SIZE_MAX);
+        impl->options.ivfpq.pq_m = io::get_uint(dense, "pq_m", dat, SIZE_MAX);
       } else if (kind != "exact") {
-        throw FormatError(dwhat + ": unknown dense kind '" + kind + "' (this radlite knows exact, hnsw and ivfpq)");
+        io::format_error(dat.at("kind"), "unknown dense kind '" + kind + "' (this radlite knows exact, hnsw and ivfpq)");
       }
     }
   }
@@ -200,48 +211,52 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   struct Part {
     std::string docs, bm25, dense, tombstones, hnsw, ivfpq;
     const json* files;
-    std::string files_what;
+    io::JsonPlace at;  // the segment's place in the manifest (the manifest itself for version 1)
     std::uint64_t documents = 0, deleted = 0;
+    io::JsonPlace files_at() const { return at.at("files"); }
+  };
+  auto file_list = [](const json& obj, const io::JsonPlace& p) -> const json& {
+    const json& files = io::require(obj, "files", p);
+    if (!files.is_object()) io::format_error(p.at("files"), "expected an object, got " + io::describe(files));
+    return files;
   };
   std::vector<Part> parts;
   if (format_version == 1) {
-    const json& files = field(manifest, "files", manifest_path);
-    if (!files.is_object()) throw FormatError(manifest_path + ": field 'files' must be an object");
-    parts.push_back(Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", "", &files, manifest_path + ": files", n_docs, 0});
+    parts.push_back(Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", "", &file_list(manifest, at), at, n_docs, 0});
   } else {
-    const json& segs = field(manifest, "segments", manifest_path);
-    if (!segs.is_array()) throw FormatError(manifest_path + ": field 'segments' must be an array");
+    const json& segs = io::require(manifest, "segments", at);
+    if (!segs.is_array()) io::format_error(at.at("segments"), "expected an array, got " + io::describe(segs));
     for (std::size_t g = 0; g < segs.size(); ++g) {
-      const std::string what = manifest_path + ": segments[" + std::to_string(g) + "]";
+      const io::JsonPlace sat = at.at("segments").at(g);
       const json& seg = segs[g];
-      const std::string name = string_field(seg, "name", what);
+      const std::string name = io::get_string(seg, "name", sat);
       if (name.rfind(kSegmentPrefix, 0) != 0 || name.find('/') != std::string::npos)
-        throw FormatError(what + ": field 'name' is not a segment name: '" + name + "'");
-      const json& files = field(seg, "files", what);
-      if (!files.is_object()) throw FormatError(what + ": field 'files' must be an object");
-      const json& tomb = field(seg, "tombstones", what);
-      if (!tomb.is_null() && !tomb.is_string()) throw FormatError(what + ": field 'tombstones' must be a string or null");
+        io::format_error(sat.at("name"), "not a segment name: '" + name + "'");
+      const json& files = file_list(seg, sat);
+      const json& tomb = io::require(seg, "tombstones", sat);
+      if (!tomb.is_null() && !tomb.is_string())
+        io::format_error(sat.at("tombstones"), "expected a string or null, got " + io::describe(tomb));
       parts.push_back(Part{name + kDocsSuffix, name + kBm25Suffix, name + kDenseSuffix,
-                           tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, name + kIvfPqSuffix, &files, what + ": files",
-                           uint_field(seg, "documents", what), uint_field(seg, "deleted", what)});
+                           tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, name + kIvfPqSuffix, &files, sat,
+                           io::get_uint(seg, "documents", sat), io::get_uint(seg, "deleted", sat)});
     }
   }
 
   // Open and verify everything first, then parse from the same streams (see IndexFile).
   std::uint64_t live = 0;
   for (const Part& part : parts) {
-    IndexFile docs_file = open_verified(dir, part.docs, *part.files, part.files_what, verify);
+    IndexFile docs_file = open_verified(dir, part.docs, *part.files, part.files_at(), verify);
     std::optional<IndexFile> bm25_file, dense_file, tomb_file;
-    if (impl->has_bm25()) bm25_file.emplace(open_verified(dir, part.bm25, *part.files, part.files_what, verify));
-    if (impl->has_dense()) dense_file.emplace(open_verified(dir, part.dense, *part.files, part.files_what, verify));
+    if (impl->has_bm25()) bm25_file.emplace(open_verified(dir, part.bm25, *part.files, part.files_at(), verify));
+    if (impl->has_dense()) dense_file.emplace(open_verified(dir, part.dense, *part.files, part.files_at(), verify));
     std::optional<IndexFile> hnsw_file;
     const bool graph = impl->has_dense() && impl->options.dense_kind == DenseKind::kHnsw;
-    if (graph) hnsw_file.emplace(open_verified(dir, part.hnsw, *part.files, part.files_what, verify));
+    if (graph) hnsw_file.emplace(open_verified(dir, part.hnsw, *part.files, part.files_at(), verify));
     // IVF-PQ: only segments large enough have one (the manifest's file list says which).
     std::optional<IndexFile> ivfpq_file;
     if (impl->has_dense() && impl->options.dense_kind == DenseKind::kIvfPq && part.files->contains(part.ivfpq))
-      ivfpq_file.emplace(open_verified(dir, part.ivfpq, *part.files, part.files_what, verify));
-    if (!part.tombstones.empty()) tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_what, verify));
+      ivfpq_file.emplace(open_verified(dir, part.ivfpq, *part.files, part.files_at(), verify));
+    if (!part.tombstones.empty()) tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_at(), verify));
     auto seg = std::make_shared<PipelineSegment>();
     seg->docs = read_documents(docs_file.in(), docs_file.path);
     if (seg->size() != part.documents)
@@ -270,8 +285,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
         throw FormatError(tomb_file->path + ": " + std::to_string(tombstones.size()) +
                           " deleted documents, the manifest records " + std::to_string(part.deleted));
     } else if (part.deleted != 0) {
-      throw FormatError(part.files_what + ": the manifest records " + std::to_string(part.deleted) +
-                        " deleted documents but no tombstone file");
+      io::format_error(part.at.at("deleted"),
+                       std::to_string(part.deleted) + " deleted documents but no tombstone file");
     }
     for (std::uint32_t d : tombstones) impl->mark_deleted(*seg, d);
     live += seg->live();
@@ -297,8 +312,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   if (format_version == 2 && dir == dir_in) {
     // Saving back into this directory can then append instead of rewriting.
     impl->saved_dir = absolute_dir(dir);
-    impl->generation = manifest.value("generation", std::uint64_t{0});
-    impl->uuid = manifest.value("index_uuid", std::string());
+    impl->generation = io::find(manifest, "generation", at) ? io::get_uint(manifest, "generation", at) : 0;
+    impl->uuid = io::get_string(manifest, "index_uuid", at, "");
   }
   return Pipeline(std::move(impl));
 }

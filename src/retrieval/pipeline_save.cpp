@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,22 @@ io::WrittenFile write_synced(const std::string& dir, const std::string& name,
 
 json file_entry(const io::WrittenFile& f) { return json{{"sha256", f.sha256}, {"bytes", f.bytes}}; }
 
+// Every file a manifest names: a version 1 index's "files", each version 2 segment's "files". Throws
+// FormatError when a segment's list is malformed.
+std::set<std::string> named_files(const json& manifest, const io::JsonPlace& at) {
+  std::set<std::string> named;
+  if (const json* files = io::find(manifest, "files", at); files && files->is_object())
+    for (const auto& [name, entry] : files->items()) named.insert(name);
+  if (const json* segs = io::find(manifest, "segments", at); segs && segs->is_array())
+    for (std::size_t g = 0; g < segs->size(); ++g) {
+      const io::JsonPlace sat = at.at("segments").at(g);
+      const json& files = io::require((*segs)[g], "files", sat);
+      if (!files.is_object()) io::format_error(sat.at("files"), "expected an object, got " + io::describe(files));
+      for (const auto& [name, entry] : files.items()) named.insert(name);
+    }
+  return named;
+}
+
 void remove_unreferenced(const std::string& dir, const std::set<std::string>& keep) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -89,16 +106,14 @@ std::string not_an_index_reason(const std::string& dir) {
   } catch (const Error& e) {
     return std::string("its ") + kManifest + " is not a radlite manifest (" + e.what() + ")";
   }
-  if (!manifest.is_object() || manifest.value("format", json()) != json(kFormatName))
+  const io::JsonPlace at{manifest_path, ""};
+  const json* format = manifest.is_object() ? io::find(manifest, "format", at) : nullptr;
+  if (!format || *format != json(kFormatName))
     return std::string("its ") + kManifest + " does not describe a radlite index";
   std::set<std::string> named;
   try {
-    if (manifest.contains("files") && manifest.at("files").is_object())
-      for (const auto& [name, entry] : manifest.at("files").items()) named.insert(name);
-    if (manifest.contains("segments") && manifest.at("segments").is_array())
-      for (const json& seg : manifest.at("segments"))
-        for (const auto& [name, entry] : seg.at("files").items()) named.insert(name);
-  } catch (const json::exception&) {
+    named = named_files(manifest, at);
+  } catch (const FormatError&) {
     return std::string("its ") + kManifest + " has a malformed file list";
   }
   std::error_code ec;
@@ -129,13 +144,18 @@ void Pipeline::save(const std::string& dir) const {
   if (!s.saved_dir.empty() && s.saved_dir == abs && io::is_file(manifest_path)) {
     try {
       const json m = io::read_json_file(manifest_path);
-      incremental = m.is_object() && m.value("format_version", 0) == kPipelineFormatVersion &&
-                    m.value("index_uuid", std::string()) == s.uuid && m.value("generation", std::uint64_t{0}) == s.generation;
-      if (incremental)
-        for (const json& seg : m.at("segments"))
-          for (const auto& [name, entry] : seg.at("files").items()) referenced.insert(name);
-    } catch (const std::exception&) {
-      incremental = false;  // unreadable: replace it whole
+      const io::JsonPlace at{manifest_path, ""};
+      const auto version = io::get_int(m, "format_version", at, 0, LLONG_MIN, LLONG_MAX);
+      const std::uint64_t generation = io::find(m, "generation", at) ? io::get_uint(m, "generation", at) : 0;
+      incremental = version == kPipelineFormatVersion && io::get_string(m, "index_uuid", at, "") == s.uuid &&
+                    generation == s.generation;
+      if (incremental) {
+        const json& segs = io::require(m, "segments", at);  // without it, named_files would keep nothing
+        if (!segs.is_array()) io::format_error(at.at("segments"), "expected an array");
+        referenced = named_files(m, at);
+      }
+    } catch (const Error&) {
+      incremental = false;  // unreadable or malformed: replace it whole
     }
   }
   const std::uint64_t gen = s.generation + 1;

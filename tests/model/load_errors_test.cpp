@@ -77,7 +77,7 @@ TEST(LoadErrors, ConfigProblems) {
   {
     ModelCopy m(kBi);
     m.edit_json("config.json", [](nlohmann::json& c) { c["model_type"] = "gpt2"; });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"config.json", "unsupported model_type 'gpt2'"});
+    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"config.json: field 'model_type': unsupported 'gpt2'"});
   }
   {
     ModelCopy m(kBi);
@@ -87,7 +87,19 @@ TEST(LoadErrors, ConfigProblems) {
   {
     ModelCopy m(kBi);
     m.edit_json("config.json", [](nlohmann::json& c) { c.erase("num_attention_heads"); });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"config.json", "'num_attention_heads'"});
+    expect_error<FormatError>([&] { BiEncoder::load(m.path()); }, {"config.json: field 'num_attention_heads': missing"});
+  }
+  {
+    ModelCopy m(kBi);
+    m.edit_json("config.json", [](nlohmann::json& c) { c["hidden_size"] = 0; });
+    expect_error<FormatError>([&] { BiEncoder::load(m.path()); },
+                              {"config.json: field 'hidden_size': out of range [1, 9223372036854775807]: 0"});
+  }
+  {
+    ModelCopy m(kBi);
+    m.edit_json("config.json", [](nlohmann::json& c) { c["vocab_size"] = "1000"; });
+    expect_error<FormatError>([&] { BiEncoder::load(m.path()); },
+                              {"config.json: field 'vocab_size': expected an integer, got \"1000\""});
   }
   {
     ModelCopy m(kBi);
@@ -97,7 +109,7 @@ TEST(LoadErrors, ConfigProblems) {
   {
     ModelCopy m(kBi);
     m.edit_json("config.json", [](nlohmann::json& c) { c["hidden_act"] = "mish"; });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"config.json", "'mish'"});
+    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"config.json: field 'hidden_act': unsupported activation 'mish'"});
   }
   {
     ModelCopy m(kCross);
@@ -115,7 +127,7 @@ TEST(LoadErrors, SentenceTransformersFiles) {
   {
     ModelCopy m(kBi);
     m.edit_json("1_Pooling/config.json", [](nlohmann::json& c) { c["pooling_mode"] = "median"; });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"1_Pooling/config.json", "'median'"});
+    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"1_Pooling/config.json: field 'pooling_mode': unsupported pooling mode 'median'"});
   }
   {
     ModelCopy m(kBi);

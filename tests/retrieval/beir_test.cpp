@@ -48,8 +48,9 @@ TEST(Beir, ErrorsNameFileLineAndProblem) {
   };
   expect_format_error(corpus("{\"_id\": \"d1\", \"text\": \"a\"}\n{\"_id\": \"d2\", \"text\": }\n"),
                       "corpus.jsonl line 2: invalid JSON");
-  expect_format_error(corpus("{\"_id\": \"d1\"}\n"), "corpus.jsonl line 1: missing field \"text\"");
-  expect_format_error(corpus("{\"_id\": 5, \"text\": \"a\"}\n"), "corpus.jsonl line 1: field \"_id\" must be a string");
+  expect_format_error(corpus("{\"_id\": \"d1\"}\n"), "corpus.jsonl line 1: field 'text': missing");
+  expect_format_error(corpus("{\"_id\": 5, \"text\": \"a\"}\n"), "corpus.jsonl line 1: field '_id': expected a string, got 5");
+  expect_format_error(corpus("{\"_id\": \"\", \"text\": \"a\"}\n"), "corpus.jsonl line 1: field '_id': empty");
   expect_format_error(corpus("[1, 2]\n"), "corpus.jsonl line 1: expected a JSON object");
   expect_format_error(corpus("{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"a\", \"text\": \"y\"}\n"),
                       "corpus.jsonl line 2: duplicate document id 'a'");
