@@ -42,12 +42,9 @@ void run_encode(const EncodeArgs& a) {
       },
       [&](const std::vector<std::vector<std::int32_t>>& ids) { return encoder.encode_ids(ids); },
       [](std::string& out, const Matrix& m, std::size_t r) {
-        out += "{\"embedding\": [";
-        for (std::size_t c = 0; c < m.cols(); ++c) {
-          if (c) out += ", ";
-          append_float(out, m(r, c));
-        }
-        out += "]}\n";
+        out += "{\"embedding\": ";
+        append_float_array(out, m.row(r), m.cols());
+        out += "}\n";
       });
 }
 

@@ -54,24 +54,17 @@ void run_rerank(const RerankArgs& a) {
       [&](const std::vector<TokenizedPair>& pairs) { return model.logits_ids(pairs); },
       [&](std::string& out, const std::vector<std::vector<float>>& logits, std::size_t row) {
         const auto& l = logits[row];
-        out += "{\"logits\": [";
-        for (std::size_t k = 0; k < l.size(); ++k) {
-          if (k) out += ", ";
-          append_float(out, l[k]);
-        }
+        out += "{\"logits\": ";
+        append_float_array(out, l);
         const auto probs = CrossEncoder::probabilities(l, a.temperature);
         if (l.size() <= 2) {
-          out += "], \"score\": ";
+          out += ", \"score\": ";
           append_float(out, probs[l.size() == 1 ? 0 : 1]);
-          out += "}\n";
         } else {
-          out += "], \"probabilities\": [";
-          for (std::size_t k = 0; k < probs.size(); ++k) {
-            if (k) out += ", ";
-            append_float(out, probs[k]);
-          }
-          out += "]}\n";
+          out += ", \"probabilities\": ";
+          append_float_array(out, probs);
         }
+        out += "}\n";
       });
 }
 

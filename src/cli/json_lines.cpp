@@ -50,4 +50,13 @@ void append_float(std::string& out, float v) {
   out += buf;
 }
 
+void append_float_array(std::string& out, const float* values, std::size_t n) {
+  out += '[';
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += ", ";
+    append_float(out, values[i]);
+  }
+  out += ']';
+}
+
 }  // namespace radlite::cli

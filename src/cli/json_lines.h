@@ -59,6 +59,11 @@ struct NonFiniteOutput : std::exception {
 /// Appends a float with enough digits to round-trip (%.9g). JSON has no NaN or infinity, and printing them as
 /// null would hide a broken model behind exit status 0: throws NonFiniteOutput instead.
 void append_float(std::string& out, float v);
+/// Appends a JSON array of floats, "[v0, v1, ...]", each as append_float writes it (NonFiniteOutput likewise).
+void append_float_array(std::string& out, const float* values, std::size_t n);
+inline void append_float_array(std::string& out, const std::vector<float>& values) {
+  append_float_array(out, values.data(), values.size());
+}
 
 /// Input lines read and answered per step: bounds memory on large inputs, keeps batches full.
 constexpr std::size_t kChunkLines = 64;
