@@ -10,8 +10,8 @@
 #include "cli/model_loading.h"
 #include "cli/options.h"
 #include "cli/progress.h"
-#include "cli/utf8_check.h"
 #include "io/file_util.h"
+#include "io/utf8.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/pipeline.h"
@@ -56,7 +56,7 @@ void run_demo(const DemoArgs& a) {
   if (!io::is_file(corpus_path))
     throw IoError(corpus_path + ": not found (pass --data DIR with a BEIR corpus.jsonl; the default points into the "
                                 "radlite source tree this binary was built from)");
-  for (std::size_t i = 0; i < a.questions.size(); ++i) require_utf8(a.questions[i], "question " + std::to_string(i + 1));
+  for (std::size_t i = 0; i < a.questions.size(); ++i) io::require_utf8(a.questions[i], "question " + std::to_string(i + 1));
 
   SearchOptions search;
   search.k = a.k;

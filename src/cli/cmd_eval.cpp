@@ -15,7 +15,7 @@
 #include "cli/options.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
-#include "cli/utf8_check.h"
+#include "io/utf8.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/metrics.h"
@@ -55,7 +55,7 @@ void run_eval(EvalArgs& a) {
   std::vector<std::string> qids, queries;
   for (const auto& q : all_queries)
     if (qrels.count(q.id)) {
-      require_utf8(q.text, a.queries + ": query '" + q.id + "'");
+      io::require_utf8(q.text, a.queries + ": query '" + q.id + "'");
       qids.push_back(q.id), queries.push_back(q.text);
     }
   if (queries.empty()) throw InvalidArgument(a.queries + ": no query has judgments in " + a.qrels);

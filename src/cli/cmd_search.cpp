@@ -13,7 +13,7 @@
 #include "cli/hit_table.h"
 #include "cli/model_loading.h"
 #include "cli/options.h"
-#include "cli/utf8_check.h"
+#include "io/utf8.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/pipeline.h"
@@ -79,11 +79,11 @@ void run_search(SearchArgs& a) {
   std::vector<std::string> qids, queries;
   if (!a.queries_file.empty())
     for (auto& q : load_beir_queries(a.queries_file)) {
-      require_utf8(q.text, a.queries_file + ": query '" + q.id + "'");
+      io::require_utf8(q.text, a.queries_file + ": query '" + q.id + "'");
       qids.push_back(q.id), queries.push_back(q.text);
     }
   for (std::size_t i = 0; i < a.queries.size(); ++i) {
-    require_utf8(a.queries[i], "query " + std::to_string(i + 1));
+    io::require_utf8(a.queries[i], "query " + std::to_string(i + 1));
     qids.push_back("q" + std::to_string(i + 1));
     queries.push_back(a.queries[i]);
   }

@@ -4,6 +4,7 @@ target_sources(radlite_core PRIVATE
   io/file_util.cpp
   io/json_reader.cpp
   io/sha256.cpp
+  io/utf8.cpp
   io/safetensors.cpp
 )
 # libcrypto computes SHA-256 with the CPU's SHA instructions (model identities, index checksums).

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "io/utf8.h"
+
 namespace radlite {
 namespace {
 
@@ -135,11 +137,10 @@ struct Decoded {
 inline Decoded decode(std::string_view text, std::size_t pos) {
   const auto c = static_cast<unsigned char>(text[pos]);
   if (c < 0x80) return {c, 1};
-  std::int32_t cp = 0;
-  const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + pos),
-                                  static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
-  if (n < 0) throw_invalid_utf8(pos, c);
-  return {cp, static_cast<int>(n)};
+  char32_t cp = 0;
+  const std::size_t n = io::decode_utf8(text, pos, cp);
+  if (n == 0) throw_invalid_utf8(pos, c);
+  return {static_cast<std::int32_t>(cp), static_cast<int>(n)};
 }
 
 inline void append_code_point(std::string& out, std::int32_t cp) {
@@ -147,9 +148,7 @@ inline void append_code_point(std::string& out, std::int32_t cp) {
     out.push_back(static_cast<char>(cp));
     return;
   }
-  utf8proc_uint8_t buf[4];
-  const auto n = utf8proc_encode_char(cp, buf);
-  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+  io::append_utf8(out, static_cast<char32_t>(cp));
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {

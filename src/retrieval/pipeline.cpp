@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "io/utf8.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/calibration.h"
 #include "retrieval/pipeline_impl.h"
@@ -17,45 +18,9 @@ namespace radlite {
 
 namespace {
 
-// Returns the byte offset of the first invalid UTF-8 sequence, or npos. Overlong forms, surrogates and
-// code points above U+10FFFF are invalid (RFC 3629), as they are for the tokenizers and nlohmann::json.
-std::size_t invalid_utf8_offset(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  std::size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2, cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3, cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (i + len > n) return i;
-    for (std::size_t j = 1; j < len; ++j) {
-      if ((p[i + j] & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + j] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return i;
-    i += len;
-  }
-  return std::string::npos;
-}
-
+// "document 'd1': title is not valid UTF-8 (byte offset N)"; the message is only built for a bad value.
 void check_utf8(const std::string& value, const std::string& field, const std::string& doc_id) {
-  std::size_t bad = invalid_utf8_offset(value);
-  if (bad != std::string::npos)
-    throw InvalidArgument("document '" + doc_id + "': " + field + " is not valid UTF-8 (byte offset " +
-                          std::to_string(bad) + ")");
+  if (!io::is_valid_utf8(value)) io::require_utf8(value, "document '" + doc_id + "': " + field);
 }
 
 void check_probability_weight(double w, const char* name) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "io/utf8.h"
 #include "radlite/error.h"
 #include "tokenizers/char_classes.h"
 
@@ -14,93 +15,17 @@ namespace {
 
 int category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
 
-// Bytes of the valid UTF-8 sequence at s[i] (utf8proc decides validity: no overlongs, surrogates or values past
-// U+10FFFF), 0 when there is none; then *cp is its code point.
-std::size_t valid_seq_len(std::string_view s, std::size_t i, utf8proc_int32_t* cp) {
-  const utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
-                                              static_cast<utf8proc_ssize_t>(s.size() - i), cp);
-  return n > 0 ? static_cast<std::size_t>(n) : 0;
-}
-
-// Length of the maximal subpart of an invalid sequence at s[i] (Unicode's "maximal subpart" practice, which
-// Python and Rust follow and utf8proc does not offer): the lead byte plus the continuation bytes that still form
-// a valid prefix; 1 for a byte that cannot start a sequence.
-std::size_t maximal_subpart(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t need;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;  // surrogates are not valid UTF-8
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 1;
-  }
-  std::size_t k = 1;
-  if (i + 1 < s.size()) {
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b1 >= lo && b1 <= hi) {
-      k = 2;
-      while (k < need && i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80) ++k;
-    }
-  }
-  return k;
-}
-
 }  // namespace
 
 char32_t next_cp_multibyte(std::string_view s, std::size_t& i) {
-  utf8proc_int32_t cp = 0;
-  const std::size_t n = valid_seq_len(s, i, &cp);
+  char32_t cp = 0;
+  const std::size_t n = io::decode_utf8(s, i, cp);
   if (n == 0) {  // not reachable with valid input; step one byte so callers always advance
     ++i;
     return 0xFFFD;
   }
   i += n;
-  return static_cast<char32_t>(cp);
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  utf8proc_uint8_t buf[4];
-  const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(c), buf);
-  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-}
-
-bool is_valid_utf8(std::string_view s) {
-  utf8proc_int32_t cp;
-  for (std::size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t len = valid_seq_len(s, i, &cp);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
-std::string repair_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  utf8proc_int32_t cp;
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = static_cast<unsigned char>(s[i]) < 0x80 ? 1 : valid_seq_len(s, i, &cp);
-    if (len) {
-      out.append(s.data() + i, len);
-      i += len;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      i += maximal_subpart(s, i);
-    }
-  }
-  return out;
+  return cp;
 }
 
 bool is_whitespace(char32_t c) {

@@ -1,4 +1,4 @@
-// Unicode helpers for the tokenizers (internal): UTF-8 decoding/encoding, repair of invalid UTF-8, character
+// Unicode helpers for the tokenizers (internal): UTF-8 decoding (over io/utf8.h), character
 // classes with the exact definitions the Hugging Face components use (Rust's char methods, BERT's helpers),
 // normalization forms and lowercasing. UTF-8 decoding, categories and normalization come from utf8proc.
 // All functions are pure; safe to call concurrently.
@@ -9,10 +9,18 @@
 #include <string>
 #include <string_view>
 
+#include "io/utf8.h"
+
 namespace radlite::tokenizers::unicode {
 
+// UTF-8 validation, encoding and repair are radlite's one implementation (io/utf8.h), named here too because
+// the tokenizers use them everywhere.
+using io::append_utf8;
+using io::is_valid_utf8;
+using io::repair_utf8;
+
 /// Decodes the code point at s[i] (s must be valid UTF-8) and advances i past it. ASCII inline; the rest through
-/// utf8proc, the one UTF-8 decoder of the module.
+/// io::decode_utf8.
 char32_t next_cp_multibyte(std::string_view s, std::size_t& i);
 inline char32_t next_cp(std::string_view s, std::size_t& i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
@@ -25,15 +33,6 @@ inline char32_t next_cp(std::string_view s, std::size_t& i) {
 
 /// Number of bytes of the UTF-8 sequence that starts with byte b (valid UTF-8 assumed).
 inline std::size_t cp_len(unsigned char b) { return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4; }
-
-/// Appends the UTF-8 encoding of c.
-void append_utf8(std::string& out, char32_t c);
-
-/// True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool is_valid_utf8(std::string_view s);
-/// s with every maximal invalid subsequence replaced by U+FFFD (Python's errors="replace" / Rust's
-/// String::from_utf8_lossy convention; utf8proc validates, the maximal-subpart rule is ours).
-std::string repair_utf8(std::string_view s);
 
 /// Rust char::is_whitespace (the Unicode White_Space property). utf8proc has no White_Space property; the set is
 /// small and fixed by the standard, so it is spelled out in the .cpp.

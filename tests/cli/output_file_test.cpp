@@ -11,7 +11,7 @@
 #include <string>
 
 #include "cli/output_file.h"
-#include "cli/utf8_check.h"
+#include "io/utf8.h"
 #include "radlite/error.h"
 
 namespace fs = std::filesystem;
@@ -131,20 +131,20 @@ TEST(OutputFile, UnwritablePathsAreNamed) {
 }
 
 TEST(Utf8Check, FindsTheFirstInvalidByte) {
-  EXPECT_EQ(invalid_utf8_offset("plain ascii"), std::string::npos);
-  EXPECT_EQ(invalid_utf8_offset("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), std::string::npos);  // é € 😀
-  EXPECT_EQ(invalid_utf8_offset(""), std::string::npos);
-  EXPECT_EQ(invalid_utf8_offset("ab\xff"), 2u);                 // never valid
-  EXPECT_EQ(invalid_utf8_offset("a\xc0\xaf"), 1u);              // overlong '/'
-  EXPECT_EQ(invalid_utf8_offset("x\xed\xa0\x80"), 1u);          // surrogate U+D800
-  EXPECT_EQ(invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);       // above U+10FFFF
-  EXPECT_EQ(invalid_utf8_offset("euro \xe2\x82"), 5u);          // truncated
-  EXPECT_EQ(invalid_utf8_offset("\x80"), 0u);                   // lone continuation byte
+  EXPECT_EQ(io::invalid_utf8_offset("plain ascii"), std::string::npos);
+  EXPECT_EQ(io::invalid_utf8_offset("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), std::string::npos);  // é € 😀
+  EXPECT_EQ(io::invalid_utf8_offset(""), std::string::npos);
+  EXPECT_EQ(io::invalid_utf8_offset("ab\xff"), 2u);             // never valid
+  EXPECT_EQ(io::invalid_utf8_offset("a\xc0\xaf"), 1u);          // overlong '/'
+  EXPECT_EQ(io::invalid_utf8_offset("x\xed\xa0\x80"), 1u);      // surrogate U+D800
+  EXPECT_EQ(io::invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);   // above U+10FFFF
+  EXPECT_EQ(io::invalid_utf8_offset("euro \xe2\x82"), 5u);      // truncated
+  EXPECT_EQ(io::invalid_utf8_offset("\x80"), 0u);               // lone continuation byte
   try {
-    require_utf8("lung \xff", "query 2");
+    io::require_utf8("lung \xff", "query 2");
     ADD_FAILURE();
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(), "query 2 is not valid UTF-8 (byte offset 5)");
   }
-  EXPECT_NO_THROW(require_utf8("lung", "query 1"));
+  EXPECT_NO_THROW(io::require_utf8("lung", "query 1"));
 }
