@@ -1,8 +1,10 @@
 // radlite demo: the whole RadLITE pipeline over the bundled CancerGov corpus with the bundled models.
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "cli/commands.h"
@@ -10,13 +12,14 @@
 #include "cli/model_loading.h"
 #include "cli/options.h"
 #include "cli/progress.h"
-#include "io/file_util.h"
 #include "io/utf8.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/pipeline.h"
 
 namespace radlite::cli {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -50,10 +53,11 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 void run_demo(const DemoArgs& a) {
+  std::error_code ec;  // the path tests below report a failure as false
   const std::string& data = a.data;
   const bool tiny = a.bi_option->count() == 0 && a.cross_option->count() == 0;
-  const std::string corpus_path = io::join_path(data, "corpus.jsonl");
-  if (!io::is_file(corpus_path))
+  const std::string corpus_path = (fs::path(data) / "corpus.jsonl").string();
+  if (!fs::is_regular_file(corpus_path, ec))
     throw IoError(corpus_path + ": not found (pass --data DIR with a BEIR corpus.jsonl; the default points into the "
                                 "radlite source tree this binary was built from)");
   for (std::size_t i = 0; i < a.questions.size(); ++i) io::require_utf8(a.questions[i], "question " + std::to_string(i + 1));
@@ -98,8 +102,8 @@ void run_demo(const DemoArgs& a) {
   std::cout << "\nColumns: dense = cosine of the bi-encoder, bm25 = BM25 (k1 1.2, b 0.75), fused = RRF of both,\n"
                "logit/prob = cross-encoder logit and sigmoid(logit / 1.5), final = 0.7 * prob + 0.3 * min-max(BM25).\n"
                "Evaluate on the judged queries: ./build/radlite eval --corpus "
-            << corpus_path << " --queries " << io::join_path(data, "queries.jsonl") << " --qrels "
-            << io::join_path(data, "qrels/test.tsv") << " --bm25\n";
+            << corpus_path << " --queries " << (fs::path(data) / "queries.jsonl").string() << " --qrels "
+            << (fs::path(data) / "qrels/test.tsv").string() << " --bm25\n";
 }
 
 }  // namespace

@@ -1,12 +1,11 @@
 #include "cli/options.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <sstream>
 #include <thread>
 
+#include "io/numbers.h"
 #include "radlite/error.h"
 #include "radlite/runtime.h"
 
@@ -33,16 +32,10 @@ CLI::Validator integer_in(std::int64_t lo, std::int64_t hi) {
   const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   return CLI::Validator(
       [lo, hi, range](std::string& input) -> std::string {
-        const std::string error = "must be an integer in " + range + ", got " + in_quotes(input);
-        // Decimal digits with an optional '-': strtoll alone would skip spaces and accept '+'; CLI11's own
-        // conversion would read "010" as octal and "0x10" as hex.
-        const std::size_t digits = !input.empty() && input[0] == '-' ? 1 : 0;
-        if (input.size() == digits || input.find_first_not_of("0123456789", digits) != std::string::npos)
-          return error;
-        errno = 0;
-        const long long v = std::strtoll(input.c_str(), nullptr, 10);
-        if (errno == ERANGE || v < lo || v > hi) return error;
-        input = std::to_string(v);  // canonical: leading zeros gone, so CLI11 converts the same value
+        // Decimal only (io::parse_int): CLI11's own conversion would read "010" as octal and "0x10" as hex.
+        const auto v = io::parse_int(input, lo, hi);
+        if (!v) return "must be an integer in " + range + ", got " + in_quotes(input);
+        input = std::to_string(*v);  // canonical: leading zeros gone, so CLI11 converts the same value
         return {};
       },
       range);
@@ -54,13 +47,10 @@ CLI::Validator number_in(double lo, double hi, bool lo_open) {
   return CLI::Validator(
       [lo, hi, lo_open, range](std::string& input) -> std::string {
         const std::string error = "must be a number in " + range + ", got " + in_quotes(input);
-        if (input.empty() || input.find_first_of(" \t\n") != std::string::npos) return error;
-        char* end = nullptr;
-        errno = 0;
-        const double v = std::strtod(input.c_str(), &end);
+        const auto v = io::parse_double(input);
         // NaN fails every comparison, so the range test below would let it through: test finiteness first.
-        if (*end != '\0' || errno == ERANGE || !std::isfinite(v)) return error;
-        if ((lo_open ? !(v > lo) : !(v >= lo)) || !(v <= hi)) return error;
+        if (!v || !std::isfinite(*v)) return error;
+        if ((lo_open ? !(*v > lo) : !(*v >= lo)) || !(*v <= hi)) return error;
         return {};
       },
       range);
@@ -69,12 +59,8 @@ CLI::Validator number_in(double lo, double hi, bool lo_open) {
 CLI::Validator positive_number() {
   return CLI::Validator(
       [](std::string& input) -> std::string {
-        const std::string error = "must be a finite number > 0, got " + in_quotes(input);
-        if (input.empty() || input.find_first_of(" \t\n") != std::string::npos) return error;
-        char* end = nullptr;
-        errno = 0;
-        const double v = std::strtod(input.c_str(), &end);
-        if (*end != '\0' || errno == ERANGE || !std::isfinite(v) || !(v > 0)) return error;
+        const auto v = io::parse_double(input);
+        if (!v || !std::isfinite(*v) || !(*v > 0)) return "must be a finite number > 0, got " + in_quotes(input);
         return {};
       },
       "> 0");

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <ostream>
@@ -15,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "io/numbers.h"
 #include "io/sha256.h"
 #include "radlite/error.h"
 
@@ -94,7 +96,9 @@ void remove_leftovers(const std::string& parent, const std::string& base, bool t
     std::string name = it->path().filename().string();
     bool is_temp = name.rfind(temp_prefix, 0) == 0, is_aside = name.rfind(aside_prefix, 0) == 0;
     if (!is_temp && !is_aside) continue;
-    long pid = std::strtol(name.c_str() + (is_temp ? temp_prefix.size() : aside_prefix.size()), nullptr, 10);
+    // "<pid>-<random>" after the prefix; a name that does not parse counts as a dead process's.
+    const std::string rest = name.substr(is_temp ? temp_prefix.size() : aside_prefix.size());
+    const long pid = static_cast<long>(parse_int(rest.substr(0, rest.find('-')), 0, LONG_MAX).value_or(0));
     if (pid == ::getpid() || process_alive(pid)) continue;  // a save in progress, maybe ours or a sibling's
     if (is_aside && !target_exists) continue;             // the only complete copy: keep it for recovery
     std::error_code ignore;

@@ -8,15 +8,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <set>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
-#include "io/file_util.h"
+#include "io/json_reader.h"
 #include "radlite/error.h"
 
 namespace radlite::io {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -243,13 +247,14 @@ Checkpoint Checkpoint::from_file(SafetensorsFile file) {
 }
 
 Checkpoint Checkpoint::open_directory(const std::string& dir, const SafetensorsLimits& limits) {
-  const std::string single = join_path(dir, "model.safetensors");
-  if (is_file(single)) return from_file(SafetensorsFile::open(single, limits));
+  std::error_code ec;  // the path tests below report a failure as false
+  const std::string single = (fs::path(dir) / "model.safetensors").string();
+  if (fs::is_regular_file(single, ec)) return from_file(SafetensorsFile::open(single, limits));
 
-  const std::string index_path = join_path(dir, "model.safetensors.index.json");
-  if (!is_file(index_path)) {
+  const std::string index_path = (fs::path(dir) / "model.safetensors.index.json").string();
+  if (!fs::is_regular_file(index_path, ec)) {
     std::string hint;
-    if (is_file(join_path(dir, "pytorch_model.bin")))
+    if (fs::is_regular_file(fs::path(dir) / "pytorch_model.bin", ec))
       hint = " (pytorch_model.bin is not supported: convert the checkpoint to safetensors)";
     throw IoError(dir + ": no model.safetensors or model.safetensors.index.json" + hint);
   }
@@ -272,7 +277,7 @@ Checkpoint Checkpoint::open_directory(const std::string& dir, const SafetensorsL
     std::size_t shard;
     if (found == shard_of_file.end()) {
       shard = c.shards_.size();
-      c.shards_.push_back(SafetensorsFile::open(join_path(dir, file), limits));
+      c.shards_.push_back(SafetensorsFile::open((fs::path(dir) / file).string(), limits));
       shard_of_file[file] = shard;
     } else {
       shard = found->second;

@@ -3,6 +3,7 @@ target_sources(radlite_core PRIVATE
   io/atomic_directory.cpp
   io/file_util.cpp
   io/json_reader.cpp
+  io/numbers.cpp
   io/sha256.cpp
   io/utf8.cpp
   io/safetensors.cpp

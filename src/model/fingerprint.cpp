@@ -2,11 +2,13 @@
 
 #include <filesystem>
 #include <sstream>
+#include <system_error>
 
-#include "io/file_util.h"
 #include "io/sha256.h"
 
 namespace radlite::model {
+
+namespace fs = std::filesystem;
 
 std::string describe_config(const EncoderConfig& c) {
   static const char* families[] = {"bert", "roberta", "xlm-roberta"};
@@ -35,11 +37,12 @@ std::string describe_pooling(const PoolingConfig& p) {
 }
 
 std::vector<std::string> tokenizer_files(const std::string& dir) {
+  std::error_code ec;  // the path tests below report a failure as false
   std::vector<std::string> out;
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
                         "vocab.json", "merges.txt", "vocab.txt", "sentencepiece.bpe.model", "spiece.model"}) {
-    const std::string path = io::join_path(dir, f);
-    if (io::is_file(path)) out.push_back(path);
+    const std::string path = (fs::path(dir) / f).string();
+    if (fs::is_regular_file(path, ec)) out.push_back(path);
   }
   return out;
 }
@@ -50,7 +53,7 @@ std::string fingerprint(const std::string& label, const std::string& settings,
   std::string stream = "radlite-fingerprint-v1\nsettings " + std::to_string(settings.size()) + "\n" + settings + "\n";
   for (const auto& f : weight_files) stream += "weights " + io::sha256_file(f) + "\n";
   for (const auto& f : tokenizer_files)
-    stream += "tokenizer " + std::filesystem::path(f).filename().string() + " " + io::sha256_file(f) + "\n";
+    stream += "tokenizer " + fs::path(f).filename().string() + " " + io::sha256_file(f) + "\n";
   return label + " fp:" + io::sha256_hex(stream.data(), stream.size()).substr(0, 16);
 }
 

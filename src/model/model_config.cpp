@@ -2,15 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
-#include "io/file_util.h"
 #include "io/json_reader.h"
 #include "radlite/error.h"
 
 namespace radlite::model {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -86,8 +89,9 @@ PoolingConfig parse_pooling(const std::string& path) {
 
 // tokenizer_config.json model_max_length, or nothing when absent or the "no limit" sentinel (int(1e30)).
 std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
-  const std::string path = io::join_path(dir, "tokenizer_config.json");
-  if (!io::is_file(path)) return std::nullopt;
+  std::error_code ec;  // the path tests below report a failure as false
+  const std::string path = (fs::path(dir) / "tokenizer_config.json").string();
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
   const json j = io::read_json_file(path, kMaxConfigBytes);
   const JsonPlace at{path, ""};
   if (!io::find(j, "model_max_length", at)) return std::nullopt;
@@ -102,7 +106,7 @@ std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
 }  // namespace
 
 EncoderConfig read_encoder_config(const std::string& dir) {
-  const std::string path = io::join_path(dir, "config.json");
+  const std::string path = (fs::path(dir) / "config.json").string();
   const json j = io::read_json_file(path, kMaxConfigBytes);
   const JsonPlace at{path, ""};
   EncoderConfig c;
@@ -166,9 +170,10 @@ EncoderConfig read_encoder_config(const std::string& dir) {
 }
 
 BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
+  std::error_code ec;  // the path tests below report a failure as false
   BiEncoderLayout layout;
-  const std::string modules_path = io::join_path(dir, "modules.json");
-  if (!io::is_file(modules_path)) {
+  const std::string modules_path = (fs::path(dir) / "modules.json").string();
+  if (!fs::is_regular_file(modules_path, ec)) {
     // sentence-transformers wraps a plain transformers model in Transformer + mean Pooling.
     layout.transformer_dir = dir;
     layout.pooling.mean = true;
@@ -188,7 +193,7 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
         if (sub.find("..") != std::string::npos || (!sub.empty() && sub[0] == '/'))
           io::format_error(where.at("path"), "'" + sub + "' leaves the model directory");
       }
-      const std::string module_dir = sub.empty() ? dir : io::join_path(dir, sub);
+      const std::string module_dir = sub.empty() ? dir : (fs::path(dir) / sub).string();
       const std::string tail = module_type_tail(type);
       const bool known_package = type.rfind("sentence_transformers.", 0) == 0;
       if (known_package && tail == "Transformer") {
@@ -199,7 +204,7 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
       } else if (known_package && tail == "Pooling") {
         if (!have_transformer || have_pooling || layout.normalize)
           io::model_error(where, "Pooling must follow the Transformer module, once");
-        layout.pooling = parse_pooling(io::join_path(module_dir, "config.json"));
+        layout.pooling = parse_pooling((fs::path(module_dir) / "config.json").string());
         have_pooling = true;
       } else if (known_package && tail == "Normalize") {
         if (!have_pooling) io::model_error(where, "Normalize before Pooling is not supported");
@@ -217,8 +222,8 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
   const auto limit = static_cast<std::size_t>(config.max_tokens());
   std::optional<std::size_t> max_len;
   // sentence-transformers looks for its own config in the Transformer module's folder.
-  const std::string sbert = io::join_path(layout.transformer_dir, "sentence_bert_config.json");
-  if (io::is_file(sbert)) {
+  const std::string sbert = (fs::path(layout.transformer_dir) / "sentence_bert_config.json").string();
+  if (fs::is_regular_file(sbert, ec)) {
     const json j = io::read_json_file(sbert, kMaxConfigBytes);
     const JsonPlace at{sbert, ""};
     if (io::find(j, "max_seq_length", at))

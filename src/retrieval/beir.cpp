@@ -2,17 +2,22 @@
 #include <radlite/error.h>
 #include <radlite/retrieval/beir.h>
 
-#include "io/file_util.h"
 #include "io/json_reader.h"
+#include "io/numbers.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <unordered_set>
 
 namespace radlite {
+
+namespace fs = std::filesystem;
+
 namespace {
 
 std::ifstream open_input(const std::string& path) {
@@ -115,16 +120,10 @@ Qrels read_beir_qrels(std::istream& in, const std::string& what) {
                         std::to_string(cols.size()));
     }
     if (cols[0].empty() || cols[1].empty()) throw FormatError(where + ": empty query-id or corpus-id");
-    int score = 0;
-    try {
-      std::size_t used = 0;
-      score = std::stoi(cols[2], &used);
-      if (used != cols[2].size()) throw std::invalid_argument("trailing characters");
-    } catch (const std::exception&) {
-      throw FormatError(where + ": score '" + cols[2] + "' is not an integer");
-    }
+    const auto score = io::parse_int(cols[2], INT_MIN, INT_MAX);
+    if (!score) throw FormatError(where + ": score '" + cols[2] + "' is not an integer");
     auto& judged = qrels[cols[0]];
-    if (!judged.emplace(cols[1], score).second) {
+    if (!judged.emplace(cols[1], static_cast<int>(*score)).second) {
       throw FormatError(where + ": query '" + cols[0] + "' judges doc '" + cols[1] + "' twice");
     }
   }
@@ -149,9 +148,9 @@ Qrels load_beir_qrels(const std::string& path) {
 
 BeirDataset load_beir(const std::string& dir, const std::string& split) {
   BeirDataset data;
-  data.corpus = load_beir_corpus(io::join_path(dir, "corpus.jsonl"));
-  std::vector<BeirQuery> all = load_beir_queries(io::join_path(dir, "queries.jsonl"));
-  const std::string qrels_path = io::join_path(dir, "qrels/" + split + ".tsv");
+  data.corpus = load_beir_corpus((fs::path(dir) / "corpus.jsonl").string());
+  std::vector<BeirQuery> all = load_beir_queries((fs::path(dir) / "queries.jsonl").string());
+  const std::string qrels_path = (fs::path(dir) / ("qrels/" + split + ".tsv")).string();
   data.qrels = load_beir_qrels(qrels_path);
   std::unordered_set<std::string> doc_ids, query_ids;
   for (const auto& d : data.corpus) doc_ids.insert(d.id);

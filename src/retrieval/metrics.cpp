@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "io/numbers.h"
+
 namespace radlite {
 namespace {
 
@@ -193,14 +195,9 @@ Run read_trec_run(std::istream& in, const std::string& what) {
     if (cols.size() != 6) {
       throw FormatError(where + ": expected 6 columns (qid Q0 docid rank score tag), got " + std::to_string(cols.size()));
     }
-    double score = 0.0;
-    try {
-      std::size_t used = 0;
-      score = std::stod(cols[4], &used);
-      if (used != cols[4].size()) throw std::invalid_argument("trailing characters");
-    } catch (const std::exception&) {
-      throw FormatError(where + ": score '" + cols[4] + "' is not a number");
-    }
+    const auto parsed = io::parse_double(cols[4]);
+    if (!parsed) throw FormatError(where + ": score '" + cols[4] + "' is not a number");
+    const double score = *parsed;
     if (!std::isfinite(score)) throw FormatError(where + ": score '" + cols[4] + "' is not finite");
     if (!seen[cols[0]].insert(cols[2]).second) {
       throw FormatError(where + ": doc '" + cols[2] + "' repeated for query '" + cols[0] + "'");

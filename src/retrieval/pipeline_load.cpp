@@ -6,12 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "io/atomic_directory.h"
-#include "io/file_util.h"
 #include "io/json_reader.h"
 #include "io/sha256.h"
 #include "radlite/error.h"
@@ -26,6 +27,7 @@ namespace {
 using nlohmann::json;
 using namespace index_format;
 namespace ri = retrieval_internal;
+namespace fs = std::filesystem;
 
 // One index file opened for loading: mapped once, then checked and parsed from the same mapping, so a
 // save that swaps the directory in between cannot make us parse bytes we did not verify.
@@ -37,7 +39,7 @@ struct IndexFile {
 };
 
 IndexFile open_index_file(const std::string& dir, const std::string& name) {
-  IndexFile f{io::join_path(dir, name), {}, {}};
+  IndexFile f{(fs::path(dir) / name).string(), {}, {}};
   try {
     f.map = ri::MappedFile::open(f.path);
   } catch (const FormatError&) {
@@ -102,10 +104,11 @@ std::uint64_t recorded_bytes(const json& files, const io::JsonPlace& at) {
 }  // namespace
 
 IndexInfo Pipeline::info(const std::string& dir_in) {
+  std::error_code ec;  // the path tests below report a failure as false
   const std::string dir = io::recover_directory(dir_in);
-  if (!io::is_directory(dir)) throw IoError(dir_in + ": index directory not found");
-  const std::string path = io::join_path(dir, kManifest);
-  if (!io::is_file(path)) throw FormatError(path + ": missing (not a radlite index directory?)");
+  if (!fs::is_directory(dir, ec)) throw IoError(dir_in + ": index directory not found");
+  const std::string path = (fs::path(dir) / kManifest).string();
+  if (!fs::is_regular_file(path, ec)) throw FormatError(path + ": missing (not a radlite index directory?)");
   const json m = io::read_json_file(path);
   const io::JsonPlace at{path, ""};
   if (!m.is_object() || io::get_string(m, "format", at) != kFormatName)
@@ -141,11 +144,12 @@ IndexInfo Pipeline::info(const std::string& dir_in) {
 
 Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEncoder> encoder,
                         std::shared_ptr<const PairScorer> scorer, const LoadOptions& options) {
+  std::error_code ec;  // the path tests below report a failure as false
   const bool verify = options.verify_checksums;
   const std::string dir = io::recover_directory(dir_in);
-  if (!io::is_directory(dir)) throw IoError(dir_in + ": index directory not found");
-  const std::string manifest_path = io::join_path(dir, kManifest);
-  if (!io::is_file(manifest_path)) throw FormatError(manifest_path + ": missing (not a radlite index directory?)");
+  if (!fs::is_directory(dir, ec)) throw IoError(dir_in + ": index directory not found");
+  const std::string manifest_path = (fs::path(dir) / kManifest).string();
+  if (!fs::is_regular_file(manifest_path, ec)) throw FormatError(manifest_path + ": missing (not a radlite index directory?)");
   const json manifest = io::read_json_file(manifest_path);
   const io::JsonPlace at{manifest_path, ""};
   if (!manifest.is_object()) throw FormatError(manifest_path + ": expected a JSON object");

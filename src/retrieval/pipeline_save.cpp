@@ -15,9 +15,9 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <system_error>
 
 #include "io/atomic_directory.h"
-#include "io/file_util.h"
 #include "io/json_reader.h"
 #include "io/sha256.h"
 #include "radlite/error.h"
@@ -44,7 +44,7 @@ std::string random_hex() {
 // checksum (from the page cache) and fsynced. It is referenced by no manifest until the switch.
 io::WrittenFile write_synced(const std::string& dir, const std::string& name,
                              const std::function<void(std::ostream&)>& fill) {
-  const std::string path = io::join_path(dir, name);
+  const std::string path = (fs::path(dir) / name).string();
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) throw IoError(path + ": cannot create");
@@ -98,8 +98,9 @@ void remove_unreferenced(const std::string& dir, const std::set<std::string>& ke
 // The save's guard against deleting a user's directory: an existing, non-empty target is replaced only when
 // it is a radlite index holding nothing but the files its manifest names (version 1 or 2).
 std::string not_an_index_reason(const std::string& dir) {
-  const std::string manifest_path = io::join_path(dir, kManifest);
-  if (!io::is_file(manifest_path)) return "it is not a radlite index (no " + std::string(kManifest) + ")";
+  std::error_code ec;  // the path tests below report a failure as false
+  const std::string manifest_path = (fs::path(dir) / kManifest).string();
+  if (!fs::is_regular_file(manifest_path, ec)) return "it is not a radlite index (no " + std::string(kManifest) + ")";
   json manifest;
   try {
     manifest = io::read_json_file(manifest_path, 64u << 20);
@@ -116,7 +117,6 @@ std::string not_an_index_reason(const std::string& dir) {
   } catch (const FormatError&) {
     return std::string("its ") + kManifest + " has a malformed file list";
   }
-  std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     // Unnamed files with radlite's own segment names are what a killed incremental save left: still ours.
@@ -135,13 +135,14 @@ struct SegmentPlan {
 }  // namespace
 
 void Pipeline::save(const std::string& dir) const {
+  std::error_code ec;  // the path tests below report a failure as false
   const Impl& s = *impl_;
   std::lock_guard<std::mutex> lock(s.persist_mu);
   const std::string abs = absolute_dir(dir);
-  const std::string manifest_path = io::join_path(dir, kManifest);
+  const std::string manifest_path = (fs::path(dir) / kManifest).string();
   bool incremental = false;
   std::set<std::string> referenced;  // every file the manifest on disk names: kept until the switch
-  if (!s.saved_dir.empty() && s.saved_dir == abs && io::is_file(manifest_path)) {
+  if (!s.saved_dir.empty() && s.saved_dir == abs && fs::is_regular_file(manifest_path, ec)) {
     try {
       const json m = io::read_json_file(manifest_path);
       const io::JsonPlace at{manifest_path, ""};
@@ -257,7 +258,7 @@ void Pipeline::save(const std::string& dir) const {
     // untouched, after it every file the new one names is on disk and fsynced.
     const std::string tmp = std::string(kManifest) + ".tmp-" + std::to_string(::getpid());
     write_synced(dir, tmp, fill_manifest);
-    if (std::rename(io::join_path(dir, tmp).c_str(), manifest_path.c_str()) != 0)
+    if (std::rename((fs::path(dir) / tmp).string().c_str(), manifest_path.c_str()) != 0)
       throw IoError(manifest_path + ": cannot replace the manifest");
     io::fsync_path(dir, true);
   } else {

@@ -1,7 +1,8 @@
 // Post-processors: special tokens and type ids around one or two sequences (RobertaProcessing, BertProcessing,
 // TemplateProcessing, ByteLevel, Sequence).
-#include <cstdlib>
+#include <string_view>
 
+#include "io/numbers.h"
 #include "radlite/error.h"
 #include "tokenizers/pipeline.h"
 
@@ -125,11 +126,14 @@ std::vector<TemplateProcessor::Item> parse_template(const json& j, const json& s
       if (i == s.size() || s[i] == ' ') {
         if (!word.empty()) {
           std::string name = word;
-          long type_id = 0;
+          long long type_id = 0;
           auto colon = word.rfind(':');
           if (colon != std::string::npos && colon + 1 < word.size()) {
             name = word.substr(0, colon);
-            type_id = std::strtol(word.c_str() + colon + 1, nullptr, 10);
+            // HF refuses a piece whose type id does not parse ("Cannot build Piece from string").
+            const auto id = io::parse_int(std::string_view(word).substr(colon + 1));
+            if (!id) format_error(p, "piece '" + word + "' in template '" + s + "': the type id is not an integer");
+            type_id = *id;
           }
           if (name.empty()) format_error(p, "empty piece in template '" + s + "'");
           if (name[0] == '$') {

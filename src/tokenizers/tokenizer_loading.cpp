@@ -1,9 +1,11 @@
 // Tokenizer loading: tokenizer.json, the legacy files (vocab.json + merges.txt, vocab.txt + tokenizer_config.json)
 // and SentencePiece .model files, all into the one pipeline of tokenizer_impl.h.
-#include <cstdlib>
+#include <cstdint>
 #include <filesystem>
+#include <system_error>
 
 #include "io/file_util.h"
+#include "io/numbers.h"
 #include "radlite/error.h"
 #include "tokenizers/sentencepiece_converter.h"
 #include "tokenizers/tokenizer_files.h"
@@ -13,12 +15,14 @@ namespace radlite {
 
 using nlohmann::json;
 using namespace radlite::tokenizers;
+namespace fs = std::filesystem;
 
 namespace tokenizers {
 
 bool has_tokenizer_files(const std::string& dir) {
+  std::error_code ec;  // the path tests below report a failure as false
   for (const TokenizerFile& f : kTokenizerFiles)
-    if (io::is_file(io::join_path(dir, f.name))) return true;
+    if (fs::is_regular_file(fs::path(dir) / f.name, ec)) return true;
   return false;
 }
 
@@ -222,11 +226,10 @@ void add_config_tokens(Tokenizer::Impl& impl, const json& cfg, const std::string
   if (cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object()) {
     for (auto it = cfg["added_tokens_decoder"].begin(); it != cfg["added_tokens_decoder"].end(); ++it) {
       JsonPlace tp{file, "added_tokens_decoder." + it.key()};
-      char* end = nullptr;
-      long id = std::strtol(it.key().c_str(), &end, 10);
-      if (it.key().empty() || *end != '\0' || id < 0) format_error(tp, "key is not a token id");
+      const auto id = io::parse_int(it.key(), 0, INT32_MAX);
+      if (!id) format_error(tp, "key is not a token id");
       AddedToken t;
-      t.id = static_cast<std::int32_t>(id);
+      t.id = static_cast<std::int32_t>(*id);
       t.content = get_string(*it, "content", tp, "");
       if (t.content.empty()) format_error(tp.at("content"), "missing or empty");
       t.special = get_bool(*it, "special", tp, false);
@@ -255,8 +258,9 @@ void add_config_tokens(Tokenizer::Impl& impl, const json& cfg, const std::string
 }
 
 json read_config(const std::string& dir) {
-  std::string p = io::join_path(dir, "tokenizer_config.json");
-  if (!io::is_file(p)) return json();
+  std::error_code ec;  // the path tests below report a failure as false
+  std::string p = (fs::path(dir) / "tokenizer_config.json").string();
+  if (!fs::is_regular_file(p, ec)) return json();
   json cfg = io::read_json_file(p);
   if (!cfg.is_object()) throw FormatError(p + ": expected a JSON object");
   return cfg;
@@ -290,18 +294,19 @@ Tokenizer Tokenizer::from_json(const std::string& tokenizer_json) {
 }
 
 Tokenizer Tokenizer::from_path(const std::string& path) {
+  std::error_code ec;  // the path tests below report a failure as false
   std::unique_ptr<Impl> impl;
   std::string dir;
-  if (io::is_directory(path)) {
+  if (fs::is_directory(path, ec)) {
     dir = path;
     for (const TokenizerFile& f : kTokenizerFiles) {
-      const std::string file = io::join_path(path, f.name);
-      if (!io::is_file(file) || (f.companion && !io::is_file(io::join_path(path, f.companion)))) continue;
+      const std::string file = (fs::path(path) / f.name).string();
+      if (!fs::is_regular_file(file, ec) || (f.companion && !fs::is_regular_file(fs::path(path) / f.companion, ec))) continue;
       const std::string name = f.name;
       if (name == "tokenizer.json")
         impl = build_from_json(io::read_json_file(file), file);
       else if (name == "vocab.json")
-        impl = build_roberta(file, io::join_path(path, f.companion), read_config(dir));
+        impl = build_roberta(file, (fs::path(path) / f.companion).string(), read_config(dir));
       else if (name == "vocab.txt")
         impl = build_bert(file, read_config(dir));
       else
@@ -309,7 +314,7 @@ Tokenizer Tokenizer::from_path(const std::string& path) {
       break;
     }
     if (!impl) throw IoError(path + ": no tokenizer files (looked for " + tokenizer_files_text() + ")");
-  } else if (io::is_file(path)) {
+  } else if (fs::is_regular_file(path, ec)) {
     const std::filesystem::path fs_path(path);
     dir = fs_path.has_parent_path() ? fs_path.parent_path().string() : std::string(".");
     const std::string name = fs_path.filename().string();
@@ -319,8 +324,8 @@ Tokenizer Tokenizer::from_path(const std::string& path) {
     } else if (ext == ".txt") {
       impl = build_bert(path, read_config(dir));
     } else if (name == "vocab.json") {
-      std::string merges = io::join_path(dir, "merges.txt");
-      if (!io::is_file(merges)) throw IoError(merges + ": missing (needed beside " + path + ")");
+      std::string merges = (fs::path(dir) / "merges.txt").string();
+      if (!fs::is_regular_file(merges, ec)) throw IoError(merges + ": missing (needed beside " + path + ")");
       impl = build_roberta(path, merges, read_config(dir));
     } else if (ext == ".json") {
       impl = build_from_json(io::read_json_file(path), path);
@@ -330,7 +335,7 @@ Tokenizer Tokenizer::from_path(const std::string& path) {
   } else {
     throw IoError(path + ": no such file or directory");
   }
-  apply_config(*impl, read_config(dir), io::join_path(dir, "tokenizer_config.json"));
+  apply_config(*impl, read_config(dir), (fs::path(dir) / "tokenizer_config.json").string());
   return Tokenizer(std::shared_ptr<const Impl>(std::move(impl)));
 }
 

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <optional>
+
 #include "io/file_util.h"
+#include "io/numbers.h"
 #include "radlite/error.h"
 
 using namespace radlite;
@@ -24,8 +28,28 @@ TEST(FileUtil, BrokenJsonNamesOrigin) {
   EXPECT_EQ(io::parse_json("{\"a\": 1}", "x")["a"], 1);
 }
 
-TEST(FileUtil, JoinPath) {
-  EXPECT_EQ(io::join_path("a", "b"), "a/b");
-  EXPECT_EQ(io::join_path("a/", "b"), "a/b");
-  EXPECT_EQ(io::join_path("", "b"), "b");
+// io/numbers.h: the whole string, decimal only, within the range; anything else is nothing.
+TEST(Numbers, IntegersAreWholeDecimalAndInRange) {
+  EXPECT_EQ(io::parse_int("42"), 42);
+  EXPECT_EQ(io::parse_int("-7"), -7);
+  EXPECT_EQ(io::parse_int("010"), 10);  // never octal
+  EXPECT_EQ(io::parse_int("4294967297"), 4294967297LL);
+  EXPECT_EQ(io::parse_int("4294967297", 0, 100), std::nullopt);
+  EXPECT_EQ(io::parse_int("-1", 0, 100), std::nullopt);
+  EXPECT_EQ(io::parse_int("100", 0, 100), 100);
+  EXPECT_EQ(io::parse_int("99999999999999999999"), std::nullopt);  // beyond 64 bits
+  for (const char* bad : {"", "-", "+5", " 5", "5 ", "5x", "0x10", "1.0", "1e3"})
+    EXPECT_EQ(io::parse_int(bad), std::nullopt) << "'" << bad << "'";
+}
+
+TEST(Numbers, RealsAreWholeDecimal) {
+  EXPECT_EQ(io::parse_double("1.5"), 1.5);
+  EXPECT_EQ(io::parse_double("-2e-3"), -2e-3);
+  EXPECT_EQ(io::parse_double("7"), 7.0);
+  EXPECT_EQ(io::parse_double("1e400"), std::nullopt);  // beyond double's range
+  const auto nan = io::parse_double("nan");
+  ASSERT_TRUE(nan.has_value());  // a number to the parser; callers that need finite values check
+  EXPECT_TRUE(std::isnan(*nan));
+  for (const char* bad : {"", "+1", " 1", "1 ", "1.5x", "0x1p3", "."})
+    EXPECT_EQ(io::parse_double(bad), std::nullopt) << "'" << bad << "'";
 }

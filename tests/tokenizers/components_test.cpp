@@ -76,6 +76,15 @@ TEST(Components, EquivalentPostProcessorsKeepBertParity) {
   json wrong = base;  // type ids of the second segment left at 0: detected
   wrong["post_processor"]["pair"] = "[CLS] $A [SEP] $B [SEP]";
   EXPECT_GT(fixture_mismatches(Tokenizer::from_json(wrong.dump()), fx), 90u);
+  json bad_id = base;  // a type id that is not an integer is refused, as HF refuses it (it was read as 0)
+  bad_id["post_processor"]["pair"] = "[CLS] $A [SEP] $B:one [SEP]:1";
+  try {
+    Tokenizer::from_json(bad_id.dump());
+    ADD_FAILURE() << "no exception";
+  } catch (const radlite::FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("field 'post_processor.pair': piece '$B:one'"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Components, EquivalentRobertaSpellingsKeepParity) {
