@@ -101,15 +101,29 @@ std::uint64_t recorded_bytes(const json& files, const io::JsonPlace& at) {
   return b;
 }
 
+// An index directory's manifest, read after recovering from a save killed midway.
+struct Manifest {
+  std::string dir, path;  // the index directory and the manifest's path, for messages
+  json doc;
+};
+
+Manifest read_manifest(const std::string& dir_in) {
+  std::error_code ec;  // the path tests below report a failure as false
+  Manifest m;
+  m.dir = io::recover_directory(dir_in);
+  if (!fs::is_directory(m.dir, ec)) throw IoError(dir_in + ": index directory not found");
+  m.path = (fs::path(m.dir) / kManifest).string();
+  if (!fs::is_regular_file(m.path, ec)) throw FormatError(m.path + ": missing (not a radlite index directory?)");
+  m.doc = io::read_json_file(m.path);
+  return m;
+}
+
 }  // namespace
 
 IndexInfo Pipeline::info(const std::string& dir_in) {
-  std::error_code ec;  // the path tests below report a failure as false
-  const std::string dir = io::recover_directory(dir_in);
-  if (!fs::is_directory(dir, ec)) throw IoError(dir_in + ": index directory not found");
-  const std::string path = (fs::path(dir) / kManifest).string();
-  if (!fs::is_regular_file(path, ec)) throw FormatError(path + ": missing (not a radlite index directory?)");
-  const json m = io::read_json_file(path);
+  const Manifest manifest = read_manifest(dir_in);
+  const std::string& path = manifest.path;
+  const json& m = manifest.doc;
   const io::JsonPlace at{path, ""};
   if (!m.is_object() || io::get_string(m, "format", at) != kFormatName)
     throw FormatError(path + ": not a radlite index manifest");
@@ -144,13 +158,11 @@ IndexInfo Pipeline::info(const std::string& dir_in) {
 
 Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEncoder> encoder,
                         std::shared_ptr<const PairScorer> scorer, const LoadOptions& options) {
-  std::error_code ec;  // the path tests below report a failure as false
   const bool verify = options.verify_checksums;
-  const std::string dir = io::recover_directory(dir_in);
-  if (!fs::is_directory(dir, ec)) throw IoError(dir_in + ": index directory not found");
-  const std::string manifest_path = (fs::path(dir) / kManifest).string();
-  if (!fs::is_regular_file(manifest_path, ec)) throw FormatError(manifest_path + ": missing (not a radlite index directory?)");
-  const json manifest = io::read_json_file(manifest_path);
+  const Manifest read = read_manifest(dir_in);
+  const std::string& dir = read.dir;
+  const std::string& manifest_path = read.path;
+  const json& manifest = read.doc;
   const io::JsonPlace at{manifest_path, ""};
   if (!manifest.is_object()) throw FormatError(manifest_path + ": expected a JSON object");
   const std::string format = io::get_string(manifest, "format", at);
