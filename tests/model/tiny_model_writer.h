@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 
 namespace radlite::test_support {
 
