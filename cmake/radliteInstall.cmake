@@ -3,7 +3,9 @@
 #   <dir>/lib/libradlite_core.a, libradlite.a      (.so with -DBUILD_SHARED_LIBS=ON)
 #   <dir>/bin/radlite                              the command-line tool
 #   <dir>/lib/cmake/radlite/radlite{Config,ConfigVersion,Targets}.cmake
-# so that another project can `find_package(radlite)` and link radlite::radlite or radlite::core.
+# so that another project can `find_package(radlite)` and link radlite::radlite or radlite::core. The package has
+# components: `core` (radlite::core, found without libtorch) and `radlite` (radlite::radlite and radlite::cli,
+# needs Torch); they are exported as two target files so a core-only consumer never loads the Torch one.
 # Included from the top-level CMakeLists.txt after src/ has defined the targets.
 
 include(CMakePackageConfigHelpers)
@@ -27,7 +29,11 @@ set_target_properties(radlite-cli PROPERTIES
   INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}"
   INSTALL_RPATH_USE_LINK_PATH ON)
 
-install(TARGETS radlite_core radlite radlite-cli
+install(TARGETS radlite_core
+  EXPORT radliteCoreTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS radlite radlite-cli
   EXPORT radliteTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -38,6 +44,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/radlite
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 
+install(EXPORT radliteCoreTargets
+  NAMESPACE radlite::
+  FILE radliteCoreTargets.cmake
+  DESTINATION ${RADLITE_INSTALL_CMAKEDIR})
 install(EXPORT radliteTargets
   NAMESPACE radlite::
   FILE radliteTargets.cmake

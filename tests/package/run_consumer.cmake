@@ -50,21 +50,33 @@ endforeach()
 
 # Dependencies in the exported link interface must be targets (found again on the user's machine by
 # radliteConfig.cmake), never this machine's library paths.
-file(GLOB_RECURSE targets_file ${stage}/*/radliteTargets.cmake)
-file(READ "${targets_file}" targets_text)
-string(REGEX MATCHALL "INTERFACE_LINK_LIBRARIES \"[^\"]*\"" link_properties "${targets_text}")
-if(NOT link_properties)
-  message(FATAL_ERROR "no INTERFACE_LINK_LIBRARIES in '${targets_file}'")
+file(GLOB_RECURSE targets_files ${stage}/*/radliteTargets.cmake ${stage}/*/radliteCoreTargets.cmake)
+list(LENGTH targets_files targets_file_count)
+if(NOT targets_file_count EQUAL 2)
+  message(FATAL_ERROR "expected radliteTargets.cmake and radliteCoreTargets.cmake under ${stage}, found: ${targets_files}")
 endif()
-foreach(property IN LISTS link_properties)
-  string(REGEX REPLACE "^INTERFACE_LINK_LIBRARIES \"(.*)\"$" "\\1" items "${property}")
-  string(REGEX REPLACE "\\\\?\\$<LINK_ONLY:([^>]*)>" "\\1" items "${items}")
-  foreach(item IN LISTS items)
-    if(item MATCHES "^/" OR item MATCHES "^-l")
-      message(FATAL_ERROR "${targets_file}: the exported link interface names '${item}' instead of a target")
-    endif()
+foreach(targets_file IN LISTS targets_files)
+  file(READ "${targets_file}" targets_text)
+  string(REGEX MATCHALL "INTERFACE_LINK_LIBRARIES \"[^\"]*\"" link_properties "${targets_text}")
+  if(NOT link_properties)
+    message(FATAL_ERROR "no INTERFACE_LINK_LIBRARIES in '${targets_file}'")
+  endif()
+  foreach(property IN LISTS link_properties)
+    string(REGEX REPLACE "^INTERFACE_LINK_LIBRARIES \"(.*)\"$" "\\1" items "${property}")
+    string(REGEX REPLACE "\\\\?\\$<LINK_ONLY:([^>]*)>" "\\1" items "${items}")
+    foreach(item IN LISTS items)
+      if(item MATCHES "^/" OR item MATCHES "^-l")
+        message(FATAL_ERROR "${targets_file}: the exported link interface names '${item}' instead of a target")
+      endif()
+    endforeach()
   endforeach()
 endforeach()
+# The core target file must not mention Torch: a core-only consumer never loads it.
+file(GLOB_RECURSE core_targets_file ${stage}/*/radliteCoreTargets.cmake)
+file(READ "${core_targets_file}" core_targets_text)
+if(core_targets_text MATCHES "torch|Torch")
+  message(FATAL_ERROR "${core_targets_file} refers to Torch")
+endif()
 
 file(RENAME ${stage} ${prefix})
 
@@ -130,6 +142,30 @@ run_step("run consumer_core" core_out ${core_exe})
 set(expected_core "radlite core version: ${EXPECTED_VERSION}\nlibtorch mapped: no\n")
 if(NOT core_out STREQUAL expected_core)
   message(FATAL_ERROR "consumer_core (radlite::core only) output differs.\n--- expected\n${expected_core}--- actual\n${core_out}")
+endif()
+
+# radlite::core alone: find_package(radlite COMPONENTS core) must configure, build and run with Torch made
+# unfindable; asking for the default components without Torch must fail and say so.
+run_step("configure core-only consumer" core_only_configure_out
+         ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer-core-only ${configure_args}
+         -DRADLITE_CONSUMER_CORE_ONLY=ON -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON)
+run_step("build core-only consumer" core_only_build_out
+         ${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-core-only --config ${CONFIG} --parallel 2)
+file(GLOB_RECURSE core_only_exe ${WORK_DIR}/consumer-core-only/consumer_core)
+if(NOT core_only_exe)
+  message(FATAL_ERROR "the core-only consumer build produced no consumer_core executable")
+endif()
+list(GET core_only_exe 0 core_only_exe)
+run_step("run core-only consumer_core" core_only_out ${core_only_exe})
+if(NOT core_only_out STREQUAL expected_core)
+  message(FATAL_ERROR "core-only consumer_core output differs.\n--- expected\n${expected_core}--- actual\n${core_only_out}")
+endif()
+execute_process(
+  COMMAND ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer-no-torch ${configure_args}
+          -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "Torch")
+  message(FATAL_ERROR "find_package(radlite) without Torch should fail naming Torch (exit ${rc}):\n${out}\n${err}")
 endif()
 
 find_consumer_exe(consumer consumer_exe)
