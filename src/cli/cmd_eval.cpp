@@ -27,7 +27,8 @@ namespace {
 
 const char kHelp[] =
     "Indexes the corpus in memory, runs every judged query and prints MRR@10, nDCG@10, Recall@10/100 and MAP\n"
-    "(trec_eval definitions). With models, one row per configuration (the RadLIT table shape):\n"
+    "(trec_eval definitions). --dense hnsw|ivfpq evaluates the dense stage through that approximate index, built\n"
+    "as `radlite index --dense` builds it. With models, one row per configuration (the RadLIT table shape):\n"
     "  BM25 | bi-encoder | bi-encoder + BM25 | bi-encoder > reranker | bi-encoder + BM25 > reranker + BM25\n"
     "Run depth: 1000 for a single retriever (BM25 or bi-encoder alone), otherwise what the candidate lists give.\n"
     "--output and --run-out files appear complete or not at all: they are written beside the target and renamed\n"
@@ -37,6 +38,7 @@ struct EvalArgs {
   std::string corpus, queries, qrels, bi_encoder, cross_encoder, run_out, output;
   bool bm25 = false, ablation = false;
   ModelLoadOptions model;
+  PipelineOptions pipeline;  // the dense index kind and its build parameters
   SearchOptions search;
   Bm25Options bm25_options;
   EvalOptions eval;
@@ -74,7 +76,9 @@ void run_eval(EvalArgs& a) {
   if (!a.bi_encoder.empty()) encoder = load_bi_encoder(a.bi_encoder, a.model);
   if (!a.cross_encoder.empty()) scorer = std::make_shared<CachingPairScorer>(load_cross_encoder(a.cross_encoder, a.model));
 
-  PipelineOptions po;
+  if (a.pipeline.dense_kind != DenseKind::kExact && a.bi_encoder.empty())
+    throw InvalidArgument(std::string("--dense ") + dense_kind_name(a.pipeline.dense_kind) + " needs --bi-encoder");
+  PipelineOptions po = a.pipeline;
   po.bm25 = true;  // always built: cheap, and every ablation row but one uses it
   po.encode_batch_size = a.model.compute.batch_size;
   po.bm25_options = a.bm25_options;
@@ -167,6 +171,7 @@ void add_eval_command(CLI::App& root) {
   add_search_options(*cmd, a->search);
   a->candidates_option = cmd->get_option("--candidates");
   add_bm25_options(*cmd, a->bm25_options);
+  add_dense_index_options(*cmd, a->pipeline);
   add_model_options(*cmd, a->model);
   cmd->callback([a] { run_eval(*a); });
 }

@@ -28,7 +28,7 @@ const char kHelp[] =
     "A progress bar is drawn on stderr when it is a terminal.";
 
 struct IndexArgs {
-  std::string corpus, out, bi_encoder, delete_file, dense = "exact";
+  std::string corpus, out, bi_encoder, delete_file;
   bool no_bm25 = false, append = false, merge = false;
   ModelLoadOptions model;
   PipelineOptions pipeline;
@@ -86,9 +86,8 @@ void run_index(IndexArgs& a) {
     return run_change(a);
   }
   if (a.corpus.empty()) throw InvalidArgument("--corpus is required (or one of --append, --delete, --merge)");
-  a.pipeline.dense_kind = a.dense == "hnsw" ? DenseKind::kHnsw : a.dense == "ivfpq" ? DenseKind::kIvfPq : DenseKind::kExact;
   if (a.pipeline.dense_kind != DenseKind::kExact && a.bi_encoder.empty())
-    throw InvalidArgument("--dense " + a.dense + " needs --bi-encoder");
+    throw InvalidArgument(std::string("--dense ") + dense_kind_name(a.pipeline.dense_kind) + " needs --bi-encoder");
   Pipeline::check_save_target(a.out);  // refuse a bad --out (not an index) before the long build, not after
   PipelineOptions& po = a.pipeline;
   po.bm25 = !a.no_bm25;
@@ -134,21 +133,9 @@ void add_index_command(CLI::App& root) {
   cmd->add_option("--delete", a->delete_file, "delete the ids listed in FILE (one per line) from the index in --out")
       ->type_name("FILE");
   cmd->add_flag("--merge", a->merge, "rewrite the index's segments into one (deleted documents dropped)");
-  const std::string dense = "Dense index (fixed when the index is built)";
-  cmd->add_option("--dense", a->dense, "exact (default), hnsw (fast approximate) or ivfpq (least memory)")
-      ->type_name("KIND")
-      ->check(one_of({"exact", "hnsw", "ivfpq"}))
-      ->group(dense);
-  cmd->add_option("--hnsw-m", a->pipeline.hnsw.m, "HNSW graph degree")
-      ->type_name("N")->check(integer_in(2, 256))->capture_default_str()->group(dense);
-  cmd->add_option("--hnsw-ef-construction", a->pipeline.hnsw.ef_construction, "HNSW build-time candidate list")
-      ->type_name("N")->check(integer_in(1, 100000))->capture_default_str()->group(dense);
-  cmd->add_option("--ivf-nlist", a->pipeline.ivfpq.nlist, "IVF-PQ cells; 0 = 4 * sqrt(documents per segment)")
-      ->type_name("N")->check(integer_in(0, 1 << 20))->capture_default_str()->group(dense);
-  cmd->add_option("--ivf-pq-m", a->pipeline.ivfpq.pq_m, "IVF-PQ bytes per vector (divides the dimension); 0 = auto")
-      ->type_name("N")->check(integer_in(0, 4096))->capture_default_str()->group(dense);
+  add_dense_index_options(*cmd, a->pipeline);
   cmd->add_option("--max-segments", a->pipeline.max_segments, "merge policy: segments kept before merging; 0 = never")
-      ->type_name("N")->check(integer_in(0, 1 << 20))->capture_default_str()->group(dense);
+      ->type_name("N")->check(integer_in(0, 1 << 20))->capture_default_str()->group("Segments");
   add_bm25_options(*cmd, a->pipeline.bm25_options);
   add_model_options(*cmd, a->model);
   cmd->callback([a] { run_index(*a); });

@@ -196,4 +196,29 @@ void add_bm25_options(CLI::App& app, Bm25Options& o) {
       ->group(group);
 }
 
+void add_dense_index_options(CLI::App& app, PipelineOptions& o) {
+  const std::string group = "Dense index (fixed when the index is built)";
+  app.add_option_function<std::string>(
+         "--dense",
+         [&o](const std::string& kind) {
+           o.dense_kind = kind == "hnsw" ? DenseKind::kHnsw : kind == "ivfpq" ? DenseKind::kIvfPq : DenseKind::kExact;
+         },
+         "exact (default), hnsw (fast approximate) or ivfpq (least memory)")
+      ->type_name("KIND")
+      ->check(one_of({"exact", "hnsw", "ivfpq"}))
+      ->group(group);
+  app.add_option("--hnsw-m", o.hnsw.m, "HNSW graph degree")
+      ->type_name("N")->check(integer_in(2, 256))->capture_default_str()->group(group);
+  app.add_option("--hnsw-ef-construction", o.hnsw.ef_construction, "HNSW build-time candidate list")
+      ->type_name("N")->check(integer_in(1, 100000))->capture_default_str()->group(group);
+  app.add_option("--ivf-nlist", o.ivfpq.nlist, "IVF-PQ cells; 0 = 4 * sqrt(documents per segment)")
+      ->type_name("N")->check(integer_in(0, 1 << 20))->capture_default_str()->group(group);
+  app.add_option("--ivf-pq-m", o.ivfpq.pq_m, "IVF-PQ bytes per vector (divides the dimension); 0 = auto")
+      ->type_name("N")->check(integer_in(0, 4096))->capture_default_str()->group(group);
+}
+
+const char* dense_kind_name(DenseKind kind) {
+  return kind == DenseKind::kHnsw ? "hnsw" : kind == DenseKind::kIvfPq ? "ivfpq" : "exact";
+}
+
 }  // namespace radlite::cli
