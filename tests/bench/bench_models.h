@@ -18,17 +18,27 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../support/encoder_checkpoint.h"
+
 namespace radlite::bench {
 
-struct ModelShape {
-  std::string model_type;  // "roberta" or "bert"
-  int hidden, heads, layers, intermediate, vocab, max_positions, type_vocab, pad_id;
-  double eps;
-  int num_labels;  // 0: a bare encoder (bi-encoder), else a BertForSequenceClassification head
-};
+using ModelShape = test_support::EncoderShape;
 
-inline ModelShape roberta_base_shape() { return {"roberta", 768, 12, 12, 3072, 50265, 514, 1, 1, 1e-5, 0}; }
-inline ModelShape minilm_l12_cross_shape() { return {"bert", 384, 12, 12, 1536, 30522, 512, 2, 0, 1e-12, 1}; }
+inline ModelShape roberta_base_shape() {
+  ModelShape s;
+  s.model_type = "roberta";
+  s.hidden = 768, s.heads = 12, s.layers = 12, s.intermediate = 3072, s.vocab = 50265, s.max_positions = 514;
+  s.type_vocab = 1, s.pad_id = 1, s.eps = 1e-5, s.act = "gelu", s.num_labels = 0;  // a bare encoder (bi-encoder)
+  return s;
+}
+
+inline ModelShape minilm_l12_cross_shape() {
+  ModelShape s;
+  s.model_type = "bert";
+  s.hidden = 384, s.heads = 12, s.layers = 12, s.intermediate = 1536, s.vocab = 30522, s.max_positions = 512;
+  s.type_vocab = 2, s.pad_id = 0, s.eps = 1e-12, s.act = "gelu", s.num_labels = 1;  // BertForSequenceClassification
+  return s;
+}
 
 namespace detail {
 
@@ -58,42 +68,22 @@ struct Tensor {
   float center, spread;  // values uniform in center +- spread
 };
 
-// The tensors of `s`, named as transformers names them. Linear weights have standard deviation 1/sqrt(fan_in)
-// (variance-preserving, so attention is neither uniform nor one-hot and int8 rounding is tested on realistic
-// magnitudes); uniform(-a, a) has standard deviation a / sqrt(3).
+// The tensors of `s` with their full names (the base model under bert. / roberta. in a classification
+// checkpoint). Linear weights have standard deviation 1/sqrt(fan_in) (variance-preserving, so attention is
+// neither uniform nor one-hot and int8 rounding is tested on realistic magnitudes); uniform(-a, a) has standard
+// deviation a / sqrt(3).
 inline std::vector<Tensor> tensors(const ModelShape& s) {
-  const std::string base = s.num_labels ? (s.model_type == "bert" ? "bert." : "roberta.") : "";
-  const std::int64_t H = s.hidden, I = s.intermediate;
+  using R = test_support::TensorRole;
+  const std::string base = s.num_labels ? s.base_prefix() : "";
   const float root3 = std::sqrt(3.0f);
-  auto lin = [&](std::int64_t fan_in) { return root3 / std::sqrt(static_cast<float>(fan_in)); };
   std::vector<Tensor> t;
-  t.push_back({base + "embeddings.word_embeddings.weight", {s.vocab, H}, 0, 0.5f * root3});
-  t.push_back({base + "embeddings.position_embeddings.weight", {s.max_positions, H}, 0, 0.2f * root3});
-  t.push_back({base + "embeddings.token_type_embeddings.weight", {s.type_vocab, H}, 0, 0.2f * root3});
-  t.push_back({base + "embeddings.LayerNorm.weight", {H}, 1, 0.1f});
-  t.push_back({base + "embeddings.LayerNorm.bias", {H}, 0, 0.05f});
-  for (int l = 0; l < s.layers; ++l) {
-    const std::string p = base + "encoder.layer." + std::to_string(l) + ".";
-    for (const char* m : {"query", "key", "value"}) {
-      t.push_back({p + "attention.self." + m + ".weight", {H, H}, 0, lin(H)});
-      t.push_back({p + "attention.self." + m + ".bias", {H}, 0, 0.05f});
-    }
-    t.push_back({p + "attention.output.dense.weight", {H, H}, 0, lin(H)});
-    t.push_back({p + "attention.output.dense.bias", {H}, 0, 0.05f});
-    t.push_back({p + "attention.output.LayerNorm.weight", {H}, 1, 0.1f});
-    t.push_back({p + "attention.output.LayerNorm.bias", {H}, 0, 0.05f});
-    t.push_back({p + "intermediate.dense.weight", {I, H}, 0, lin(H)});
-    t.push_back({p + "intermediate.dense.bias", {I}, 0, 0.05f});
-    t.push_back({p + "output.dense.weight", {H, I}, 0, lin(I)});
-    t.push_back({p + "output.dense.bias", {H}, 0, 0.05f});
-    t.push_back({p + "output.LayerNorm.weight", {H}, 1, 0.1f});
-    t.push_back({p + "output.LayerNorm.bias", {H}, 0, 0.05f});
-  }
-  if (s.num_labels) {
-    t.push_back({base + "pooler.dense.weight", {H, H}, 0, lin(H)});
-    t.push_back({base + "pooler.dense.bias", {H}, 0, 0.05f});
-    t.push_back({"classifier.weight", {s.num_labels, H}, 0, lin(H)});
-    t.push_back({"classifier.bias", {s.num_labels}, 0, 0.05f});
+  for (const auto& l : test_support::encoder_tensors(s, /*pooler=*/s.num_labels > 0)) {
+    float center = 0, spread = 0.05f;  // biases
+    if (l.role == R::kWordEmbeddings) spread = 0.5f * root3;
+    if (l.role == R::kPositionEmbeddings || l.role == R::kTokenTypeEmbeddings) spread = 0.2f * root3;
+    if (l.role == R::kNormWeight) center = 1, spread = 0.1f;
+    if (l.role == R::kWeight) spread = root3 / std::sqrt(static_cast<float>(l.shape[1]));  // fan_in
+    t.push_back({(l.head ? "" : base) + l.name, l.shape, center, spread});
   }
   return t;
 }
@@ -143,20 +133,9 @@ inline void write_weights(const ModelShape& s, const std::filesystem::path& dir,
   }
   if (!out) throw std::runtime_error("cannot write " + (dir / "model.safetensors").string());
 
-  nlohmann::json c = {{"model_type", s.model_type},
-                      {"hidden_size", s.hidden},
-                      {"num_attention_heads", s.heads},
-                      {"num_hidden_layers", s.layers},
-                      {"intermediate_size", s.intermediate},
-                      {"vocab_size", s.vocab},
-                      {"max_position_embeddings", s.max_positions},
-                      {"type_vocab_size", s.type_vocab},
-                      {"pad_token_id", s.pad_id},
-                      {"layer_norm_eps", s.eps},
-                      {"hidden_act", "gelu"}};
+  nlohmann::json c = test_support::encoder_config(s);
   if (s.num_labels) {
     c["architectures"] = {s.model_type == "bert" ? "BertForSequenceClassification" : "RobertaForSequenceClassification"};
-    c["id2label"] = {{"0", "LABEL_0"}};
   }
   detail::write_json(dir / "config.json", c);
 }

@@ -171,13 +171,20 @@ def tokenizer_seeds():
 
 
 # ---- model directories: the tiny models' config files, as file archives ----
+# The test-time variants (tests/CMakeLists.txt): their own files, and config.json from the base model.
+VARIANTS = {"roberta-biencoder-tiny-st5": "roberta-biencoder-tiny", "bert-crossencoder-tiny-vocab": "bert-crossencoder-tiny"}
+
+
 def model_config_seeds():
     names = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer_config.json",
              "1_Pooling/config.json", "2_Normalize/config.json")
-    for model in sorted(os.listdir(TINY)):
+    for model in sorted(os.listdir(TINY) + list(VARIANTS)):
         files = []
         for n in names:
             p = os.path.join(TINY, model, n)
+            if model in VARIANTS:
+                base = os.path.join(TINY, VARIANTS[model], n)
+                p = base if n == "config.json" else os.path.join(DATA, "model_variants", model, n)
             if os.path.isfile(p):
                 with open(p, encoding="utf-8") as f:
                     files.append((n, f.read()))

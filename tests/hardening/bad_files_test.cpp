@@ -14,6 +14,7 @@
 #include "radlite/retrieval/pipeline.h"
 #include "radlite/tokenizer.h"
 #include "support/safetensors_writer.h"
+#include "support/scratch_dir.h"
 
 namespace {
 

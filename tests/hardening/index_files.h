@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/sha256.h"
-#include "support/safetensors_writer.h"
+#include "support/scratch_dir.h"
 
 namespace radlite::hardening {
 

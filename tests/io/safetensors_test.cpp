@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 #include "io/safetensors.h"
 #include "radlite/error.h"
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 #include "golden.h"
 #include "radlite/encoder.h"
 

@@ -2,7 +2,7 @@
 // Normalize present or not, and the max_seq_length resolution order.
 #include <gtest/gtest.h>
 
-#include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 #include "golden.h"
 #include "model/model_config.h"
 #include "radlite/error.h"

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 #include "golden.h"
 
 namespace radlite::test_support {

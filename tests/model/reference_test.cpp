@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 #include "golden.h"
 #include "model/encoder_access.h"
 #include "radlite/encoder.h"

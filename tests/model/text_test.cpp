@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 #include "golden.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"

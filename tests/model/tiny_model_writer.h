@@ -11,21 +11,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../support/encoder_checkpoint.h"
 #include "../support/safetensors_writer.h"
+#include "../support/scratch_dir.h"
 
 namespace radlite::test_support {
 
-struct TinySpec {
-  std::string model_type = "roberta";  // "bert", "roberta", "xlm-roberta"
-  int hidden = 24, heads = 3, layers = 3, intermediate = 40, vocab = 50, max_positions = 20, type_vocab = 1;
-  int pad_id = 1;
-  double eps = 1e-5;
-  std::string act = "gelu_new";
-  int num_labels = 0;  // > 0: a sequence-classification checkpoint with this many labels
+/// A tiny model: its shape (small defaults, see EncoderShape), how its file stores the weights, and the seed.
+struct TinySpec : EncoderShape {
   std::string dtype = "F32";
   bool prefixed = false;  // store the base model under bert. / roberta.
   unsigned seed = 7;
-  bool roberta_like() const { return model_type != "bert"; }
 };
 
 using Weights = std::map<std::string, std::vector<float>>;  // name -> values (row-major)
@@ -35,69 +31,16 @@ inline Weights random_weights(const TinySpec& s, std::map<std::string, std::vect
   std::mt19937 rng(s.seed);
   std::normal_distribution<float> n(0.0f, 0.4f);
   Weights w;
-  auto add = [&](const std::string& name, std::vector<std::int64_t> shape, float center = 0.0f) {
+  for (const auto& t : encoder_tensors(s, /*pooler=*/true)) {
     std::int64_t count = 1;
-    for (auto d : shape) count *= d;
+    for (auto d : t.shape) count *= d;
     std::vector<float> v(static_cast<std::size_t>(count));
+    const float center = t.role == TensorRole::kNormWeight ? 1.0f : 0.0f;
     for (auto& x : v) x = center + n(rng);
-    w[name] = v;
-    (*shapes)[name] = shape;
-  };
-  const int H = s.hidden, I = s.intermediate;
-  add("embeddings.word_embeddings.weight", {s.vocab, H});
-  add("embeddings.position_embeddings.weight", {s.max_positions, H});
-  add("embeddings.token_type_embeddings.weight", {s.type_vocab, H});
-  add("embeddings.LayerNorm.weight", {H}, 1.0f);
-  add("embeddings.LayerNorm.bias", {H});
-  for (int l = 0; l < s.layers; ++l) {
-    const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    for (const char* m : {"query", "key", "value"}) {
-      add(p + "attention.self." + m + ".weight", {H, H});
-      add(p + "attention.self." + m + ".bias", {H});
-    }
-    add(p + "attention.output.dense.weight", {H, H});
-    add(p + "attention.output.dense.bias", {H});
-    add(p + "attention.output.LayerNorm.weight", {H}, 1.0f);
-    add(p + "attention.output.LayerNorm.bias", {H});
-    add(p + "intermediate.dense.weight", {I, H});
-    add(p + "intermediate.dense.bias", {I});
-    add(p + "output.dense.weight", {H, I});
-    add(p + "output.dense.bias", {H});
-    add(p + "output.LayerNorm.weight", {H}, 1.0f);
-    add(p + "output.LayerNorm.bias", {H});
-  }
-  add("pooler.dense.weight", {H, H});
-  add("pooler.dense.bias", {H});
-  if (s.num_labels > 0 && s.roberta_like()) {
-    add("classifier.dense.weight", {H, H});
-    add("classifier.dense.bias", {H});
-    add("classifier.out_proj.weight", {s.num_labels, H});
-    add("classifier.out_proj.bias", {s.num_labels});
-  } else if (s.num_labels > 0) {
-    add("classifier.weight", {s.num_labels, H});
-    add("classifier.bias", {s.num_labels});
+    w[t.name] = v;
+    (*shapes)[t.name] = t.shape;
   }
   return w;
-}
-
-inline nlohmann::json tiny_config(const TinySpec& s) {
-  nlohmann::json c = {{"model_type", s.model_type},
-                      {"hidden_size", s.hidden},
-                      {"num_attention_heads", s.heads},
-                      {"num_hidden_layers", s.layers},
-                      {"intermediate_size", s.intermediate},
-                      {"vocab_size", s.vocab},
-                      {"max_position_embeddings", s.max_positions},
-                      {"type_vocab_size", s.type_vocab},
-                      {"pad_token_id", s.pad_id},
-                      {"layer_norm_eps", s.eps},
-                      {"hidden_act", s.act}};
-  if (s.num_labels > 0) {
-    nlohmann::json id2label = nlohmann::json::object();
-    for (int i = 0; i < s.num_labels; ++i) id2label[std::to_string(i)] = "LABEL_" + std::to_string(i);
-    c["id2label"] = id2label;
-  }
-  return c;
 }
 
 /// Writes config.json and model.safetensors for `spec` into `dir`; returns the weights (F32 values before any
@@ -106,13 +49,13 @@ inline Weights write_tiny_model(const TinySpec& s, const std::string& dir) {
   std::map<std::string, std::vector<std::int64_t>> shapes;
   Weights w = random_weights(s, &shapes);
   std::vector<RawTensor> raw;
-  const std::string prefix = s.prefixed ? (s.roberta_like() ? "roberta." : "bert.") : "";
+  const std::string prefix = s.prefixed ? s.base_prefix() : "";
   for (const auto& kv : w) {
     const bool head = kv.first.rfind("classifier.", 0) == 0;
     raw.push_back({(head ? "" : prefix) + kv.first, s.dtype, shapes[kv.first], encode_floats(kv.second, s.dtype)});
   }
   write_file(dir + "/model.safetensors", build_safetensors(raw, {{"format", "pt"}}));
-  write_file(dir + "/config.json", tiny_config(s).dump(2));
+  write_file(dir + "/config.json", encoder_config(s).dump(2));
   return w;
 }
 

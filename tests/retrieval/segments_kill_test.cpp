@@ -17,6 +17,7 @@
 
 #include "radlite/error.h"
 #include "radlite/retrieval/pipeline.h"
+#include "pipeline_fixtures.h"
 #include "retrieval/fake_models.h"
 
 namespace fs = std::filesystem;
@@ -24,19 +25,6 @@ using namespace radlite;
 using radlite::test_models::HashingEncoder;
 
 namespace {
-
-std::vector<BeirDocument> kill_corpus(std::size_t n) {
-  std::mt19937 rng(7);
-  const char* vocab[] = {"pulmonary", "embolism", "artery", "nodule", "lung", "ct", "mri", "contrast", "renal",
-                         "cyst", "liver", "lesion", "bone", "fracture", "brain", "hemorrhage", "stroke", "aorta"};
-  std::vector<BeirDocument> docs;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::string text;
-    for (int w = 0; w < 40; ++w) text += std::string(vocab[rng() % 18]) + " ";
-    docs.push_back({"doc" + std::to_string(i), "", text});
-  }
-  return docs;
-}
 
 // One step of the cycle the child runs: append "extra", delete it, merge the two segments, again.
 void step(const std::string& dir, const std::shared_ptr<const TextEncoder>& enc) {
@@ -68,7 +56,7 @@ int unreferenced_files(const std::string& dir) {
 
 TEST(SegmentsKill, AppendDeleteMergeSavesKilledMidwayLeaveALoadableIndex) {
   auto enc = std::make_shared<HashingEncoder>(64, "test-hashing-bow-64");
-  const auto base = kill_corpus(4000);
+  const auto base = pipeline_tests::random_word_corpus(4000);
   auto with_extra = base;
   with_extra.push_back({"extra", "", "zebra unicorn lung"});
   Pipeline a(enc, nullptr), b(enc, nullptr);

@@ -22,6 +22,7 @@
 #include "radlite/error.h"
 #include "radlite/retrieval/pipeline.h"
 #include "retrieval/fake_models.h"
+#include "support/scratch_dir.h"
 
 namespace fs = std::filesystem;
 using namespace radlite;
@@ -30,12 +31,7 @@ using radlite::test_models::OverlapScorer;
 
 namespace {
 
-std::string temp_dir(const std::string& name) {
-  std::string base = ::testing::TempDir() + "radlite_segments_" + std::to_string(::getpid()) + "_" + name;
-  fs::remove_all(base);
-  fs::create_directories(base);
-  return base;
-}
+std::string temp_dir(const std::string& name) { return radlite::test_support::fresh_temp_dir("segments_" + name); }
 
 std::vector<BeirDocument> corpus(std::size_t n, unsigned seed, const std::string& prefix = "doc") {
   std::mt19937 rng(seed);

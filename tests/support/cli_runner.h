@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "safetensors_writer.h"
+#include "scratch_dir.h"
 
 namespace radlite::test_support {
 

@@ -8,13 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "io/file_util.h"
 #include "radlite/error.h"
 #include "radlite/tokenizer.h"
+#include "support/model_proto_writer.h"
 #include "tokenizers/pipeline.h"
 #include "tokenizers/tokenizer_files.h"
 #include "tokenizers/unicode.h"
@@ -135,26 +135,8 @@ TEST(OnePipeline, MalformedNumbersAreRefused) {
 
 // A .model whose piece score is NaN (SentencePiece would let it poison every Viterbi sum).
 TEST(OnePipeline, NonFiniteSentencePieceScoreIsRefused) {
-  auto varint = [](std::string& out, std::uint64_t v) {
-    for (; v >= 0x80; v >>= 7) out += static_cast<char>((v & 0x7F) | 0x80);
-    out += static_cast<char>(v);
-  };
-  auto piece = [&](const std::string& text, float score, int type) {
-    std::string body;
-    varint(body, (1 << 3) | 2);
-    varint(body, text.size());
-    body += text;
-    varint(body, (2 << 3) | 5);
-    char f[4];
-    std::memcpy(f, &score, 4);
-    body.append(f, 4);
-    varint(body, (3 << 3) | 0);
-    varint(body, static_cast<std::uint64_t>(type));
-    std::string out;
-    varint(out, (1 << 3) | 2);
-    varint(out, body.size());
-    return out + body;
-  };
+  using radlite::test_support::join_model;
+  auto piece = [](const std::string& text, float score, int type) { return join_model({{text, score, type}}, "", ""); };
   const std::string dir = fresh_dir("nan_model");
   const std::string good = piece("<unk>", 0, 2) + piece("<s>", 0, 3) + piece("</s>", 0, 3) + piece("\xE2\x96\x81" "a", -1, 1);
   std::ofstream(dir + "/good.model", std::ios::binary) << good;

@@ -18,7 +18,7 @@ using radlite::test_support::show_ids;
 namespace {
 
 const std::string kData = RADLITE_TEST_DATA_DIR;
-const std::string kRepo = std::string(RADLITE_MODELS_DIR) + "/../..";
+const std::string kRepo = kData + "/../..";  // the specs name base files by their path in the repository
 
 Tokenizer build(const json& c) {
   json tj = load_fixture(kRepo + "/" + c["base"].get<std::string>());
