@@ -11,10 +11,10 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  const std::string corpus_path =
-      argc > 1 ? argv[1] : RADLITE_SOURCE_DIR "/examples/data/cancergov/corpus.jsonl";
+  const std::string corpus_path = argc > 1 ? argv[1] : RADLITE_SOURCE_DIR "/examples/data/cancergov/corpus.jsonl";
   std::vector<std::string> queries(argv + std::min(argc, 2), argv + argc);
-  if (queries.empty()) queries = {"How is neuroblastoma diagnosed with imaging?", "Is radiation therapy used for osteosarcoma?"};
+  if (queries.empty())
+    queries = {"How is neuroblastoma diagnosed with imaging?", "Is radiation therapy used for osteosarcoma?"};
   try {
     std::vector<radlite::BeirDocument> corpus = radlite::load_beir_corpus(corpus_path);
     std::vector<std::string> ids, texts;

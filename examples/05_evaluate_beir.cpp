@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
 
     radlite::Pipeline pipeline(encoder, nullptr);
     pipeline.add(data.corpus);
-    std::printf("%-14s %7s %8s %8s %10s %10s %8s\n", "run", "queries", "MRR@10", "nDCG@10", "Recall@10",
-                "Recall@100", "MAP");
+    std::printf("%-14s %7s %8s %8s %10s %10s %8s\n", "run", "queries", "MRR@10", "nDCG@10", "Recall@10", "Recall@100",
+                "MAP");
     radlite::SearchOptions bm25;
     bm25.k = 100;
     bm25.use_dense = false;

@@ -8,18 +8,18 @@
 //   // e.ids, e.type_ids, e.attention_mask; tok.decode(e.ids)
 //
 // Supported: tokenizer.json with models BPE (byte-level, byte fallback), WordPiece (also files whose model has no
-// "type"), WordLevel, Unigram; normalizers BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, Strip, Replace, Prepend,
-// Precompiled, Sequence (every component works with every model, as in HF); pre-tokenizers ByteLevel, BertPreTokenizer, Whitespace, WhitespaceSplit,
-// Metaspace, Split, Punctuation, Digits, Sequence; post-processors RobertaProcessing, BertProcessing,
-// TemplateProcessing, ByteLevel, Sequence; added tokens with lstrip / rstrip / single_word / normalized / special.
-// Legacy files: vocab.json + merges.txt (RoBERTa), vocab.txt (+ do_lower_case from tokenizer_config.json),
-// SentencePiece .model (converted as transformers' XLMRobertaTokenizer does: XLM-RoBERTa id convention). A directory
-// resolves to tokenizer.json first, then vocab.json + merges.txt, vocab.txt, sentencepiece.bpe.model (spiece.model,
-// with T5 / ALBERT id conventions, is not a tokenizer radlite loads). A tokenizer.json "truncation" or "padding" block is
-// not applied (transformers does not apply it either): pass EncodeOptions::max_length.
-// Replace and Split patterns are Oniguruma regexes, as in HF tokenizers (UTF-8, Ruby syntax, \p classes); a pattern
-// that backtracks exponentially on some text stops with a ModelError (HF tokenizers aborts there).
-// Not supported (ModelError at load): BPE dropout.
+// "type"), WordLevel, Unigram; normalizers BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, Strip, Replace,
+// Prepend, Precompiled, Sequence (every component works with every model, as in HF); pre-tokenizers ByteLevel,
+// BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace, Split, Punctuation, Digits, Sequence; post-processors
+// RobertaProcessing, BertProcessing, TemplateProcessing, ByteLevel, Sequence; added tokens with lstrip / rstrip /
+// single_word / normalized / special. Legacy files: vocab.json + merges.txt (RoBERTa), vocab.txt (+ do_lower_case from
+// tokenizer_config.json), SentencePiece .model (converted as transformers' XLMRobertaTokenizer does: XLM-RoBERTa id
+// convention). A directory resolves to tokenizer.json first, then vocab.json + merges.txt, vocab.txt,
+// sentencepiece.bpe.model (spiece.model, with T5 / ALBERT id conventions, is not a tokenizer radlite loads). A
+// tokenizer.json "truncation" or "padding" block is not applied (transformers does not apply it either): pass
+// EncodeOptions::max_length. Replace and Split patterns are Oniguruma regexes, as in HF tokenizers (UTF-8, Ruby syntax,
+// \p classes); a pattern that backtracks exponentially on some text stops with a ModelError (HF tokenizers aborts
+// there). Not supported (ModelError at load): BPE dropout.
 //
 // Invalid UTF-8 in input text: bytes that are not valid UTF-8 are replaced by U+FFFD before tokenization
 // (as Python's bytes.decode(errors="replace") does); never undefined behaviour.

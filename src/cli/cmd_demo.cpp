@@ -58,9 +58,11 @@ void run_demo(const DemoArgs& a) {
   const bool tiny = a.bi_option->count() == 0 && a.cross_option->count() == 0;
   const std::string corpus_path = (fs::path(data) / "corpus.jsonl").string();
   if (!fs::is_regular_file(corpus_path, ec))
-    throw IoError(corpus_path + ": not found (pass --data DIR with a BEIR corpus.jsonl; the default points into the "
-                                "radlite source tree this binary was built from)");
-  for (std::size_t i = 0; i < a.questions.size(); ++i) io::require_utf8(a.questions[i], "question " + std::to_string(i + 1));
+    throw IoError(corpus_path +
+                  ": not found (pass --data DIR with a BEIR corpus.jsonl; the default points into the "
+                  "radlite source tree this binary was built from)");
+  for (std::size_t i = 0; i < a.questions.size(); ++i)
+    io::require_utf8(a.questions[i], "question " + std::to_string(i + 1));
 
   SearchOptions search;
   search.k = a.k;
@@ -69,11 +71,12 @@ void run_demo(const DemoArgs& a) {
   std::cout << "radlite demo: the RadLITE pipeline (bi-encoder + BM25 -> RRF -> cross-encoder, T = 1.5 -> BM25 "
                "fusion)\n\n";
   if (tiny)
-    std::cout << "NOTE: the bundled models (models/tiny) are tiny RANDOM-WEIGHT test models: their dense and reranker\n"
-                 "scores carry no meaning, so the ranking below is driven by BM25. For real results download the\n"
-                 "RadLITE models (needs internet) and point the demo at them:\n"
-                 "  bash models/download.sh\n"
-                 "  ./build/radlite demo --bi-encoder models/radlit-biencoder --cross-encoder models/radlit-crossencoder\n\n";
+    std::cout
+        << "NOTE: the bundled models (models/tiny) are tiny RANDOM-WEIGHT test models: their dense and reranker\n"
+           "scores carry no meaning, so the ranking below is driven by BM25. For real results download the\n"
+           "RadLITE models (needs internet) and point the demo at them:\n"
+           "  bash models/download.sh\n"
+           "  ./build/radlite demo --bi-encoder models/radlit-biencoder --cross-encoder models/radlit-crossencoder\n\n";
 
   auto t0 = std::chrono::steady_clock::now();
   auto encoder = load_bi_encoder(a.bi_encoder, a.model);
@@ -116,11 +119,14 @@ void add_demo_command(CLI::App& root) {
   cmd->add_option("question", a->questions, "questions to answer (default: three built-in ones)");
   cmd->add_option("--data", a->data, "BEIR directory with corpus.jsonl (default examples/data/cancergov)")
       ->type_name("DIR");
-  a->bi_option = cmd->add_option("--bi-encoder", a->bi_encoder, "default models/tiny/roberta-biencoder-tiny")
-                     ->type_name("DIR");
+  a->bi_option =
+      cmd->add_option("--bi-encoder", a->bi_encoder, "default models/tiny/roberta-biencoder-tiny")->type_name("DIR");
   a->cross_option = cmd->add_option("--cross-encoder", a->cross_encoder, "default models/tiny/bert-crossencoder-tiny")
                         ->type_name("DIR");
-  cmd->add_option("--k", a->k, "hits shown per question")->type_name("N")->check(integer_in(1, 1000))->capture_default_str();
+  cmd->add_option("--k", a->k, "hits shown per question")
+      ->type_name("N")
+      ->check(integer_in(1, 1000))
+      ->capture_default_str();
   add_model_options(*cmd, a->model);
   cmd->callback([a] { run_demo(*a); });
 }

@@ -46,7 +46,7 @@ struct EvalArgs {
 };
 
 nlohmann::json metrics_json(const EvalResult& r) {
-  return {{"queries", r.queries},      {"mrr@10", r.mrr_at_10},         {"ndcg@10", r.ndcg_at_10},
+  return {{"queries", r.queries},        {"mrr@10", r.mrr_at_10},         {"ndcg@10", r.ndcg_at_10},
           {"recall@10", r.recall_at_10}, {"recall@100", r.recall_at_100}, {"map", r.map}};
 }
 
@@ -74,7 +74,8 @@ void run_eval(EvalArgs& a) {
   std::shared_ptr<const TextEncoder> encoder;
   std::shared_ptr<CachingPairScorer> scorer;
   if (!a.bi_encoder.empty()) encoder = load_bi_encoder(a.bi_encoder, a.model);
-  if (!a.cross_encoder.empty()) scorer = std::make_shared<CachingPairScorer>(load_cross_encoder(a.cross_encoder, a.model));
+  if (!a.cross_encoder.empty())
+    scorer = std::make_shared<CachingPairScorer>(load_cross_encoder(a.cross_encoder, a.model));
 
   if (a.pipeline.dense_kind != DenseKind::kExact && a.bi_encoder.empty())
     throw InvalidArgument(std::string("--dense ") + dense_kind_name(a.pipeline.dense_kind) + " needs --bi-encoder");
@@ -151,7 +152,8 @@ void run_eval(EvalArgs& a) {
 void add_eval_command(CLI::App& root) {
   auto a = std::make_shared<EvalArgs>();
   a->search.k = 1000;  // a deep run, as trec_eval expects
-  CLI::App* cmd = root.add_subcommand("eval", "evaluate retrieval on a BEIR dataset (MRR, nDCG, recall, MAP; ablation)");
+  CLI::App* cmd =
+      root.add_subcommand("eval", "evaluate retrieval on a BEIR dataset (MRR, nDCG, recall, MAP; ablation)");
   cmd->footer(kHelp);
   cmd->add_option("--corpus", a->corpus, "BEIR corpus.jsonl")->type_name("FILE")->required();
   cmd->add_option("--queries", a->queries, "BEIR queries.jsonl")->type_name("FILE")->required();

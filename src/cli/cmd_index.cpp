@@ -1,11 +1,11 @@
 // radlite index: builds a retrieval index directory (documents, BM25, embeddings) from a BEIR corpus.
 #include <chrono>
-#include <fstream>
-#include <string>
-#include <vector>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/model_loading.h"
@@ -94,7 +94,8 @@ void run_index(IndexArgs& a) {
   po.encode_batch_size = a.model.compute.batch_size;
   std::shared_ptr<const TextEncoder> encoder;
   if (!a.bi_encoder.empty()) encoder = load_bi_encoder(a.bi_encoder, a.model);
-  if (!encoder && !po.bm25) throw InvalidArgument("--no-bm25 needs --bi-encoder: the index would hold nothing to search");
+  if (!encoder && !po.bm25)
+    throw InvalidArgument("--no-bm25 needs --bi-encoder: the index would hold nothing to search");
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<BeirDocument> corpus = load_beir_corpus(a.corpus);
@@ -126,7 +127,8 @@ void add_index_command(CLI::App& root) {
   cmd->add_option("--out", a->out, "index directory to create or replace (its parent must exist)")
       ->type_name("DIR")
       ->required();
-  cmd->add_option("--bi-encoder", a->bi_encoder, "embed documents with this bi-encoder (sentence-transformers directory)")
+  cmd->add_option("--bi-encoder", a->bi_encoder,
+                  "embed documents with this bi-encoder (sentence-transformers directory)")
       ->type_name("DIR");
   cmd->add_flag("--no-bm25", a->no_bm25, "do not build the BM25 index (requires --bi-encoder)");
   cmd->add_flag("--append", a->append, "add --corpus to the index in --out (a document whose id is there replaces it)");
@@ -135,7 +137,10 @@ void add_index_command(CLI::App& root) {
   cmd->add_flag("--merge", a->merge, "rewrite the index's segments into one (deleted documents dropped)");
   add_dense_index_options(*cmd, a->pipeline);
   cmd->add_option("--max-segments", a->pipeline.max_segments, "merge policy: segments kept before merging; 0 = never")
-      ->type_name("N")->check(integer_in(0, 1 << 20))->capture_default_str()->group("Segments");
+      ->type_name("N")
+      ->check(integer_in(0, 1 << 20))
+      ->capture_default_str()
+      ->group("Segments");
   add_bm25_options(*cmd, a->pipeline.bm25_options);
   add_model_options(*cmd, a->model);
   cmd->callback([a] { run_index(*a); });

@@ -40,8 +40,7 @@ TokenizedPair parse_pair(const CrossEncoder& model, const InputLine& line) {
     if (j.contains("token_type_ids")) p.type_ids = int_array_field(j, "token_type_ids", line);
     return p;
   }
-  if (j.contains("token_type_ids"))
-    throw FormatError(line_label(line) + ": \"token_type_ids\" without \"input_ids\"");
+  if (j.contains("token_type_ids")) throw FormatError(line_label(line) + ": \"token_type_ids\" without \"input_ids\"");
   const io::JsonPlace place = place_of(line);
   if (text) return model.tokenize(io::get_string(j, "query", place), io::get_string(j, "doc", place));
   throw FormatError(line_label(line) + ": expected \"query\" and \"doc\" fields, or \"input_ids\"");

@@ -109,7 +109,9 @@ void run_search(SearchArgs& a) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     times_ms.push_back(ms);
     if (a.json) {
-      std::cout << nlohmann::json{{"query_id", qids[qi]}, {"query", queries[qi]}, {"time_ms", ms},
+      std::cout << nlohmann::json{{"query_id", qids[qi]},
+                                  {"query", queries[qi]},
+                                  {"time_ms", ms},
                                   {"hits", hits_json(pipe, hits)}}
                        .dump()
                 << "\n";
@@ -123,8 +125,9 @@ void run_search(SearchArgs& a) {
     std::sort(times_ms.begin(), times_ms.end());
     double total = 0;
     for (double t : times_ms) total += t;
-    std::cout << "\n" << times_ms.size() << " queries in " << ms_text(total) << ": median "
-              << ms_text(percentile(times_ms, 50)) << ", p95 " << ms_text(percentile(times_ms, 95)) << "\n";
+    std::cout << "\n"
+              << times_ms.size() << " queries in " << ms_text(total) << ": median " << ms_text(percentile(times_ms, 50))
+              << ", p95 " << ms_text(percentile(times_ms, 95)) << "\n";
   }
 }
 
@@ -140,8 +143,9 @@ void add_search_command(CLI::App& root) {
       ->type_name("DIR");
   cmd->add_option("--cross-encoder", a->cross_encoder, "rerank the top candidates with this cross-encoder")
       ->type_name("DIR");
-  cmd->add_option("--queries", a->queries_file, "BEIR queries.jsonl ({\"_id\", \"text\"} per line), after which the "
-                                                "positional queries run")
+  cmd->add_option("--queries", a->queries_file,
+                  "BEIR queries.jsonl ({\"_id\", \"text\"} per line), after which the "
+                  "positional queries run")
       ->type_name("FILE");
   cmd->add_flag("--json", a->json, "one JSON object per query and line instead of a table");
   cmd->add_flag("--no-dense", a->no_dense, "switch the bi-encoder stage off")->group("Stages");

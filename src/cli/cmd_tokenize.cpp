@@ -26,7 +26,8 @@ const char kTokenizeHelp[] =
 
 const char kBenchHelp[] =
     "Tokenizes every {\"text\": ...} line of FILE N times, one thread, no truncation, and prints\n"
-    "{\"texts\": ..., \"bytes\": ..., \"tokens\": ..., \"seconds\": ..., \"tokens_per_s\": ...} (totals over repeats).\n"
+    "{\"texts\": ..., \"bytes\": ..., \"tokens\": ..., \"seconds\": ..., \"tokens_per_s\": ...} (totals over "
+    "repeats).\n"
     "Blank lines of FILE are skipped (the result is a total, not one line per input).";
 
 void append_ids(std::string& out, const char* name, const std::vector<std::int32_t>& v) {

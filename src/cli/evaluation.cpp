@@ -8,7 +8,7 @@
 namespace radlite::cli {
 
 std::vector<float> CachingPairScorer::score_pairs(const std::string& query,
-                                                 const std::vector<std::string>& docs) const {
+                                                  const std::vector<std::string>& docs) const {
   std::vector<float> out(docs.size());
   std::vector<std::size_t> missing;
   std::vector<std::string> keys(docs.size());

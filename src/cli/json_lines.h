@@ -39,7 +39,9 @@ bool read_chunk(std::istream& in, std::size_t max_lines, std::size_t& line_numbe
 /// Parses one line into a JSON object; FormatError "<where>: ..." for a blank line, a NUL byte, malformed JSON or
 /// a value that is not an object. `where` names the line ("stdin line 3", "in.jsonl: line 3").
 nlohmann::json parse_object_line(const std::string& text, const std::string& where);
-inline nlohmann::json parse_object_line(const InputLine& line) { return parse_object_line(line.text, line_label(line)); }
+inline nlohmann::json parse_object_line(const InputLine& line) {
+  return parse_object_line(line.text, line_label(line));
+}
 
 /// Where a stdin line's fields are, for the io field readers (io::get_string(j, "text", place_of(line)): errors
 /// read "stdin line 3: field 'text': missing").

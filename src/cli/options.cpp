@@ -42,8 +42,8 @@ CLI::Validator integer_in(std::int64_t lo, std::int64_t hi) {
 }
 
 CLI::Validator number_in(double lo, double hi, bool lo_open) {
-  const std::string range = lo_open ? "(" + real_text(lo) + ", " + real_text(hi) + "]"
-                                    : "[" + real_text(lo) + ", " + real_text(hi) + "]";
+  const std::string range =
+      lo_open ? "(" + real_text(lo) + ", " + real_text(hi) + "]" : "[" + real_text(lo) + ", " + real_text(hi) + "]";
   return CLI::Validator(
       [lo, hi, lo_open, range](std::string& input) -> std::string {
         const std::string error = "must be a number in " + range + ", got " + in_quotes(input);
@@ -68,7 +68,8 @@ CLI::Validator positive_number() {
 
 CLI::Validator one_of(std::vector<std::string> choices) {
   std::string list;
-  for (std::size_t i = 0; i < choices.size(); ++i) list += (i ? i + 1 == choices.size() ? " or " : ", " : "") + choices[i];
+  for (std::size_t i = 0; i < choices.size(); ++i)
+    list += (i ? i + 1 == choices.size() ? " or " : ", " : "") + choices[i];
   return CLI::Validator(
       [choices, list](std::string& input) -> std::string {
         for (const auto& c : choices)
@@ -88,9 +89,11 @@ DType parse_dtype(const std::string& name) {
 
 void add_model_options(CLI::App& app, ModelLoadOptions& m) {
   const std::string group = "Model";
-  app.add_option("--device", m.compute.device, "cpu, cuda or cuda:N")->type_name("D")->capture_default_str()->group(group);
-  app.add_option("--threads", m.threads,
-                 "intra-op threads; 0 = all cores; at most 4x the hardware threads")
+  app.add_option("--device", m.compute.device, "cpu, cuda or cuda:N")
+      ->type_name("D")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--threads", m.threads, "intra-op threads; 0 = all cores; at most 4x the hardware threads")
       ->type_name("N")
       ->check(integer_in(0, max_threads()))
       ->capture_default_str()
@@ -116,7 +119,11 @@ void add_model_options(CLI::App& app, ModelLoadOptions& m) {
 
 void add_search_options(CLI::App& app, SearchOptions& o) {
   const std::string group = "Search";
-  app.add_option("--k", o.k, "hits per query")->type_name("N")->check(integer_in(0, kMaxHits))->capture_default_str()->group(group);
+  app.add_option("--k", o.k, "hits per query")
+      ->type_name("N")
+      ->check(integer_in(0, kMaxHits))
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--candidates", o.candidates, "first-stage depth K1: hits each retriever contributes")
       ->type_name("N")
       ->check(integer_in(1, kMaxHits))
@@ -128,12 +135,17 @@ void add_search_options(CLI::App& app, SearchOptions& o) {
       ->capture_default_str()
       ->group(group);
   app.add_option_function<std::string>(
-         "--fusion", [&o](const std::string& f) { o.fusion = f == "linear" ? FirstFusion::kLinear : FirstFusion::kRrf; },
+         "--fusion",
+         [&o](const std::string& f) { o.fusion = f == "linear" ? FirstFusion::kLinear : FirstFusion::kRrf; },
          "first fusion of dense and BM25 candidates: rrf (default) or linear")
       ->type_name("rrf|linear")
       ->check(one_of({"rrf", "linear"}))
       ->group(group);
-  app.add_option("--rrf-k", o.rrf_k, "RRF rank constant")->type_name("X")->check(positive_number())->capture_default_str()->group(group);
+  app.add_option("--rrf-k", o.rrf_k, "RRF rank constant")
+      ->type_name("X")
+      ->check(positive_number())
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--dense-weight", o.dense_weight, "linear fusion: weight of the dense score")
       ->type_name("W")
       ->check(number_in(0.0, 1.0))
@@ -169,7 +181,11 @@ void add_bm25_options(CLI::App& app, Bm25Options& o) {
       ->check(number_in(0.0, 1000.0))
       ->capture_default_str()
       ->group(group);
-  app.add_option("--b", o.b, "length normalisation")->type_name("Y")->check(number_in(0.0, 1.0))->capture_default_str()->group(group);
+  app.add_option("--b", o.b, "length normalisation")
+      ->type_name("Y")
+      ->check(number_in(0.0, 1.0))
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--stopwords", o.analyzer.stopwords, "none or english (Lucene's English stop set)")
       ->type_name("S")
       ->check(one_of({"none", "english"}))
@@ -194,13 +210,25 @@ void add_dense_index_options(CLI::App& app, PipelineOptions& o) {
       ->check(one_of({"exact", "hnsw", "ivfpq"}))
       ->group(group);
   app.add_option("--hnsw-m", o.hnsw.m, "HNSW graph degree")
-      ->type_name("N")->check(integer_in(2, 256))->capture_default_str()->group(group);
+      ->type_name("N")
+      ->check(integer_in(2, 256))
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--hnsw-ef-construction", o.hnsw.ef_construction, "HNSW build-time candidate list")
-      ->type_name("N")->check(integer_in(1, 100000))->capture_default_str()->group(group);
+      ->type_name("N")
+      ->check(integer_in(1, 100000))
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--ivf-nlist", o.ivfpq.nlist, "IVF-PQ cells; 0 = 4 * sqrt(documents per segment)")
-      ->type_name("N")->check(integer_in(0, 1 << 20))->capture_default_str()->group(group);
+      ->type_name("N")
+      ->check(integer_in(0, 1 << 20))
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--ivf-pq-m", o.ivfpq.pq_m, "IVF-PQ bytes per vector (divides the dimension); 0 = auto")
-      ->type_name("N")->check(integer_in(0, 4096))->capture_default_str()->group(group);
+      ->type_name("N")
+      ->check(integer_in(0, 4096))
+      ->capture_default_str()
+      ->group(group);
 }
 
 const char* dense_kind_name(DenseKind kind) {

@@ -34,8 +34,8 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)), target_(path_
   if (!special) {
     const fs::path p(target_);
     std::random_device rd;
-    temp_ = (p.parent_path() / ("." + p.filename().string() + ".radlite-tmp-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(rd())))
+    temp_ = (p.parent_path() /
+             ("." + p.filename().string() + ".radlite-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd())))
                 .string();
   }
   errno = 0;

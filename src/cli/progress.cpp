@@ -26,8 +26,7 @@ std::string format_duration(double seconds) {
 ProgressBar::ProgressBar(std::string label, std::size_t total, std::string unit, std::FILE* stream)
     : ProgressBar(std::move(label), total, std::move(unit), stream, false) {}
 
-ProgressBar::ProgressBar(std::string label, std::size_t total, std::string unit, std::FILE* stream,
-                         bool force_enabled)
+ProgressBar::ProgressBar(std::string label, std::size_t total, std::string unit, std::FILE* stream, bool force_enabled)
     : label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
@@ -72,8 +71,8 @@ void ProgressBar::draw(bool final_draw) {
   drawn_done_ = done_;
 }
 
-std::string ProgressBar::render(const std::string& label, std::size_t done, std::size_t total,
-                                const std::string& unit, double elapsed_s, std::size_t width) {
+std::string ProgressBar::render(const std::string& label, std::size_t done, std::size_t total, const std::string& unit,
+                                double elapsed_s, std::size_t width) {
   std::string out = label;
   double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0.0;
   char buf[128];

@@ -100,7 +100,7 @@ void remove_leftovers(const std::string& parent, const std::string& base, bool t
     const std::string rest = name.substr(is_temp ? temp_prefix.size() : aside_prefix.size());
     const long pid = static_cast<long>(parse_int(rest.substr(0, rest.find('-')), 0, LONG_MAX).value_or(0));
     if (pid == ::getpid() || process_alive(pid)) continue;  // a save in progress, maybe ours or a sibling's
-    if (is_aside && !target_exists) continue;             // the only complete copy: keep it for recovery
+    if (is_aside && !target_exists) continue;               // the only complete copy: keep it for recovery
     std::error_code ignore;
     fs::remove_all(it->path(), ignore);  // best effort: a leftover is only wasted space
   }
@@ -126,7 +126,8 @@ AtomicDirectoryWriter::AtomicDirectoryWriter(std::string target, ReplaceCheck is
   fs::path p(target_);
   parent_ = p.parent_path().empty() ? "." : p.parent_path().string();
   base_ = p.filename().string();
-  if (base_ == "." || base_ == "..") throw InvalidArgument(target_ + ": cannot save into '.' or '..'; name the directory");
+  if (base_ == "." || base_ == "..")
+    throw InvalidArgument(target_ + ": cannot save into '.' or '..'; name the directory");
   struct stat st {};
   if (::stat(parent_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw IoError(target_ + ": parent directory " + parent_ + " does not exist");
@@ -154,15 +155,16 @@ AtomicDirectoryWriter::~AtomicDirectoryWriter() {
   fs::remove_all(temp_, ignore);
 }
 
-WrittenFile AtomicDirectoryWriter::write_file(const std::string& name,
-                                              const std::function<void(std::ostream&)>& fill) {
+WrittenFile AtomicDirectoryWriter::write_file(const std::string& name, const std::function<void(std::ostream&)>& fill) {
   if (committed_) throw InvalidArgument("AtomicDirectoryWriter: write_file after commit");
   const std::string path = (fs::path(temp_) / name).string();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError(path + ": cannot create (" + errno_text() + ")");
   struct FdCloser {
     int fd;
-    ~FdCloser() { if (fd >= 0) ::close(fd); }
+    ~FdCloser() {
+      if (fd >= 0) ::close(fd);
+    }
   } closer{fd};
   HashingFdBuf buf(fd);
   std::ostream out(&buf);

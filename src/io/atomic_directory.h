@@ -32,8 +32,8 @@
 namespace radlite::io {
 
 struct WrittenFile {
-  std::string name;     // file name inside the directory
-  std::string sha256;   // hex digest of the bytes written
+  std::string name;    // file name inside the directory
+  std::string sha256;  // hex digest of the bytes written
   std::uint64_t bytes = 0;
 };
 

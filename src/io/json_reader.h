@@ -61,16 +61,15 @@ std::string get_string(const nlohmann::json& obj, const std::string& key, const 
 bool get_bool(const nlohmann::json& obj, const std::string& key, const JsonPlace& p);
 bool get_bool(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, bool fallback);
 /// An integer within [min, max]; a number with a fraction (7.9) is an error, not truncated.
-long long get_int(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, long long min,
-                  long long max);
+long long get_int(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, long long min, long long max);
 long long get_int(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, long long fallback,
                   long long min, long long max);
 std::uint64_t get_uint(const nlohmann::json& obj, const std::string& key, const JsonPlace& p,
                        std::uint64_t max = UINT64_MAX);
 /// A finite number within [min, max].
 double get_number(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, double min, double max);
-double get_number(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, double fallback,
-                  double min, double max);
+double get_number(const nlohmann::json& obj, const std::string& key, const JsonPlace& p, double fallback, double min,
+                  double max);
 
 /// The value itself (not a field) as an integer within [min, max], e.g. an array element.
 long long as_int(const nlohmann::json& value, const JsonPlace& p, long long min, long long max);

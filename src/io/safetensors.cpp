@@ -31,11 +31,11 @@ struct DTypeInfo {
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {"BOOL", TensorDType::BOOL, 1}, {"U8", TensorDType::U8, 1},   {"I8", TensorDType::I8, 1},
+    {"BOOL", TensorDType::BOOL, 1},       {"U8", TensorDType::U8, 1},           {"I8", TensorDType::I8, 1},
     {"F8_E5M2", TensorDType::F8_E5M2, 1}, {"F8_E4M3", TensorDType::F8_E4M3, 1}, {"I16", TensorDType::I16, 2},
-    {"U16", TensorDType::U16, 2},   {"F16", TensorDType::F16, 2}, {"BF16", TensorDType::BF16, 2},
-    {"I32", TensorDType::I32, 4},   {"U32", TensorDType::U32, 4}, {"F32", TensorDType::F32, 4},
-    {"F64", TensorDType::F64, 8},   {"I64", TensorDType::I64, 8}, {"U64", TensorDType::U64, 8},
+    {"U16", TensorDType::U16, 2},         {"F16", TensorDType::F16, 2},         {"BF16", TensorDType::BF16, 2},
+    {"I32", TensorDType::I32, 4},         {"U32", TensorDType::U32, 4},         {"F32", TensorDType::F32, 4},
+    {"F64", TensorDType::F64, 8},         {"I64", TensorDType::I64, 8},         {"U64", TensorDType::U64, 8},
 };
 
 const DTypeInfo& info_of(TensorDType d) {
@@ -143,8 +143,7 @@ void SafetensorsFile::parse(const SafetensorsLimits& limits) {
   if (header_len > size - 8)
     throw FormatError(source_ + ": safetensors header length " + std::to_string(header_len) +
                       " runs past the end of the file (" + std::to_string(size) + " bytes)");
-  if (header_len < 2 || bytes[8] != '{')
-    throw FormatError(source_ + ": safetensors header is not a JSON object");
+  if (header_len < 2 || bytes[8] != '{') throw FormatError(source_ + ": safetensors header is not a JSON object");
 
   const std::string header(reinterpret_cast<const char*>(bytes + 8), static_cast<std::size_t>(header_len));
   nlohmann::json j = parse_json(header, source_ + " (safetensors header)");
@@ -218,9 +217,8 @@ void SafetensorsFile::parse(const SafetensorsLimits& limits) {
     spans.push_back({begin, end, &ins.first->first});
   }
 
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   // Empty tensors occupy no bytes and cannot overlap anything.
   const Span* prev = nullptr;
   for (const auto& s : spans) {
@@ -283,7 +281,8 @@ Checkpoint Checkpoint::open_directory(const std::string& dir, const SafetensorsL
       shard = found->second;
     }
     if (!c.shards_[shard].find(it.key()))
-      throw FormatError(index_path + ": tensor '" + it.key() + "' is mapped to " + file + ", which does not contain it");
+      throw FormatError(index_path + ": tensor '" + it.key() + "' is mapped to " + file +
+                        ", which does not contain it");
     c.where_[it.key()] = shard;
   }
   return c;

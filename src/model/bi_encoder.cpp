@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "io/safetensors.h"
-#include "model/fingerprint.h"
 #include "model/encoder_impl.h"
+#include "model/fingerprint.h"
 #include "model/runtime_default.h"
 #include "radlite/error.h"
 
@@ -86,30 +86,31 @@ BiEncoder BiEncoder::load(const std::string& dir, const BiEncoderOptions& option
 
   {
     c10::InferenceMode guard;
-    impl->encoder = std::make_unique<model::TransformerEncoder>(ckpt, config, model::detect_prefix(ckpt, config),
-                                                                 placement);
+    impl->encoder =
+        std::make_unique<model::TransformerEncoder>(ckpt, config, model::detect_prefix(ckpt, config), placement);
   }
   const std::size_t limit = static_cast<std::size_t>(config.max_tokens());
   if (compute.max_length > limit)
-    throw InvalidArgument(dir + ": max_length " + std::to_string(compute.max_length) + " exceeds the model's limit of " +
-                          std::to_string(limit) + " tokens (" + config.path + " max_position_embeddings)");
+    throw InvalidArgument(dir + ": max_length " + std::to_string(compute.max_length) +
+                          " exceeds the model's limit of " + std::to_string(limit) + " tokens (" + config.path +
+                          " max_position_embeddings)");
   impl->max_length = compute.max_length ? compute.max_length : impl->layout.max_seq_length;
   impl->batch_size = compute.batch_size;
   impl->max_batch_tokens = compute.max_batch_tokens;
   impl->normalize = options.normalize.value_or(impl->layout.normalize);
-  impl->dimension = static_cast<std::size_t>(config.hidden_size) * static_cast<std::size_t>(impl->layout.pooling.count());
+  impl->dimension =
+      static_cast<std::size_t>(config.hidden_size) * static_cast<std::size_t>(impl->layout.pooling.count());
   impl->weight_files = ckpt.files();
   impl->tokenizer = model::load_tokenizer(tdir);
   impl->tokenizer_files = model::tokenizer_files(tdir);
   impl->identity_label = config.model_type + " bi-encoder";
-  impl->identity_settings = model::describe_config(config) + " pooling=" + model::describe_pooling(impl->layout.pooling) +
-                            " normalize=" + (impl->normalize ? "1" : "0") + " max_length=" + std::to_string(impl->max_length);
+  impl->identity_settings =
+      model::describe_config(config) + " pooling=" + model::describe_pooling(impl->layout.pooling) +
+      " normalize=" + (impl->normalize ? "1" : "0") + " max_length=" + std::to_string(impl->max_length);
   return BiEncoder(std::move(impl));
 }
 
-Matrix BiEncoder::encode_ids(const std::vector<std::vector<std::int32_t>>& ids) const {
-  return impl_->embed(ids);
-}
+Matrix BiEncoder::encode_ids(const std::vector<std::vector<std::int32_t>>& ids) const { return impl_->embed(ids); }
 
 std::size_t BiEncoder::dimension() const { return impl_->dimension; }
 std::size_t BiEncoder::max_length() const { return impl_->max_length; }

@@ -93,14 +93,14 @@ CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOption
     throw ModelError(ckpt.source_of(out_name) + ": tensor '" + out_name + "' must be [num_labels, hidden]");
   const std::int64_t labels = out_w.shape[0];
   if (config.num_labels && *config.num_labels != labels)
-    throw ModelError(config.path + ": " + std::to_string(*config.num_labels) + " labels (id2label), but '" +
-                     out_name + "' has " + std::to_string(labels) + " rows");
+    throw ModelError(config.path + ": " + std::to_string(*config.num_labels) + " labels (id2label), but '" + out_name +
+                     "' has " + std::to_string(labels) + " rows");
 
   {
     c10::InferenceMode guard;
     // A classification checkpoint stores the base model under bert. / roberta.; accept a bare one too.
-    impl->encoder = std::make_unique<model::TransformerEncoder>(ckpt, config, model::detect_prefix(ckpt, config),
-                                                                 placement);
+    impl->encoder =
+        std::make_unique<model::TransformerEncoder>(ckpt, config, model::detect_prefix(ckpt, config), placement);
     const std::int64_t H = config.hidden_size;
     const std::string prefix = model::detect_prefix(ckpt, config);
     const std::string dense = bert ? prefix + "pooler.dense." : "classifier.dense.";
@@ -112,8 +112,8 @@ CrossEncoder CrossEncoder::load(const std::string& dir, const CrossEncoderOption
   }
   const std::size_t limit = static_cast<std::size_t>(config.max_tokens());
   if (compute.max_length > limit)
-    throw InvalidArgument(dir + ": max_length " + std::to_string(compute.max_length) + " exceeds the model's limit of " +
-                          std::to_string(limit) + " tokens");
+    throw InvalidArgument(dir + ": max_length " + std::to_string(compute.max_length) +
+                          " exceeds the model's limit of " + std::to_string(limit) + " tokens");
   impl->max_length = compute.max_length ? compute.max_length : model::resolve_plain_max_length(dir, config);
   impl->num_labels = static_cast<std::size_t>(labels);
   impl->batch_size = compute.batch_size;

@@ -80,7 +80,8 @@ TokenizedPair CrossEncoder::tokenize(const std::string& query, const std::string
   return p;
 }
 
-std::vector<std::vector<float>> CrossEncoder::logits(const std::vector<std::pair<std::string, std::string>>& pairs) const {
+std::vector<std::vector<float>> CrossEncoder::logits(
+    const std::vector<std::pair<std::string, std::string>>& pairs) const {
   std::vector<TokenizedPair> tokenized;
   tokenized.reserve(pairs.size());
   for (const auto& p : pairs) tokenized.push_back(tokenize(p.first, p.second));
@@ -95,7 +96,8 @@ std::vector<std::vector<float>> CrossEncoder::logits(const std::string& query,
   return logits(pairs);
 }
 
-std::vector<float> CrossEncoder::score_pairs(const std::string& query, const std::vector<std::string>& documents) const {
+std::vector<float> CrossEncoder::score_pairs(const std::string& query,
+                                             const std::vector<std::string>& documents) const {
   if (num_labels() > 2)
     throw ModelError(identity() + ": score_pairs needs a model with 1 or 2 labels, this one has " +
                      std::to_string(num_labels()) + " (use logits())");

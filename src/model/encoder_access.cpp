@@ -58,7 +58,8 @@ std::vector<Matrix> EncoderAccess::token_states(const BiEncoder& encoder,
   const at::Tensor states = impl.encoder->forward(perturbed(batch, perturb, cfg));
   std::vector<Matrix> out;
   for (std::size_t i = 0; i < ids.size(); ++i)
-    out.push_back(to_matrix(states[static_cast<std::int64_t>(i)].narrow(0, 0, static_cast<std::int64_t>(ids[i].size()))));
+    out.push_back(
+        to_matrix(states[static_cast<std::int64_t>(i)].narrow(0, 0, static_cast<std::int64_t>(ids[i].size()))));
   return out;
 }
 

@@ -72,7 +72,5 @@ class CrossEncoder::Impl {
   at::Tensor head(const at::Tensor& states) const;
 };
 
-namespace model {
-
-}  // namespace model
+namespace model {}  // namespace model
 }  // namespace radlite

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "io/sha256.h"
+#include "tokenizers/tokenizer_files.h"
 
 namespace radlite::model {
 
@@ -39,8 +40,7 @@ std::string describe_pooling(const PoolingConfig& p) {
 std::vector<std::string> tokenizer_files(const std::string& dir) {
   std::error_code ec;  // the path tests below report a failure as false
   std::vector<std::string> out;
-  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-                        "vocab.json", "merges.txt", "vocab.txt", "sentencepiece.bpe.model", "spiece.model"}) {
+  for (const char* f : tokenizers::kTokenizerInputFiles) {
     const std::string path = (fs::path(dir) / f).string();
     if (fs::is_regular_file(path, ec)) out.push_back(path);
   }

@@ -20,8 +20,9 @@ void use_onednn_engine() {
     bool have = false;
     for (auto e : at::globalContext().supportedQEngines()) have = have || e == at::QEngine::ONEDNN;
     if (!have)
-      throw ModelError("dtype int8 needs libtorch's oneDNN quantized engine, which this libtorch build lacks; "
-                       "use float32 or bfloat16");
+      throw ModelError(
+          "dtype int8 needs libtorch's oneDNN quantized engine, which this libtorch build lacks; "
+          "use float32 or bfloat16");
     at::globalContext().setQEngine(at::QEngine::ONEDNN);
   });
 }

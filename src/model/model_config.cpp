@@ -28,7 +28,9 @@ constexpr std::uint64_t kMaxConfigBytes = 64ull << 20;
 constexpr long long kMaxInt = std::numeric_limits<std::int64_t>::max();
 
 // A required positive integer field.
-std::int64_t positive_int(const json& j, const char* key, const JsonPlace& at) { return io::get_int(j, key, at, 1, kMaxInt); }
+std::int64_t positive_int(const json& j, const char* key, const JsonPlace& at) {
+  return io::get_int(j, key, at, 1, kMaxInt);
+}
 
 Activation parse_activation(const std::string& name, const JsonPlace& at) {
   // transformers' ACT2FN names; the tanh forms differ only in how the cubic is written.
@@ -65,12 +67,18 @@ PoolingConfig parse_pooling(const std::string& path) {
       io::format_error(mode_at, "expected a string or an array of strings, got " + io::describe(*mode));
     }
     for (const auto& n : names) {
-      if (n == "cls") p.cls = true;
-      else if (n == "max") p.max = true;
-      else if (n == "mean") p.mean = true;
-      else if (n == "mean_sqrt_len_tokens") p.mean_sqrt_len = true;
-      else if (n == "weightedmean") p.weighted_mean = true;
-      else if (n == "lasttoken") p.last_token = true;
+      if (n == "cls")
+        p.cls = true;
+      else if (n == "max")
+        p.max = true;
+      else if (n == "mean")
+        p.mean = true;
+      else if (n == "mean_sqrt_len_tokens")
+        p.mean_sqrt_len = true;
+      else if (n == "weightedmean")
+        p.weighted_mean = true;
+      else if (n == "lasttoken")
+        p.last_token = true;
       else
         io::model_error(mode_at, "unsupported pooling mode '" + n +
                                      "' (supported: cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken)");
@@ -99,7 +107,8 @@ std::optional<std::size_t> tokenizer_model_max_length(const std::string& dir) {
   // transformers writes int(1e30) for "no limit", which JSON readers see as a float; below that, a fraction is a
   // broken file, not a length to round.
   if (v >= 1e9) return std::nullopt;
-  if (v != std::floor(v)) io::format_error(at.at("model_max_length"), "expected an integer, got " + io::describe(json(v)));
+  if (v != std::floor(v))
+    io::format_error(at.at("model_max_length"), "expected an integer, got " + io::describe(json(v)));
   return static_cast<std::size_t>(v);
 }
 
@@ -123,17 +132,22 @@ EncoderConfig read_encoder_config(const std::string& dir) {
   } else if (!c.architectures.empty()) {
     // Very old configs carry only the class name.
     const std::string& arch = c.architectures.front();
-    if (arch.rfind("XLMRoberta", 0) == 0) c.model_type = "xlm-roberta";
-    else if (arch.rfind("Roberta", 0) == 0) c.model_type = "roberta";
-    else if (arch.rfind("Bert", 0) == 0) c.model_type = "bert";
+    if (arch.rfind("XLMRoberta", 0) == 0)
+      c.model_type = "xlm-roberta";
+    else if (arch.rfind("Roberta", 0) == 0)
+      c.model_type = "roberta";
+    else if (arch.rfind("Bert", 0) == 0)
+      c.model_type = "bert";
   }
   if (c.model_type.empty()) throw ModelError(path + ": no 'model_type' (nor a known 'architectures' entry)");
-  if (c.model_type == "bert") c.family = Family::Bert;
-  else if (c.model_type == "roberta") c.family = Family::Roberta;
-  else if (c.model_type == "xlm-roberta") c.family = Family::XlmRoberta;
+  if (c.model_type == "bert")
+    c.family = Family::Bert;
+  else if (c.model_type == "roberta")
+    c.family = Family::Roberta;
+  else if (c.model_type == "xlm-roberta")
+    c.family = Family::XlmRoberta;
   else
-    io::model_error(at.at("model_type"),
-                    "unsupported '" + c.model_type + "' (supported: bert, roberta, xlm-roberta)");
+    io::model_error(at.at("model_type"), "unsupported '" + c.model_type + "' (supported: bert, roberta, xlm-roberta)");
 
   c.hidden_size = positive_int(j, "hidden_size", at);
   c.num_layers = positive_int(j, "num_hidden_layers", at);
@@ -210,8 +224,8 @@ BiEncoderLayout read_bi_encoder_layout(const std::string& dir) {
         if (!have_pooling) io::model_error(where, "Normalize before Pooling is not supported");
         layout.normalize = true;
       } else {
-        io::model_error(where.at("type"), "unsupported module type '" + type +
-                                              "' (supported: Transformer, Pooling, Normalize)");
+        io::model_error(where.at("type"),
+                        "unsupported module type '" + type + "' (supported: Transformer, Pooling, Normalize)");
       }
     }
     if (!have_transformer) throw ModelError(modules_path + ": no Transformer module");

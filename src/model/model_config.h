@@ -57,7 +57,7 @@ struct PoolingConfig {
 
 /// A bi-encoder directory as sentence-transformers writes it (or a plain transformers directory).
 struct BiEncoderLayout {
-  std::string transformer_dir;   // where config.json, the weights and the tokenizer live
+  std::string transformer_dir;  // where config.json, the weights and the tokenizer live
   PoolingConfig pooling;
   bool normalize = false;
   std::size_t max_seq_length = 0;  // resolved, never above the position table's limit

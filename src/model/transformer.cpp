@@ -29,10 +29,18 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
 
 void activate_(at::Tensor& x, Activation a) {
   switch (a) {
-    case Activation::GeluErf: at::gelu_(x); break;
-    case Activation::GeluTanh: at::gelu_(x, "tanh"); break;
-    case Activation::Relu: at::relu_(x); break;
-    case Activation::Silu: at::silu_(x); break;
+    case Activation::GeluErf:
+      at::gelu_(x);
+      break;
+    case Activation::GeluTanh:
+      at::gelu_(x, "tanh");
+      break;
+    case Activation::Relu:
+      at::relu_(x);
+      break;
+    case Activation::Silu:
+      at::silu_(x);
+      break;
   }
 }
 
@@ -80,7 +88,10 @@ void require_finite(const io::TensorView& t, const std::string& where) {
   }
   if (count == 0) return;
   throw ModelError(where + ": " + std::to_string(count) + " non-finite value(s), the first at flat index " +
-                   std::to_string(first) + " (" + (nan ? "nan" : negative ? "-inf" : "inf") +
+                   std::to_string(first) + " (" +
+                   (nan        ? "nan"
+                    : negative ? "-inf"
+                               : "inf") +
                    "); the checkpoint is corrupt");
 }
 
@@ -99,12 +110,17 @@ Placement resolve_placement(const std::string& device, DType dtype) {
     throw InvalidArgument("device '" + device + "' is not supported (use cpu, cuda or cuda:N)");
   }
   switch (dtype) {
-    case DType::F32: p.dtype = at::kFloat; break;
-    case DType::BF16: p.dtype = at::kBFloat16; break;
+    case DType::F32:
+      p.dtype = at::kFloat;
+      break;
+    case DType::BF16:
+      p.dtype = at::kBFloat16;
+      break;
     case DType::F16:
       if (p.device.is_cpu())
-        throw InvalidArgument("dtype float16 needs a CUDA device (libtorch has no float16 GEMM on CPU); "
-                              "use bfloat16 or float32 on CPU");
+        throw InvalidArgument(
+            "dtype float16 needs a CUDA device (libtorch has no float16 GEMM on CPU); "
+            "use bfloat16 or float32 on CPU");
       p.dtype = at::kHalf;
       break;
     case DType::Int8:
@@ -127,11 +143,18 @@ at::Tensor load_weight(const io::Checkpoint& ckpt, const std::string& name, cons
                      shape_string(t->shape));
   at::ScalarType src;
   switch (t->dtype) {
-    case io::TensorDType::F32: src = at::kFloat; break;
-    case io::TensorDType::F16: src = at::kHalf; break;
-    case io::TensorDType::BF16: src = at::kBFloat16; break;
+    case io::TensorDType::F32:
+      src = at::kFloat;
+      break;
+    case io::TensorDType::F16:
+      src = at::kHalf;
+      break;
+    case io::TensorDType::BF16:
+      src = at::kBFloat16;
+      break;
     default:
-      throw ModelError(where + ": unsupported dtype " + io::dtype_name(t->dtype) + " (weights must be F32, F16 or BF16)");
+      throw ModelError(where + ": unsupported dtype " + io::dtype_name(t->dtype) +
+                       " (weights must be F32, F16 or BF16)");
   }
   // Copy out of the mapping: its data need not be aligned, and the model must not depend on the file staying open.
   at::Tensor host = at::empty(shape, at::TensorOptions().dtype(src));
@@ -172,8 +195,9 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
     std::int64_t n = config.num_layers;
     while (ckpt.find(prefix + "encoder.layer." + std::to_string(n) + ".attention.self.query.weight")) ++n;
     throw ModelError(config.path + ": num_hidden_layers is " + std::to_string(config.num_layers) + ", but " +
-                     ckpt.description() + " holds " + std::to_string(n) + " layers (tensor '" + prefix + "encoder.layer." +
-                     std::to_string(config.num_layers) + ".attention.self.query.weight'); use the checkpoint's own config.json");
+                     ckpt.description() + " holds " + std::to_string(n) + " layers (tensor '" + prefix +
+                     "encoder.layer." + std::to_string(config.num_layers) +
+                     ".attention.self.query.weight'); use the checkpoint's own config.json");
   }
   for (std::int64_t i = 0; i < config.num_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
@@ -360,13 +384,14 @@ Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
     const at::Tensor not_pad = b.ids.ne(pad_id).to(at::kLong);
     b.positions = at::cumsum(not_pad, 1) * not_pad + pad_id;
   } else {
-    b.positions = at::arange(L, at::TensorOptions().dtype(at::kLong).device(placement.device)).unsqueeze(0).expand({B, L});
+    b.positions =
+        at::arange(L, at::TensorOptions().dtype(at::kLong).device(placement.device)).unsqueeze(0).expand({B, L});
   }
   return b;
 }
 
-void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size_t max_len,
-                   const EncoderConfig& config, const char* what) {
+void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size_t max_len, const EncoderConfig& config,
+                   const char* what) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     if (r.empty()) throw InvalidArgument(std::string(what) + " " + std::to_string(i) + " is empty");

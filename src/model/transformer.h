@@ -76,8 +76,8 @@ Batch make_batch(const std::vector<const std::vector<std::int32_t>*>& rows,
                  const Placement& placement);
 
 /// Checks every row: non-empty, at most max_len tokens, ids in [0, vocab), type ids in [0, type_vocab) when given.
-void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size_t max_len,
-                   const EncoderConfig& config, const char* what);
+void validate_rows(const std::vector<std::vector<std::int32_t>>& rows, std::size_t max_len, const EncoderConfig& config,
+                   const char* what);
 
 /// ModelError when a pass's outputs `out` ([rows of order[start, end), ...], on the CPU) hold a NaN or infinity,
 /// naming the first input row. Finite weights can still overflow (float16, extreme values): never hand out NaN.

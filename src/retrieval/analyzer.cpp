@@ -18,21 +18,21 @@ namespace {
 
 // Lucene's ENGLISH_STOP_WORDS_SET (EnglishAnalyzer, StopAnalyzer), sorted for binary search.
 constexpr std::array<const char*, 33> kEnglishStopwords = {
-    "a",    "an",   "and",  "are",  "as",    "at",    "be",    "but",   "by",   "for",  "if",
-    "in",   "into", "is",   "it",   "no",    "not",   "of",    "on",    "or",   "such", "that",
-    "the",  "their", "then", "there", "these", "they", "this", "to",    "was",  "will", "with"};
+    "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
+    "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
+    "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with"};
 
 // Word-break classes; a small closed set so the hot loop is a table lookup for ASCII.
 enum class CharClass : std::uint8_t {
-  kOther,       // separates words
-  kLetter,      // UAX #29 ALetter (letters, letter numbers, other numbers)
-  kDigit,       // Numeric (Nd)
-  kExtend,      // marks and format characters: continue whatever precedes them
-  kConnector,   // ExtendNumLet ('_'): joins letters and digits on either side
-  kMidLetter,   // joins two letters
-  kMidNumLet,   // joins two letters or two digits
-  kMidNum,      // joins two digits
-  kIdeograph,   // a token on its own
+  kOther,      // separates words
+  kLetter,     // UAX #29 ALetter (letters, letter numbers, other numbers)
+  kDigit,      // Numeric (Nd)
+  kExtend,     // marks and format characters: continue whatever precedes them
+  kConnector,  // ExtendNumLet ('_'): joins letters and digits on either side
+  kMidLetter,  // joins two letters
+  kMidNumLet,  // joins two letters or two digits
+  kMidNum,     // joins two digits
+  kIdeograph,  // a token on its own
 };
 
 constexpr std::array<CharClass, 128> make_ascii_table() {
@@ -69,33 +69,60 @@ constexpr std::array<char, 128> make_ascii_lower() {
 constexpr std::array<char, 128> kAsciiLower = make_ascii_lower();
 
 bool is_ideograph(std::int32_t cp) {
-  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-         (cp >= 0x20000 && cp <= 0x2FFFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-         (cp >= 0x3040 && cp <= 0x309F) || (cp >= 0x3005 && cp <= 0x3007);
+  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2FFFF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x3040 && cp <= 0x309F) || (cp >= 0x3005 && cp <= 0x3007);
 }
 
 CharClass classify(std::int32_t cp) {
   if (cp < 128) return kAsciiClass[static_cast<std::size_t>(cp)];
   switch (cp) {  // UAX #29 MidLetter / MidNumLet / MidNum outside ASCII
-    case 0x00B7: case 0x0387: case 0x05F4: case 0x2027: case 0xFE13: case 0xFE55: case 0xFF1A:
+    case 0x00B7:
+    case 0x0387:
+    case 0x05F4:
+    case 0x2027:
+    case 0xFE13:
+    case 0xFE55:
+    case 0xFF1A:
       return CharClass::kMidLetter;
-    case 0x2018: case 0x2019: case 0x2024: case 0xFE52: case 0xFF07: case 0xFF0E:
+    case 0x2018:
+    case 0x2019:
+    case 0x2024:
+    case 0xFE52:
+    case 0xFF07:
+    case 0xFF0E:
       return CharClass::kMidNumLet;
-    case 0x037E: case 0x0589: case 0x060C: case 0x060D: case 0x066C: case 0x07F8: case 0x2044:
-    case 0xFE10: case 0xFE14: case 0xFE50: case 0xFE54: case 0xFF0C: case 0xFF1B:
+    case 0x037E:
+    case 0x0589:
+    case 0x060C:
+    case 0x060D:
+    case 0x066C:
+    case 0x07F8:
+    case 0x2044:
+    case 0xFE10:
+    case 0xFE14:
+    case 0xFE50:
+    case 0xFE54:
+    case 0xFF0C:
+    case 0xFF1B:
       return CharClass::kMidNum;
     default:
       break;
   }
   if (is_ideograph(cp)) return CharClass::kIdeograph;
   switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_NL:
     case UTF8PROC_CATEGORY_NO:
       return CharClass::kLetter;
     case UTF8PROC_CATEGORY_ND:
       return CharClass::kDigit;
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
     case UTF8PROC_CATEGORY_CF:
       return CharClass::kExtend;
     case UTF8PROC_CATEGORY_PC:
@@ -131,7 +158,8 @@ struct Decoded {
 // Decodes the code point at `pos`, with an ASCII fast path; throws on invalid UTF-8.
 [[noreturn]] void throw_invalid_utf8(std::size_t pos, unsigned char c) {
   const char* hex = "0123456789abcdef";
-  throw InvalidArgument("analyzer: invalid UTF-8 at byte " + std::to_string(pos) + " (byte 0x" + std::string{hex[c >> 4], hex[c & 15]} + ")");
+  throw InvalidArgument("analyzer: invalid UTF-8 at byte " + std::to_string(pos) + " (byte 0x" +
+                        std::string{hex[c >> 4], hex[c & 15]} + ")");
 }
 
 inline Decoded decode(std::string_view text, std::size_t pos) {
@@ -251,8 +279,8 @@ struct AnalyzerSession::State {
     }
     if (has_stopwords && analyzer.is_stopword(token)) return;
     if (stemmer != nullptr) {
-      const sb_symbol* s = sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(token.data()),
-                                           static_cast<int>(token.size()));
+      const sb_symbol* s =
+          sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(token.data()), static_cast<int>(token.size()));
       if (s == nullptr) throw Error("analyzer: libstemmer ran out of memory");
       token.assign(reinterpret_cast<const char*>(s), static_cast<std::size_t>(sb_stemmer_length(stemmer)));
     }

@@ -26,9 +26,7 @@ std::ifstream open_input(const std::string& path) {
   return in;
 }
 
-bool blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
+bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
 // Calls fn(object, "file line N") for each non-blank JSON line.
 template <typename Fn>

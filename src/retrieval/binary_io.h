@@ -25,13 +25,16 @@ class Writer {
     if (!out_) throw IoError("index: write failed");
   }
   template <typename T>
-  void pod(T v) { bytes(&v, sizeof v); }
+  void pod(T v) {
+    bytes(&v, sizeof v);
+  }
   void u8(std::uint8_t v) { pod(v); }
   void u32(std::uint32_t v) { pod(v); }
   void u64(std::uint64_t v) { pod(v); }
   void f64(double v) { pod(v); }
   void str(const std::string& s) {
-    if (s.size() > 0xFFFFFFFFu) throw InvalidArgument("index: a string of " + std::to_string(s.size()) + " bytes is too long to save");
+    if (s.size() > 0xFFFFFFFFu)
+      throw InvalidArgument("index: a string of " + std::to_string(s.size()) + " bytes is too long to save");
     u32(static_cast<std::uint32_t>(s.size()));
     bytes(s.data(), s.size());
   }

@@ -24,7 +24,8 @@ constexpr char kEndMagic[8] = "RLBMEND";
 constexpr std::uint32_t kFormatVersion = 1;
 
 void validate(const Bm25Options& o) {
-  if (!(o.k1 >= 0.0) || !std::isfinite(o.k1)) throw InvalidArgument("bm25: k1 must be finite and >= 0, got " + std::to_string(o.k1));
+  if (!(o.k1 >= 0.0) || !std::isfinite(o.k1))
+    throw InvalidArgument("bm25: k1 must be finite and >= 0, got " + std::to_string(o.k1));
   if (!(o.b >= 0.0 && o.b <= 1.0)) throw InvalidArgument("bm25: b must be in [0, 1], got " + std::to_string(o.b));
 }
 
@@ -90,8 +91,8 @@ Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
 void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::string>& texts) {
   Impl& m = *impl_;
   if (ids.size() != texts.size()) {
-    throw InvalidArgument("bm25: add() got " + std::to_string(ids.size()) + " ids but " +
-                          std::to_string(texts.size()) + " texts");
+    throw InvalidArgument("bm25: add() got " + std::to_string(ids.size()) + " ids but " + std::to_string(texts.size()) +
+                          " texts");
   }
   if (m.ids.size() + ids.size() > std::numeric_limits<std::uint32_t>::max() - 1u) {
     throw InvalidArgument("bm25: too many documents (the index holds at most 2^32 - 2)");
@@ -221,15 +222,17 @@ std::vector<std::vector<Hit>> Bm25Index::search_batch(const std::vector<std::str
 
 double Bm25Index::score(std::string_view query, std::size_t doc) const {
   const Impl& m = *impl_;
-  if (doc >= m.ids.size()) throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(m.ids.size()) + ")");
+  if (doc >= m.ids.size())
+    throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(m.ids.size()) +
+                          ")");
   std::vector<std::string> analyzed = m.analyzer.analyze(query);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> qterms;
   m.query_terms(analyzed, qterms);
   double total = 0.0;
   for (const auto& [term, qtf] : qterms) {
     const auto& plist = m.postings[term];
-    auto it = std::lower_bound(plist.begin(), plist.end(), doc,
-                               [](const Posting& p, std::size_t d) { return p.doc < d; });
+    auto it =
+        std::lower_bound(plist.begin(), plist.end(), doc, [](const Posting& p, std::size_t d) { return p.doc < d; });
     if (it == plist.end() || it->doc != doc) continue;
     const double tf = static_cast<double>(it->tf);
     total += m.idf(plist.size()) * static_cast<double>(qtf) * tf / (tf + m.norms[doc]);
@@ -240,7 +243,9 @@ double Bm25Index::score(std::string_view query, std::size_t doc) const {
 std::size_t Bm25Index::size() const { return impl_->ids.size(); }
 
 const std::string& Bm25Index::id(std::size_t doc) const {
-  if (doc >= impl_->ids.size()) throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(impl_->ids.size()) + ")");
+  if (doc >= impl_->ids.size())
+    throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " +
+                          std::to_string(impl_->ids.size()) + ")");
   return impl_->ids[doc];
 }
 
@@ -250,7 +255,9 @@ std::int64_t Bm25Index::find(std::string_view id) const {
 }
 
 std::uint32_t Bm25Index::doc_length(std::size_t doc) const {
-  if (doc >= impl_->ids.size()) throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(impl_->ids.size()) + ")");
+  if (doc >= impl_->ids.size())
+    throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " +
+                          std::to_string(impl_->ids.size()) + ")");
   return impl_->lengths[doc];
 }
 
@@ -320,7 +327,8 @@ Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
   }
   Impl& m = *index->impl_;
   const std::uint64_t n_docs = r.u64("document count");
-  if (n_docs >= std::numeric_limits<std::uint32_t>::max()) r.fail("document count " + std::to_string(n_docs) + " too large");
+  if (n_docs >= std::numeric_limits<std::uint32_t>::max())
+    r.fail("document count " + std::to_string(n_docs) + " too large");
   for (std::uint64_t i = 0; i < n_docs; ++i) {
     std::string id = r.str("document id", kMaxString);
     if (!m.id_to_doc.emplace(id, static_cast<std::uint32_t>(i)).second) r.fail("duplicate document id '" + id + "'");
@@ -335,7 +343,9 @@ Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
     if (n_terms >= TermTable::kNone) r.fail("vocabulary size " + std::to_string(n_terms) + " too large");
     if (!m.vocab.insert(term).second) r.fail("duplicate term '" + term + "'");
     const std::uint64_t df = r.u64("posting count");
-    if (df == 0 || df > n_docs) r.fail("term '" + term + "' has " + std::to_string(df) + " postings for " + std::to_string(n_docs) + " documents");
+    if (df == 0 || df > n_docs)
+      r.fail("term '" + term + "' has " + std::to_string(df) + " postings for " + std::to_string(n_docs) +
+             " documents");
     std::vector<Posting> plist;
     r.array(plist, df, "postings");
     for (std::size_t i = 0; i < plist.size(); ++i) {

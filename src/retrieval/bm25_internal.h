@@ -82,9 +82,9 @@ struct Bm25Index::Impl {
   std::vector<std::string> ids;
   std::unordered_map<std::string, std::uint32_t> id_to_doc;
   std::vector<std::uint32_t> lengths;
-  TermTable vocab;                                         // term <-> term number
-  std::vector<std::vector<Posting>> postings;              // term number -> postings in doc order
-  std::vector<std::uint32_t> max_tf, min_len;              // per term: for the MaxScore bound
+  TermTable vocab;                             // term <-> term number
+  std::vector<std::vector<Posting>> postings;  // term number -> postings in doc order
+  std::vector<std::uint32_t> max_tf, min_len;  // per term: for the MaxScore bound
   std::uint64_t total_terms = 0;
   std::uint64_t docs_with_terms = 0;
   std::vector<double> norms;  // k1 * (1 - b + b * len / avglen) per doc, refreshed after every add()
@@ -107,8 +107,8 @@ struct Bm25Index::Impl {
   void query_terms(const std::vector<std::string>& analyzed,
                    std::vector<std::pair<std::uint32_t, std::uint32_t>>& out) const;
 
-  std::vector<Hit> search_terms(const std::vector<std::string>& analyzed, std::size_t k,
-                                bm25_internal::Scratch& s, bool exhaustive = false) const;
+  std::vector<Hit> search_terms(const std::vector<std::string>& analyzed, std::size_t k, bm25_internal::Scratch& s,
+                                bool exhaustive = false) const;
 };
 
 }  // namespace radlite

@@ -157,7 +157,8 @@ std::vector<Hit> maxscore_top_k(const std::vector<TermPostings>& terms, const do
 std::vector<Hit> top_k(const std::vector<TermPostings>& terms, const double* norms, const std::uint8_t* deleted,
                        std::size_t n_docs, std::size_t k, Scratch& s, bool exhaustive) {
   if (k == 0 || terms.empty()) return {};
-  if (exhaustive || (terms.size() == 1 && terms[0].size <= k)) return exhaustive_top_k(terms, norms, deleted, n_docs, k, s);
+  if (exhaustive || (terms.size() == 1 && terms[0].size <= k))
+    return exhaustive_top_k(terms, norms, deleted, n_docs, k, s);
   return maxscore_top_k(terms, norms, deleted, k, s);
 }
 

@@ -10,7 +10,8 @@ namespace radlite {
 namespace {
 
 void check_temperature(double t) {
-  if (!(t > 0.0) || !std::isfinite(t)) throw InvalidArgument("calibration: temperature must be finite and > 0, got " + std::to_string(t));
+  if (!(t > 0.0) || !std::isfinite(t))
+    throw InvalidArgument("calibration: temperature must be finite and > 0, got " + std::to_string(t));
 }
 
 double sigmoid(double z) {
@@ -44,7 +45,10 @@ TemperatureFit minimise(const std::function<LossDerivs(double)>& f, const Temper
   } else {
     for (it = 1; it <= o.max_iterations; ++it) {
       const LossDerivs d = f(beta);
-      if (d.d1 > 0.0) hi = beta; else lo = beta;
+      if (d.d1 > 0.0)
+        hi = beta;
+      else
+        lo = beta;
       double next = d.d2 > 0.0 ? beta - d.d1 / d.d2 : 0.5 * (lo + hi);
       if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
       const bool done = std::fabs(next - beta) <= o.tolerance * beta || d.d1 == 0.0;
@@ -102,11 +106,14 @@ TemperatureFit fit_temperature(const std::vector<float>& logits, const std::vect
                                const TemperatureFitOptions& options) {
   if (logits.empty()) throw InvalidArgument("fit_temperature: no examples");
   if (logits.size() != labels.size()) {
-    throw InvalidArgument("fit_temperature: " + std::to_string(logits.size()) + " logits but " + std::to_string(labels.size()) + " labels");
+    throw InvalidArgument("fit_temperature: " + std::to_string(logits.size()) + " logits but " +
+                          std::to_string(labels.size()) + " labels");
   }
   for (std::size_t i = 0; i < logits.size(); ++i) {
-    if (!std::isfinite(logits[i])) throw InvalidArgument("fit_temperature: logit " + std::to_string(i) + " is not finite");
-    if (!(labels[i] >= 0.0f && labels[i] <= 1.0f)) throw InvalidArgument("fit_temperature: label " + std::to_string(i) + " is outside [0, 1]");
+    if (!std::isfinite(logits[i]))
+      throw InvalidArgument("fit_temperature: logit " + std::to_string(i) + " is not finite");
+    if (!(labels[i] >= 0.0f && labels[i] <= 1.0f))
+      throw InvalidArgument("fit_temperature: label " + std::to_string(i) + " is outside [0, 1]");
   }
   const double n = static_cast<double>(logits.size());
   auto f = [&](double beta) {
@@ -126,12 +133,17 @@ TemperatureFit fit_temperature(const Matrix& logits, const std::vector<std::size
                                const TemperatureFitOptions& options) {
   if (logits.rows() == 0 || logits.cols() == 0) throw InvalidArgument("fit_temperature: no examples");
   if (logits.rows() != labels.size()) {
-    throw InvalidArgument("fit_temperature: " + std::to_string(logits.rows()) + " rows but " + std::to_string(labels.size()) + " labels");
+    throw InvalidArgument("fit_temperature: " + std::to_string(logits.rows()) + " rows but " +
+                          std::to_string(labels.size()) + " labels");
   }
   for (std::size_t r = 0; r < logits.rows(); ++r) {
-    if (labels[r] >= logits.cols()) throw InvalidArgument("fit_temperature: label " + std::to_string(labels[r]) + " of row " + std::to_string(r) + " out of range");
+    if (labels[r] >= logits.cols())
+      throw InvalidArgument("fit_temperature: label " + std::to_string(labels[r]) + " of row " + std::to_string(r) +
+                            " out of range");
     for (std::size_t c = 0; c < logits.cols(); ++c) {
-      if (!std::isfinite(logits(r, c))) throw InvalidArgument("fit_temperature: logit (" + std::to_string(r) + ", " + std::to_string(c) + ") is not finite");
+      if (!std::isfinite(logits(r, c)))
+        throw InvalidArgument("fit_temperature: logit (" + std::to_string(r) + ", " + std::to_string(c) +
+                              ") is not finite");
     }
   }
   const double n = static_cast<double>(logits.rows());

@@ -48,7 +48,9 @@ void normalize(float* v, std::size_t dim) {
 
 void check_finite(const float* v, std::size_t n, const char* what) {
   for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(v[i])) throw InvalidArgument(std::string("dense: ") + what + " contains a non-finite value at position " + std::to_string(i));
+    if (!std::isfinite(v[i]))
+      throw InvalidArgument(std::string("dense: ") + what + " contains a non-finite value at position " +
+                            std::to_string(i));
   }
 }
 
@@ -75,7 +77,8 @@ DenseIndex::DenseIndex(std::size_t dim, DenseOptions options) : dim_(dim), optio
 void DenseIndex::add(const Matrix& vectors) {
   if (vectors.rows() == 0) return;
   if (vectors.cols() != dim_) {
-    throw InvalidArgument("dense: add() expects vectors of dimension " + std::to_string(dim_) + ", got " + std::to_string(vectors.cols()));
+    throw InvalidArgument("dense: add() expects vectors of dimension " + std::to_string(dim_) + ", got " +
+                          std::to_string(vectors.cols()));
   }
   check_finite(vectors.data(), vectors.size(), "added vectors");
   own();
@@ -95,7 +98,8 @@ void DenseIndex::add_stored(const float* rows, std::size_t n) {
 }
 
 const float* DenseIndex::vector(std::size_t doc) const {
-  if (doc >= rows_) throw InvalidArgument("dense: doc " + std::to_string(doc) + " out of range (size " + std::to_string(rows_) + ")");
+  if (doc >= rows_)
+    throw InvalidArgument("dense: doc " + std::to_string(doc) + " out of range (size " + std::to_string(rows_) + ")");
   return rows_data() + doc * dim_;
 }
 
@@ -121,7 +125,8 @@ std::vector<Hit> DenseIndex::search(const float* query, std::size_t k) const {
 
 std::vector<Hit> DenseIndex::search(const std::vector<float>& query, std::size_t k) const {
   if (query.size() != dim_) {
-    throw InvalidArgument("dense: query has dimension " + std::to_string(query.size()) + ", index has " + std::to_string(dim_));
+    throw InvalidArgument("dense: query has dimension " + std::to_string(query.size()) + ", index has " +
+                          std::to_string(dim_));
   }
   return search(query.data(), k);
 }
@@ -129,7 +134,8 @@ std::vector<Hit> DenseIndex::search(const std::vector<float>& query, std::size_t
 std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::size_t k) const {
   if (queries.rows() == 0) return {};
   if (queries.cols() != dim_) {
-    throw InvalidArgument("dense: queries have dimension " + std::to_string(queries.cols()) + ", index has " + std::to_string(dim_));
+    throw InvalidArgument("dense: queries have dimension " + std::to_string(queries.cols()) + ", index has " +
+                          std::to_string(dim_));
   }
   check_finite(queries.data(), queries.size(), "queries");
   RowMatrix q = ConstRowMap(queries.data(), static_cast<Eigen::Index>(queries.rows()), static_cast<Eigen::Index>(dim_));
@@ -140,10 +146,12 @@ std::vector<std::vector<Hit>> DenseIndex::search(const Matrix& queries, std::siz
   if (k > 0 && rows_ > 0) {
     // scores(i, j) = doc i . query j: the corpus block is read once for all queries.
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor> scores;
-    const std::size_t block_rows = std::max<std::size_t>(256, kBlockRows / std::max<std::size_t>(1, queries.rows() / 8));
+    const std::size_t block_rows =
+        std::max<std::size_t>(256, kBlockRows / std::max<std::size_t>(1, queries.rows() / 8));
     for (std::size_t start = 0; start < rows_; start += block_rows) {
       const std::size_t n = std::min(block_rows, rows_ - start);
-      const ConstRowMap block(rows_data() + start * dim_, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
+      const ConstRowMap block(rows_data() + start * dim_, static_cast<Eigen::Index>(n),
+                              static_cast<Eigen::Index>(dim_));
       scores.noalias() = block * q.transpose();
       for (std::size_t j = 0; j < queries.rows(); ++j) {
         const float* col = scores.col(static_cast<Eigen::Index>(j)).data();
@@ -198,7 +206,8 @@ DenseHeader read_header(retrieval_io::Reader& r) {
   DenseHeader h{};
   h.version = r.u32("format version");
   if (h.version != 1 && h.version != kFormatVersion)
-    r.fail("unsupported dense format version " + std::to_string(h.version) + " (this build reads 1 and " + std::to_string(kFormatVersion) + ")");
+    r.fail("unsupported dense format version " + std::to_string(h.version) + " (this build reads 1 and " +
+           std::to_string(kFormatVersion) + ")");
   const std::uint8_t metric = r.u8("metric");
   if (metric > 1) r.fail("unknown metric code " + std::to_string(metric));
   h.metric = metric == 1 ? DenseMetric::kCosine : DenseMetric::kInnerProduct;
@@ -208,7 +217,8 @@ DenseHeader read_header(retrieval_io::Reader& r) {
   h.dim = r.u64("dimension");
   if (h.version >= 2) r.bytes(pad, kHeaderBytes - 32, "header padding");
   if (h.dim == 0 || h.dim > (1u << 20)) r.fail("implausible dimension " + std::to_string(h.dim));
-  if (h.rows > (std::numeric_limits<std::uint64_t>::max() / sizeof(float)) / h.dim) r.fail("row count " + std::to_string(h.rows) + " too large");
+  if (h.rows > (std::numeric_limits<std::uint64_t>::max() / sizeof(float)) / h.dim)
+    r.fail("row count " + std::to_string(h.rows) + " too large");
   return h;
 }
 
@@ -240,7 +250,8 @@ DenseIndex DenseIndex::view(const char* data, std::size_t size, std::shared_ptr<
   }
   if (size != expected)
     throw FormatError(what + ": " + std::to_string(size) + " bytes, a " + std::to_string(h.rows) + " x " +
-                      std::to_string(h.dim) + " dense index has " + std::to_string(expected) + " (truncated or modified)");
+                      std::to_string(h.dim) + " dense index has " + std::to_string(expected) +
+                      " (truncated or modified)");
   if (std::memcmp(data + size - sizeof kEndMagic, kEndMagic, sizeof kEndMagic) != 0)
     throw FormatError(what + ": bad end marker (corrupted or truncated dense index)");
   DenseIndex index(static_cast<std::size_t>(h.dim), {h.metric});

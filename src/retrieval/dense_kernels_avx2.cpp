@@ -49,7 +49,8 @@ void dot_rows_avx2(const float* rows, std::size_t n, std::size_t dim, const floa
   for (; i < n; ++i) {
     const float* r = rows + i * dim;
     __m256 a = _mm256_setzero_ps();
-    for (std::size_t j = 0; j < vec_end; j += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(r + j), _mm256_loadu_ps(query + j), a);
+    for (std::size_t j = 0; j < vec_end; j += 8)
+      a = _mm256_fmadd_ps(_mm256_loadu_ps(r + j), _mm256_loadu_ps(query + j), a);
     float s = horizontal_sum(a);
     for (std::size_t j = vec_end; j < dim; ++j) s += r[j] * query[j];
     scores[i] = s;

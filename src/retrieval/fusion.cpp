@@ -42,7 +42,8 @@ std::vector<Hit> finish(const std::unordered_map<std::size_t, double>& fused, st
 }  // namespace
 
 std::vector<Hit> rrf_fuse(const std::vector<std::vector<Hit>>& lists, const RrfOptions& options) {
-  if (!(options.k > 0.0) || !std::isfinite(options.k)) throw InvalidArgument("rrf_fuse: k must be > 0, got " + std::to_string(options.k));
+  if (!(options.k > 0.0) || !std::isfinite(options.k))
+    throw InvalidArgument("rrf_fuse: k must be > 0, got " + std::to_string(options.k));
   const auto weights = checked_weights(options.weights, lists.size(), true, "rrf_fuse");
   std::unordered_map<std::size_t, double> fused;
   std::unordered_set<std::size_t> seen;

@@ -29,7 +29,8 @@ float dot_plain(const float* a, const float* b, std::size_t dim) {
 }
 
 float distance_plain(const void* a, const void* b, const void* dim) {
-  return 1.0f - dot_plain(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const std::size_t*>(dim));
+  return 1.0f -
+         dot_plain(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const std::size_t*>(dim));
 }
 
 float distance_avx2(const void* a, const void* b, const void* dim) {
@@ -100,7 +101,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, std::size_t 
   m.dim = dim;
   m.space = std::make_unique<DotSpace>(dim);
   try {
-    m.graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(m.space.get(), path, false, std::max<std::size_t>(rows, 1));
+    m.graph =
+        std::make_unique<hnswlib::HierarchicalNSW<float>>(m.space.get(), path, false, std::max<std::size_t>(rows, 1));
   } catch (const std::exception& e) {
     throw FormatError(path + ": cannot read the HNSW graph (" + e.what() + ")");
   }

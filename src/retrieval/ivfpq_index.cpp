@@ -31,7 +31,9 @@ IvfPqIndex::~IvfPqIndex() = default;
 
 std::unique_ptr<IvfPqIndex> IvfPqIndex::build(const DenseIndex& vectors, const Params& params) {
   const std::size_t n = vectors.size(), dim = vectors.dim();
-  if (n < kMinVectors) throw InvalidArgument("ivfpq: " + std::to_string(n) + " vectors, at least " + std::to_string(kMinVectors) + " needed");
+  if (n < kMinVectors)
+    throw InvalidArgument("ivfpq: " + std::to_string(n) + " vectors, at least " + std::to_string(kMinVectors) +
+                          " needed");
   std::size_t nlist = params.nlist;
   if (nlist == 0) nlist = static_cast<std::size_t>(4.0 * std::sqrt(static_cast<double>(n)));
   nlist = std::max<std::size_t>(1, std::min(nlist, n / 39));
@@ -40,7 +42,8 @@ std::unique_ptr<IvfPqIndex> IvfPqIndex::build(const DenseIndex& vectors, const P
     m = std::max<std::size_t>(1, dim / 8);
     while (dim % m != 0) --m;
   }
-  if (dim % m != 0) throw InvalidArgument("ivfpq: pq_m " + std::to_string(m) + " does not divide the dimension " + std::to_string(dim));
+  if (dim % m != 0)
+    throw InvalidArgument("ivfpq: pq_m " + std::to_string(m) + " does not divide the dimension " + std::to_string(dim));
   std::unique_ptr<IvfPqIndex> out(new IvfPqIndex());
   out->impl_->dim = dim;
   try {
@@ -52,7 +55,8 @@ std::unique_ptr<IvfPqIndex> IvfPqIndex::build(const DenseIndex& vectors, const P
     const std::size_t train = std::min(n, std::max(params.train_size, nlist * 39));
     const std::size_t stride = n / train;
     std::vector<float> sample(train * dim);
-    for (std::size_t i = 0; i < train; ++i) std::copy(vectors.vector(i * stride), vectors.vector(i * stride) + dim, sample.begin() + i * dim);
+    for (std::size_t i = 0; i < train; ++i)
+      std::copy(vectors.vector(i * stride), vectors.vector(i * stride) + dim, sample.begin() + i * dim);
     out->impl_->index->train(static_cast<faiss::Index::idx_t>(train), sample.data());
     const std::size_t block = 65536;
     for (std::size_t start = 0; start < n; start += block)
@@ -76,9 +80,10 @@ std::unique_ptr<IvfPqIndex> IvfPqIndex::load(const char* data, std::size_t size,
     throw FormatError(what + ": not a readable IVF-PQ index (" + e.what() + ")");
   }
   auto* ivf = dynamic_cast<faiss::IndexIVFPQ*>(index.get());
-  if (!ivf || ivf->d != static_cast<faiss::Index::idx_t>(dim) || ivf->ntotal != static_cast<faiss::Index::idx_t>(rows) ||
-      ivf->metric_type != faiss::METRIC_INNER_PRODUCT)
-    throw FormatError(what + ": expected an inner-product IVF-PQ index of " + std::to_string(rows) + " x " + std::to_string(dim));
+  if (!ivf || ivf->d != static_cast<faiss::Index::idx_t>(dim) ||
+      ivf->ntotal != static_cast<faiss::Index::idx_t>(rows) || ivf->metric_type != faiss::METRIC_INNER_PRODUCT)
+    throw FormatError(what + ": expected an inner-product IVF-PQ index of " + std::to_string(rows) + " x " +
+                      std::to_string(dim));
   index.release();
   out->impl_->index.reset(ivf);
   return out;

@@ -27,8 +27,8 @@ namespace retrieval_internal {
 class IvfPqIndex {
  public:
   struct Params {
-    std::size_t nlist = 0;          // cells; 0: 4 * sqrt(N), at most N / 39 (FAISS's training minimum)
-    std::size_t pq_m = 0;           // bytes per vector; 0: the largest divisor of dim that is <= dim / 8
+    std::size_t nlist = 0;            // cells; 0: 4 * sqrt(N), at most N / 39 (FAISS's training minimum)
+    std::size_t pq_m = 0;             // bytes per vector; 0: the largest divisor of dim that is <= dim / 8
     std::size_t train_size = 100000;  // vectors sampled to train the quantizers
   };
   /// The smallest segment that gets an IVF-PQ index (smaller ones are scanned exactly: PQ needs 256

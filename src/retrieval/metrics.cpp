@@ -33,8 +33,10 @@ std::vector<const RunEntry*> ranked(const std::vector<RunEntry>& entries, bool r
 void check_entries(const std::string& qid, const std::vector<RunEntry>& entries) {
   std::set<std::string_view> seen;
   for (const auto& e : entries) {
-    if (!std::isfinite(e.score)) throw InvalidArgument("evaluate: query '" + qid + "' doc '" + e.doc_id + "' has a non-finite score");
-    if (!seen.insert(e.doc_id).second) throw InvalidArgument("evaluate: query '" + qid + "' retrieves doc '" + e.doc_id + "' twice");
+    if (!std::isfinite(e.score))
+      throw InvalidArgument("evaluate: query '" + qid + "' doc '" + e.doc_id + "' has a non-finite score");
+    if (!seen.insert(e.doc_id).second)
+      throw InvalidArgument("evaluate: query '" + qid + "' retrieves doc '" + e.doc_id + "' twice");
   }
 }
 
@@ -100,7 +102,9 @@ EvalResult evaluate(const Run& run, const Qrels& qrels, const EvalOptions& optio
       auto j = judged.find(order[i]->doc_id);
       if (j != judged.end()) rel_at[i] = j->second;
     }
-    auto is_rel = [&](std::size_t i) { return rel_at[i] != std::numeric_limits<int>::min() && rel_at[i] >= options.min_relevance; };
+    auto is_rel = [&](std::size_t i) {
+      return rel_at[i] != std::numeric_limits<int>::min() && rel_at[i] >= options.min_relevance;
+    };
 
     QueryEvaluation qe;
     qe.query_id = qid;
@@ -164,14 +168,17 @@ EvalResult evaluate(const Run& run, const Qrels& qrels, const EvalOptions& optio
 }
 
 void write_trec_run(std::ostream& out, const Run& run, const std::string& tag) {
-  if (tag.empty() || has_space(tag)) throw InvalidArgument("write_trec_run: tag '" + tag + "' must be non-empty without whitespace");
+  if (tag.empty() || has_space(tag))
+    throw InvalidArgument("write_trec_run: tag '" + tag + "' must be non-empty without whitespace");
   for (const auto& [qid, entries] : run) {
-    if (qid.empty() || has_space(qid)) throw InvalidArgument("write_trec_run: query id '" + qid + "' must be non-empty without whitespace");
+    if (qid.empty() || has_space(qid))
+      throw InvalidArgument("write_trec_run: query id '" + qid + "' must be non-empty without whitespace");
     check_entries(qid, entries);
     const auto order = ranked(entries, true);
     for (std::size_t i = 0; i < order.size(); ++i) {
       const std::string& doc = order[i]->doc_id;
-      if (doc.empty() || has_space(doc)) throw InvalidArgument("write_trec_run: doc id '" + doc + "' must be non-empty without whitespace");
+      if (doc.empty() || has_space(doc))
+        throw InvalidArgument("write_trec_run: doc id '" + doc + "' must be non-empty without whitespace");
       out << qid << " Q0 " << doc << ' ' << (i + 1) << ' ' << format_score(order[i]->score) << ' ' << tag << '\n';
     }
   }
@@ -193,7 +200,8 @@ Run read_trec_run(std::istream& in, const std::string& what) {
     if (cols.empty()) continue;
     const std::string where = what + " line " + std::to_string(line_no);
     if (cols.size() != 6) {
-      throw FormatError(where + ": expected 6 columns (qid Q0 docid rank score tag), got " + std::to_string(cols.size()));
+      throw FormatError(where + ": expected 6 columns (qid Q0 docid rank score tag), got " +
+                        std::to_string(cols.size()));
     }
     const auto parsed = io::parse_double(cols[4]);
     if (!parsed) throw FormatError(where + ": score '" + cols[4] + "' is not a number");

@@ -39,7 +39,6 @@ void validate(const SearchOptions& o) {
   check_probability_weight(o.final_bm25_weight, "final_bm25_weight");
 }
 
-
 }  // namespace
 
 Matrix Pipeline::Impl::encode_checked(const std::vector<std::string>& texts, const char* what) const {
@@ -252,8 +251,9 @@ std::vector<std::vector<PipelineHit>> Pipeline::search_batch(const std::vector<s
 
 std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, const std::vector<Hit>* dense_hits,
                                                   const std::vector<Hit>* bm25_hits, const SearchOptions& o) const {
-  // Per-document stage scores, filled as stages run. Slots are stored contiguously and found through a doc -> slot map: lists are short (<= 2 * K1), and
-  // PipelineHit is large, so nodes of a map of hits would dominate the cost of a BM25-only search.
+  // Per-document stage scores, filled as stages run. Slots are stored contiguously and found through a doc -> slot map:
+  // lists are short (<= 2 * K1), and PipelineHit is large, so nodes of a map of hits would dominate the cost of a
+  // BM25-only search.
   std::vector<PipelineHit> slots;
   std::unordered_map<std::size_t, std::size_t> slot_of;
   const std::size_t expected = (dense_hits ? dense_hits->size() : 0) + (bm25_hits ? bm25_hits->size() : 0);
@@ -305,7 +305,8 @@ std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, cons
       if (!std::isfinite(v)) throw ModelError("cross-encoder '" + scorer->identity() + "' returned a non-finite logit");
     // The double overload: probabilities near 0 or 1 keep their resolution for the final fusion.
     std::vector<double> probs(head);
-    for (std::size_t j = 0; j < head; ++j) probs[j] = calibrate(static_cast<double>(logits[j]), CalibrationOptions{o.temperature});
+    for (std::size_t j = 0; j < head; ++j)
+      probs[j] = calibrate(static_cast<double>(logits[j]), CalibrationOptions{o.temperature});
     const bool final_on = o.final_bm25_fusion && has_bm25();
     std::vector<double> bm25_norm;
     if (final_on) {

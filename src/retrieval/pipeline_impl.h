@@ -35,21 +35,21 @@ struct PipelineSegment {
   std::vector<BeirDocument> docs;
   std::optional<Bm25Index> bm25;
   std::optional<DenseIndex> dense;
-  std::shared_ptr<const retrieval_internal::HnswIndex> hnsw;  // DenseKind::kHnsw: the graph over `dense`
+  std::shared_ptr<const retrieval_internal::HnswIndex> hnsw;    // DenseKind::kHnsw: the graph over `dense`
   std::shared_ptr<const retrieval_internal::IvfPqIndex> ivfpq;  // DenseKind::kIvfPq (large segments only)
-  std::vector<std::uint8_t> deleted;     // per document of the segment: 1 = deleted
+  std::vector<std::uint8_t> deleted;                            // per document of the segment: 1 = deleted
   std::size_t deleted_count = 0;
-  std::size_t base = 0;                  // pipeline doc number of the segment's first document
+  std::size_t base = 0;  // pipeline doc number of the segment's first document
   // BM25 statistics of the deleted documents (subtracted from the collection's).
   std::vector<std::uint32_t> deleted_df;  // per segment term number (empty until a delete)
   std::uint64_t deleted_terms = 0, deleted_with_terms = 0;
-  std::vector<double> norms;             // BM25 length norms with the collection-wide avglen
+  std::vector<double> norms;  // BM25 length norms with the collection-wide avglen
 
   // Persistence (written under Pipeline::Impl::persist_mu by the const save()).
   struct Stored {
-    std::string name;               // file prefix in the index directory; empty: not saved there yet
+    std::string name;                                 // file prefix in the index directory; empty: not saved there yet
     nlohmann::json files = nlohmann::json::object();  // file name -> {sha256, bytes}
-    std::string tombstones;         // tombstone file name ("" when none saved)
+    std::string tombstones;                           // tombstone file name ("" when none saved)
     std::size_t tombstones_count = 0;
     nlohmann::json files_tombstone;  // {sha256, bytes} of the tombstone file
   };
@@ -63,17 +63,17 @@ struct Pipeline::Impl {
   std::shared_ptr<const TextEncoder> encoder;
   std::shared_ptr<const PairScorer> scorer;
   PipelineOptions options;
-  std::size_t dim = 0;                   // embedding dimension (0: no embeddings)
+  std::size_t dim = 0;  // embedding dimension (0: no embeddings)
   std::string encoder_identity;
-  std::optional<Analyzer> analyzer;      // BM25's, for queries and deletes
+  std::optional<Analyzer> analyzer;  // BM25's, for queries and deletes
   std::vector<std::shared_ptr<PipelineSegment>> segments;
   std::unordered_map<std::string, std::size_t> by_id;  // live documents only
-  std::size_t slots = 0;                 // documents stored, deleted included (doc numbers are < slots)
-  std::uint64_t live_with_terms = 0, live_terms = 0;  // collection-wide BM25 statistics
+  std::size_t slots = 0;                               // documents stored, deleted included (doc numbers are < slots)
+  std::uint64_t live_with_terms = 0, live_terms = 0;   // collection-wide BM25 statistics
 
   // Persistence state of the index directory last saved to or loaded from.
   mutable std::mutex persist_mu;
-  mutable std::string saved_dir;         // absolute path; empty: none
+  mutable std::string saved_dir;  // absolute path; empty: none
   mutable std::uint64_t generation = 0;
   mutable std::string uuid;
 

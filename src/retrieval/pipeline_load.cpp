@@ -137,11 +137,12 @@ IndexInfo Pipeline::info(const std::string& dir_in) {
   if (!enc.is_null()) {
     info.encoder_identity = io::get_string(enc, "identity", at.at("bi_encoder"));
     info.dimension = static_cast<std::size_t>(io::get_uint(enc, "dimension", at.at("bi_encoder"), SIZE_MAX));
-    info.dense_kind = m.contains("dense") ? io::get_string(io::require(m, "dense", at), "kind", at.at("dense")) : "exact";
+    info.dense_kind =
+        m.contains("dense") ? io::get_string(io::require(m, "dense", at), "kind", at.at("dense")) : "exact";
   }
   if (info.format_version == 1) {
-    info.segments.push_back({"", static_cast<std::size_t>(info.documents), 0,
-                             recorded_bytes(io::require(m, "files", at), at.at("files"))});
+    info.segments.push_back(
+        {"", static_cast<std::size_t>(info.documents), 0, recorded_bytes(io::require(m, "files", at), at.at("files"))});
   } else {
     const json& segs = io::require(m, "segments", at);
     if (!segs.is_array()) io::format_error(at.at("segments"), "expected an array, got " + io::describe(segs));
@@ -167,14 +168,14 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   if (!manifest.is_object()) throw FormatError(manifest_path + ": expected a JSON object");
   const std::string format = io::get_string(manifest, "format", at);
   if (format != kFormatName)
-    io::format_error(at.at("format"), "expected \"" + std::string(kFormatName) + "\", got " + io::describe(json(format)));
+    io::format_error(at.at("format"),
+                     "expected \"" + std::string(kFormatName) + "\", got " + io::describe(json(format)));
   const json& version_field = io::require(manifest, "format_version", at);
   const long long format_version = version_field.is_number_integer() ? version_field.get<long long>() : -1;
   if (format_version != 1 && format_version != kPipelineFormatVersion)
-    io::format_error(at.at("format_version"), "unsupported version " + io::describe(version_field) +
-                                                  " (this radlite reads 1 and " +
-                                                  std::to_string(kPipelineFormatVersion) +
-                                                  "; rebuild the index with `radlite index`)");
+    io::format_error(at.at("format_version"),
+                     "unsupported version " + io::describe(version_field) + " (this radlite reads 1 and " +
+                         std::to_string(kPipelineFormatVersion) + "; rebuild the index with `radlite index`)");
   const std::uint64_t n_docs = io::get_uint(manifest, "documents", at);
   const json& bm25_meta = io::require(manifest, "bm25", at);
   const json& enc_meta = io::require(manifest, "bi_encoder", at);
@@ -190,7 +191,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   // The model check comes before the (possibly long) checksum pass: a wrong model is the likelier mistake.
   if (!enc_meta.is_null()) {
     std::string identity = io::get_string(enc_meta, "identity", at.at("bi_encoder"));
-    const std::size_t dim = static_cast<std::size_t>(io::get_uint(enc_meta, "dimension", at.at("bi_encoder"), SIZE_MAX));
+    const std::size_t dim =
+        static_cast<std::size_t>(io::get_uint(enc_meta, "dimension", at.at("bi_encoder"), SIZE_MAX));
     if (!encoder)
       throw ModelError(dir + ": the index holds embeddings made by bi-encoder '" + identity +
                        "'; load it with that bi-encoder");
@@ -217,7 +219,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
         impl->options.ivfpq.nlist = io::get_uint(dense, "nlist", dat, SIZE_MAX);
         impl->options.ivfpq.pq_m = io::get_uint(dense, "pq_m", dat, SIZE_MAX);
       } else if (kind != "exact") {
-        io::format_error(dat.at("kind"), "unknown dense kind '" + kind + "' (this radlite knows exact, hnsw and ivfpq)");
+        io::format_error(dat.at("kind"),
+                         "unknown dense kind '" + kind + "' (this radlite knows exact, hnsw and ivfpq)");
       }
     }
   }
@@ -238,7 +241,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   };
   std::vector<Part> parts;
   if (format_version == 1) {
-    parts.push_back(Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", "", &file_list(manifest, at), at, n_docs, 0});
+    parts.push_back(
+        Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", "", &file_list(manifest, at), at, n_docs, 0});
   } else {
     const json& segs = io::require(manifest, "segments", at);
     if (!segs.is_array()) io::format_error(at.at("segments"), "expected an array, got " + io::describe(segs));
@@ -253,8 +257,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
       if (!tomb.is_null() && !tomb.is_string())
         io::format_error(sat.at("tombstones"), "expected a string or null, got " + io::describe(tomb));
       parts.push_back(Part{name + kDocsSuffix, name + kBm25Suffix, name + kDenseSuffix,
-                           tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, name + kIvfPqSuffix, &files, sat,
-                           io::get_uint(seg, "documents", sat), io::get_uint(seg, "deleted", sat)});
+                           tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, name + kIvfPqSuffix,
+                           &files, sat, io::get_uint(seg, "documents", sat), io::get_uint(seg, "deleted", sat)});
     }
   }
 
@@ -272,7 +276,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     std::optional<IndexFile> ivfpq_file;
     if (impl->has_dense() && impl->options.dense_kind == DenseKind::kIvfPq && part.files->contains(part.ivfpq))
       ivfpq_file.emplace(open_verified(dir, part.ivfpq, *part.files, part.files_at(), verify));
-    if (!part.tombstones.empty()) tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_at(), verify));
+    if (!part.tombstones.empty())
+      tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_at(), verify));
     auto seg = std::make_shared<PipelineSegment>();
     seg->docs = read_documents(docs_file.in(), docs_file.path);
     if (seg->size() != part.documents)
@@ -287,7 +292,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
                                           dense_file->path, verify));  // values checked with the checksums
     if (hnsw_file) seg->hnsw = ri::HnswIndex::load(hnsw_file->path, impl->dim, seg->size());
     if (ivfpq_file)
-      seg->ivfpq = ri::IvfPqIndex::load(ivfpq_file->map->data(), ivfpq_file->map->size(), impl->dim, seg->size(), ivfpq_file->path);
+      seg->ivfpq = ri::IvfPqIndex::load(ivfpq_file->map->data(), ivfpq_file->map->size(), impl->dim, seg->size(),
+                                        ivfpq_file->path);
     check_counts(*seg, docs_file.path, bm25_file ? bm25_file->path : "", dense_file ? dense_file->path : "", impl->dim);
     if (seg->dense) impl->options.dense_metric = seg->dense->options().metric;
     if (seg->bm25 && (seg->bm25->options().k1 != impl->options.bm25_options.k1 ||
@@ -317,8 +323,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     if (seg->size() > 0) impl->segments.push_back(std::move(seg));
   }
   if (live != n_docs)
-    throw FormatError(manifest_path + ": " + std::to_string(live) + " live documents in the segments, the manifest records " +
-                      std::to_string(n_docs));
+    throw FormatError(manifest_path + ": " + std::to_string(live) +
+                      " live documents in the segments, the manifest records " + std::to_string(n_docs));
   impl->refresh();
   // Live ids are unique (deleted versions of an updated document share their id with the live one).
   for (const auto& seg : impl->segments)

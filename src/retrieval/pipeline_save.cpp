@@ -202,16 +202,26 @@ void Pipeline::save(const std::string& dir) const {
     SegmentPlan& p = plans[g];
     if (p.write_segment) {
       const std::string& n = p.stored.name;
-      p.stored.files[n + kDocsSuffix] = file_entry(write(n + kDocsSuffix, [&](std::ostream& out) { write_documents(out, seg.docs); }));
-      if (seg.bm25) p.stored.files[n + kBm25Suffix] = file_entry(write(n + kBm25Suffix, [&](std::ostream& out) { seg.bm25->save(out); }));
-      if (seg.dense) p.stored.files[n + kDenseSuffix] = file_entry(write(n + kDenseSuffix, [&](std::ostream& out) { seg.dense->save(out); }));
-      if (seg.ivfpq) p.stored.files[n + kIvfPqSuffix] = file_entry(write(n + kIvfPqSuffix, [&](std::ostream& out) { seg.ivfpq->save(out); }));
-      if (seg.hnsw) p.stored.files[n + kHnswSuffix] = file_entry(write(n + kHnswSuffix, [&](std::ostream& out) { seg.hnsw->save(out); }));
+      p.stored.files[n + kDocsSuffix] =
+          file_entry(write(n + kDocsSuffix, [&](std::ostream& out) { write_documents(out, seg.docs); }));
+      if (seg.bm25)
+        p.stored.files[n + kBm25Suffix] =
+            file_entry(write(n + kBm25Suffix, [&](std::ostream& out) { seg.bm25->save(out); }));
+      if (seg.dense)
+        p.stored.files[n + kDenseSuffix] =
+            file_entry(write(n + kDenseSuffix, [&](std::ostream& out) { seg.dense->save(out); }));
+      if (seg.ivfpq)
+        p.stored.files[n + kIvfPqSuffix] =
+            file_entry(write(n + kIvfPqSuffix, [&](std::ostream& out) { seg.ivfpq->save(out); }));
+      if (seg.hnsw)
+        p.stored.files[n + kHnswSuffix] =
+            file_entry(write(n + kHnswSuffix, [&](std::ostream& out) { seg.hnsw->save(out); }));
     }
     json files = p.stored.files;
     if (!p.stored.tombstones.empty()) {
       if (p.write_tombstones) {
-        p.stored.files_tombstone = file_entry(write(p.stored.tombstones, [&](std::ostream& out) { write_tombstones(out, seg); }));
+        p.stored.files_tombstone =
+            file_entry(write(p.stored.tombstones, [&](std::ostream& out) { write_tombstones(out, seg); }));
       }
       files[p.stored.tombstones] = p.stored.files_tombstone;
     }
@@ -238,13 +248,13 @@ void Pipeline::save(const std::string& dir) const {
     manifest["bm25"] = nullptr;
   }
   if (s.has_dense()) {
-    manifest["bi_encoder"] = json{{"identity", s.encoder_identity},
-                                  {"dimension", s.dim},
-                                  {"metric", metric_name(s.options.dense_metric)}};
+    manifest["bi_encoder"] =
+        json{{"identity", s.encoder_identity}, {"dimension", s.dim}, {"metric", metric_name(s.options.dense_metric)}};
     if (s.options.dense_kind == DenseKind::kIvfPq) {
       manifest["dense"] = json{{"kind", "ivfpq"}, {"nlist", s.options.ivfpq.nlist}, {"pq_m", s.options.ivfpq.pq_m}};
     } else if (s.options.dense_kind == DenseKind::kHnsw) {
-      manifest["dense"] = json{{"kind", "hnsw"}, {"m", s.options.hnsw.m}, {"ef_construction", s.options.hnsw.ef_construction}};
+      manifest["dense"] =
+          json{{"kind", "hnsw"}, {"m", s.options.hnsw.m}, {"ef_construction", s.options.hnsw.ef_construction}};
     } else {
       manifest["dense"] = json{{"kind", "exact"}};
     }

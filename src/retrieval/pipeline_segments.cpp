@@ -11,7 +11,8 @@ namespace radlite {
 namespace bi = bm25_internal;
 
 std::pair<const PipelineSegment*, std::size_t> Pipeline::Impl::locate(std::size_t d) const {
-  if (d >= slots) throw InvalidArgument("Pipeline: doc " + std::to_string(d) + " out of range (size " + std::to_string(slots) + ")");
+  if (d >= slots)
+    throw InvalidArgument("Pipeline: doc " + std::to_string(d) + " out of range (size " + std::to_string(slots) + ")");
   auto it = std::upper_bound(segments.begin(), segments.end(), d,
                              [](std::size_t v, const std::shared_ptr<PipelineSegment>& s) { return v < s->base; });
   const PipelineSegment* seg = (*(it - 1)).get();
@@ -112,8 +113,8 @@ static std::vector<QueryTerm> weigh(const Pipeline::Impl& s, const std::vector<s
   return out;
 }
 
-std::vector<Hit> Pipeline::Impl::bm25_search(const std::vector<std::string>& analyzed, std::size_t k,
-                                             bi::Scratch& s, bool exhaustive) const {
+std::vector<Hit> Pipeline::Impl::bm25_search(const std::vector<std::string>& analyzed, std::size_t k, bi::Scratch& s,
+                                             bool exhaustive) const {
   std::vector<Hit> all;
   if (k == 0) return all;
   const std::vector<QueryTerm> qterms = weigh(*this, analyzed);
@@ -207,7 +208,8 @@ std::vector<std::vector<Hit>> Pipeline::Impl::dense_search(const Matrix& queries
       for (std::size_t r = 0; r < queries.rows(); ++r) {
         std::copy(queries.row(r), queries.row(r) + dim, q.begin());
         seg->dense->prepare_query(q.data());
-        for (const Hit& h : seg->hnsw->search(*seg->dense, q.data(), k, ef, seg->deleted_count ? seg->deleted.data() : nullptr))
+        for (const Hit& h :
+             seg->hnsw->search(*seg->dense, q.data(), k, ef, seg->deleted_count ? seg->deleted.data() : nullptr))
           out[r].push_back(Hit{h.doc + seg->base, h.score});
       }
       continue;

@@ -29,9 +29,7 @@ bool is_other(char32_t c) { return in(data::kOther, data::kOtherSize, c); }
 
 bool is_punctuation(char32_t c) { return in(data::kPunctuation, data::kPunctuationSize, c); }
 
-bool is_mark_nonspacing(char32_t c) {
-  return c >= 0x300 && in(data::kMarkNonspacing, data::kMarkNonspacingSize, c);
-}
+bool is_mark_nonspacing(char32_t c) { return c >= 0x300 && in(data::kMarkNonspacing, data::kMarkNonspacingSize, c); }
 
 bool is_combining_mark(char32_t c) { return c >= 0x300 && in(data::kCombiningMark, data::kCombiningMarkSize, c); }
 
@@ -101,8 +99,8 @@ std::string nfd(std::string_view s) {
     // normalization stability), so utf8proc's copy is used whatever its version.
     utf8proc_int32_t buf[8];
     int last_boundclass = 0;
-    utf8proc_ssize_t n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), buf, 8, UTF8PROC_DECOMPOSE,
-                                                 &last_boundclass);
+    utf8proc_ssize_t n =
+        utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), buf, 8, UTF8PROC_DECOMPOSE, &last_boundclass);
     if (n <= 0 || n > 8) {
       emit(c);
       continue;

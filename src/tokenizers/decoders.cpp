@@ -84,7 +84,7 @@ class WordPieceDecoder : public ChainDecoder {
 
  private:
   static constexpr std::pair<const char*, const char*> kCleanup[] = {
-      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},
+      {" .", "."},   {" ?", "?"},           {" !", "!"},   {" ,", ","},     {" ' ", "'"},   {" n't", "n't"},
       {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   std::string prefix_;
   bool cleanup_;

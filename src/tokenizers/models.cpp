@@ -9,8 +9,8 @@
 #include "io/file_util.h"
 #include "radlite/error.h"
 #include "tokenizers/pipeline.h"
-#include "tokenizers/unigram.h"
 #include "tokenizers/unicode.h"
+#include "tokenizers/unigram.h"
 
 namespace radlite::tokenizers {
 
@@ -217,8 +217,8 @@ class Bpe : public Model {
       if (r < 0) return;
       auto it = merges_.find(key(sym[static_cast<std::size_t>(l)], sym[static_cast<std::size_t>(r)]));
       if (it == merges_.end()) return;
-      heap.push({it->second.rank, l, r, sym[static_cast<std::size_t>(l)], sym[static_cast<std::size_t>(r)],
-                 it->second.id});
+      heap.push(
+          {it->second.rank, l, r, sym[static_cast<std::size_t>(l)], sym[static_cast<std::size_t>(r)], it->second.id});
     };
     for (std::size_t k = 0; k + 1 < n; ++k) push(static_cast<std::int32_t>(k));
     while (!heap.empty()) {
@@ -233,7 +233,8 @@ class Bpe : public Model {
       push(prev[l]);
       push(c.pos);
     }
-    for (std::int32_t k = 0; k >= 0; k = next[static_cast<std::size_t>(k)]) ids.push_back(sym[static_cast<std::size_t>(k)]);
+    for (std::int32_t k = 0; k >= 0; k = next[static_cast<std::size_t>(k)])
+      ids.push_back(sym[static_cast<std::size_t>(k)]);
   }
 
   Vocab vocab_;
@@ -408,7 +409,8 @@ std::unique_ptr<Model> make_bpe_from_files(const std::string& vocab_json_path, c
     if (line.empty() || (lineno == 1 && line.rfind("#version", 0) == 0)) continue;
     auto sp = line.find(' ');
     if (sp == std::string::npos || sp == 0 || sp + 1 >= line.size() || line.find(' ', sp + 1) != std::string::npos)
-      throw FormatError(merges_path + ": line " + std::to_string(lineno) + ": expected two tokens separated by a space");
+      throw FormatError(merges_path + ": line " + std::to_string(lineno) +
+                        ": expected two tokens separated by a space");
     merges.emplace_back(line.substr(0, sp), line.substr(sp + 1));
   }
   return std::make_unique<Bpe>(std::move(v), merges, Bpe::Options{}, JsonPlace{merges_path, ""});

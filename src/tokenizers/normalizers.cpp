@@ -239,8 +239,8 @@ std::unique_ptr<Normalizer> make_normalizer(const json& j, const JsonPlace& p) {
   if (type == "BertNormalizer") {
     int strip = -1;
     if (j.contains("strip_accents") && !j["strip_accents"].is_null()) strip = get_bool(j, "strip_accents", p, false);
-    return make_bert_normalizer(get_bool(j, "clean_text", p, true), get_bool(j, "handle_chinese_chars", p, true),
-                                strip, get_bool(j, "lowercase", p, true));
+    return make_bert_normalizer(get_bool(j, "clean_text", p, true), get_bool(j, "handle_chinese_chars", p, true), strip,
+                                get_bool(j, "lowercase", p, true));
   }
   if (type == "NFC") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFC);
   if (type == "NFD") return std::make_unique<NormFormNormalizer>(uc::NormForm::NFD);

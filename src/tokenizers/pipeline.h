@@ -86,7 +86,6 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const nlohmann::json& j, const 
 std::unique_ptr<PreTokenizer> make_byte_level_pre_tokenizer(bool add_prefix_space);
 std::unique_ptr<PreTokenizer> make_bert_pre_tokenizer();
 
-
 // ---------------------------------------------------------------------------------------------------------------
 /// Open-addressing map from token text to id: lookups by string_view without building a std::string.
 class Vocab {

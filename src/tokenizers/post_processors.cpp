@@ -227,7 +227,8 @@ std::unique_ptr<PostProcessor> make_post_processor(const json& j, const JsonPlac
   if (j.is_null()) return make_plain_post_processor();
   if (!j.is_object()) format_error(p, "expected an object");
   const std::string type = get_string(j, "type", p, "");
-  if (type == "RobertaProcessing") return make_roberta_processor(token_id_pair(j, "cls", p), token_id_pair(j, "sep", p));
+  if (type == "RobertaProcessing")
+    return make_roberta_processor(token_id_pair(j, "cls", p), token_id_pair(j, "sep", p));
   if (type == "BertProcessing") return make_bert_processor(token_id_pair(j, "cls", p), token_id_pair(j, "sep", p));
   if (type == "TemplateProcessing") {
     const json& specials = j.contains("special_tokens") ? j["special_tokens"] : json::object();

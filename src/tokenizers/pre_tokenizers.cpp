@@ -119,7 +119,10 @@ const char* const kGpt2Pattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?
 class ByteLevelPreTokenizer : public PreTokenizer {
  public:
   ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex, bool map_bytes = true)
-      : add_prefix_space_(add_prefix_space), use_regex_(use_regex), map_bytes_(map_bytes), table_(byte_to_char_table()) {}
+      : add_prefix_space_(add_prefix_space),
+        use_regex_(use_regex),
+        map_bytes_(map_bytes),
+        table_(byte_to_char_table()) {}
 
   void apply(const Pieces& in, Pieces& out) const override {
     out.clear();
@@ -311,7 +314,8 @@ class MetaspacePreTokenizer : public PreTokenizer {
         out.add(s, span.at_start);
         continue;
       }
-      segment_by_char(s, [&](char32_t c) { return c == rep_cp_; }, segs);
+      segment_by_char(
+          s, [&](char32_t c) { return c == rep_cp_; }, segs);
       emit_segments(s, span.at_start, segs, Behavior::MergedWithNext, out);
     }
   }

@@ -20,7 +20,8 @@ CharsMap CharsMap::parse(std::string_view blob, const std::string& what) {
   map.units_.resize(trie_bytes / 4);
   for (std::size_t u = 0; u < map.units_.size(); ++u) {
     std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(blob[4 + 4 * u + static_cast<std::size_t>(i)]);
+    for (int i = 3; i >= 0; --i)
+      v = (v << 8) | static_cast<unsigned char>(blob[4 + 4 * u + static_cast<std::size_t>(i)]);
     map.units_[u] = v;
   }
   map.normalized_ = std::string(blob.substr(4 + trie_bytes));

@@ -39,7 +39,8 @@ struct Regex::Impl {
   OnigRegex reg = nullptr;
 };
 
-Regex::Regex(const std::string& pattern, const std::string& where) : impl_(std::make_unique<Impl>()), pattern_(pattern) {
+Regex::Regex(const std::string& pattern, const std::string& where)
+    : impl_(std::make_unique<Impl>()), pattern_(pattern) {
   initialize_once();
   OnigErrorInfo info{};
   const auto* begin = reinterpret_cast<const OnigUChar*>(pattern.data());
@@ -62,7 +63,7 @@ Regex::~Regex() {
 void Regex::find_all(std::string_view s, Matches& out) const {
   out.clear();
   std::unique_ptr<OnigRegion, void (*)(OnigRegion*)> region(onig_region_new(),
-                                                             [](OnigRegion* r) { onig_region_free(r, 1); });
+                                                            [](OnigRegion* r) { onig_region_free(r, 1); });
   std::unique_ptr<OnigMatchParam, void (*)(OnigMatchParam*)> param(onig_new_match_param(), onig_free_match_param);
   if (!region || !param) throw std::bad_alloc();
   onig_initialize_match_param(param.get());
@@ -73,8 +74,8 @@ void Regex::find_all(std::string_view s, Matches& out) const {
   bool after_nonempty = false;
   while (from <= s.size()) {
     onig_region_clear(region.get());
-    const int pos = onig_search_with_param(impl_->reg, str, end, str + from, end, region.get(), ONIG_OPTION_NONE,
-                                           param.get());
+    const int pos =
+        onig_search_with_param(impl_->reg, str, end, str + from, end, region.get(), ONIG_OPTION_NONE, param.get());
     if (pos == ONIG_MISMATCH) return;
     if (pos < 0) {
       throw ModelError("regular expression '" + pattern_ + "' failed on a text of " + std::to_string(s.size()) +

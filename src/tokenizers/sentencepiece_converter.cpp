@@ -16,7 +16,8 @@ ConvertedSentencePiece convert_sentencepiece_xlmr(std::string_view model_bytes, 
   vocab.push_back({"<mask>", 0.0});
 
   ConvertedSentencePiece out;
-  out.normalizer = make_precompiled_normalizer(proto.normalizer.charsmap, what + ": normalizer_spec.precompiled_charsmap");
+  out.normalizer =
+      make_precompiled_normalizer(proto.normalizer.charsmap, what + ": normalizer_spec.precompiled_charsmap");
   // The sections transformers writes for this conversion, read by the same factories as a tokenizer.json.
   const nlohmann::json metaspace = {
       {"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}, {"split", true}};

@@ -45,22 +45,26 @@ class WireReader {
   }
   void skip(std::uint32_t wire_type) {
     switch (wire_type) {
-      case 0: varint(); break;
+      case 0:
+        varint();
+        break;
       case 1:
         if (data_.size() - pos_ < 8) fail("truncated fixed64");
         pos_ += 8;
         break;
-      case 2: bytes(); break;
+      case 2:
+        bytes();
+        break;
       case 5:
         if (data_.size() - pos_ < 4) fail("truncated fixed32");
         pos_ += 4;
         break;
-      default: fail("unsupported wire type " + std::to_string(wire_type));
+      default:
+        fail("unsupported wire type " + std::to_string(wire_type));
     }
   }
   [[noreturn]] void fail(const std::string& why) const {
-    throw FormatError(what_ + ": not a valid SentencePiece model (" + why + " at byte " + std::to_string(pos_) +
-                      ")");
+    throw FormatError(what_ + ": not a valid SentencePiece model (" + why + " at byte " + std::to_string(pos_) + ")");
   }
 
  private:

@@ -13,7 +13,14 @@
 
 namespace radlite::tokenizers {
 
-enum SpmPieceType : int { kSpmNormal = 1, kSpmUnknown = 2, kSpmControl = 3, kSpmUserDefined = 4, kSpmUnused = 5, kSpmByte = 6 };
+enum SpmPieceType : int {
+  kSpmNormal = 1,
+  kSpmUnknown = 2,
+  kSpmControl = 3,
+  kSpmUserDefined = 4,
+  kSpmUnused = 5,
+  kSpmByte = 6
+};
 
 struct SpmNormalizerSpec {
   std::string charsmap;  // precompiled_charsmap bytes

@@ -64,9 +64,7 @@ std::string Tokenizer::Impl::id_to_token(std::int32_t id) const {
                         std::to_string(vocab_size()) + ")");
 }
 
-bool Tokenizer::Impl::has_id(std::int32_t id) const {
-  return added_by_id.count(id) || model->vocab().token_of(id);
-}
+bool Tokenizer::Impl::has_id(std::int32_t id) const { return added_by_id.count(id) || model->vocab().token_of(id); }
 
 std::size_t Tokenizer::Impl::vocab_size() const {
   std::size_t n = model->vocab().size();

@@ -20,6 +20,21 @@ inline constexpr TokenizerFile kTokenizerFiles[] = {
     {"sentencepiece.bpe.model", nullptr},
 };
 
+/// Every file of a model directory whose content can change the ids: the files above and their companions, the
+/// settings files the loaders read beside them, and spiece.model (read for the ids path). Model identities
+/// (src/model/fingerprint.cpp) hash the ones present, in this order; the order is part of the identity.
+inline constexpr const char* kTokenizerInputFiles[] = {
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "merges.txt",
+    "vocab.txt",
+    "sentencepiece.bpe.model",
+    "spiece.model",
+};
+
 /// True when dir holds any of the files above (a broken or incomplete one included: loading then reports it).
 bool has_tokenizer_files(const std::string& dir);
 /// "tokenizer.json, vocab.json + merges.txt, vocab.txt or sentencepiece.bpe.model", for error messages.

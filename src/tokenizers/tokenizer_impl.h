@@ -21,7 +21,7 @@ namespace radlite {
 
 class Tokenizer::Impl {
  public:
-  std::unique_ptr<tokenizers::Normalizer> normalizer;      // may be null
+  std::unique_ptr<tokenizers::Normalizer> normalizer;       // may be null
   std::unique_ptr<tokenizers::PreTokenizer> pre_tokenizer;  // may be null
   std::unique_ptr<tokenizers::Model> model;
   std::unique_ptr<tokenizers::PostProcessor> post;

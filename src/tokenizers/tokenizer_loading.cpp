@@ -75,9 +75,10 @@ std::unique_ptr<Tokenizer::Impl> build_from_json_checked(const json& j, const st
   const json& model = require(j, "model", root);
   impl->model = make_model(model, root.at("model"));
   if (j.contains("normalizer")) impl->normalizer = make_normalizer(j["normalizer"], root.at("normalizer"));
-  if (j.contains("pre_tokenizer")) impl->pre_tokenizer = make_pre_tokenizer(j["pre_tokenizer"], root.at("pre_tokenizer"));
-  impl->post = make_post_processor(j.contains("post_processor") ? j["post_processor"] : json(),
-                                   root.at("post_processor"));
+  if (j.contains("pre_tokenizer"))
+    impl->pre_tokenizer = make_pre_tokenizer(j["pre_tokenizer"], root.at("pre_tokenizer"));
+  impl->post =
+      make_post_processor(j.contains("post_processor") ? j["post_processor"] : json(), root.at("post_processor"));
   if (j.contains("decoder")) impl->decoder = make_decoder(j["decoder"], root.at("decoder"));
 
   if (j.contains("added_tokens") && !j["added_tokens"].is_null()) {
@@ -89,7 +90,8 @@ std::unique_ptr<Tokenizer::Impl> build_from_json_checked(const json& j, const st
       JsonPlace tp = lp.at(i);
       AddedToken a;
       const json& id = require(t, "id", tp);
-      if (!id.is_number_integer() || id.get<long long>() < 0) format_error(tp.at("id"), "expected a non-negative integer");
+      if (!id.is_number_integer() || id.get<long long>() < 0)
+        format_error(tp.at("id"), "expected a non-negative integer");
       a.content = get_string(t, "content", tp, "");
       if (a.content.empty()) format_error(tp.at("content"), "missing or empty");
       a.id = impl->id_for_new_token(a.content);
@@ -271,7 +273,8 @@ void apply_config(Tokenizer::Impl& impl, const json& cfg, const std::string& fil
     // transformers writes a huge float (1e30) for "no limit"; below that the value must be a whole length.
     const double v = cfg["model_max_length"].get<double>();
     if (v < 1e9 && (v < 0 || v != static_cast<double>(static_cast<long long>(v))))
-      format_error(JsonPlace{file, "model_max_length"}, "expected a whole non-negative number, got " + io::describe(cfg["model_max_length"]));
+      format_error(JsonPlace{file, "model_max_length"},
+                   "expected a whole non-negative number, got " + io::describe(cfg["model_max_length"]));
     impl.max_length = v >= 1e9 ? 0 : static_cast<std::size_t>(v);
   }
   if (impl.pad < 0 && cfg.is_object()) {
@@ -284,7 +287,6 @@ void apply_config(Tokenizer::Impl& impl, const json& cfg, const std::string& fil
 }
 
 }  // namespace
-
 
 Tokenizer Tokenizer::from_json(const std::string& tokenizer_json) {
   const std::string what = "tokenizer.json (in memory)";
@@ -301,7 +303,8 @@ Tokenizer Tokenizer::from_path(const std::string& path) {
     dir = path;
     for (const TokenizerFile& f : kTokenizerFiles) {
       const std::string file = (fs::path(path) / f.name).string();
-      if (!fs::is_regular_file(file, ec) || (f.companion && !fs::is_regular_file(fs::path(path) / f.companion, ec))) continue;
+      if (!fs::is_regular_file(file, ec) || (f.companion && !fs::is_regular_file(fs::path(path) / f.companion, ec)))
+        continue;
       const std::string name = f.name;
       if (name == "tokenizer.json")
         impl = build_from_json(io::read_json_file(file), file);

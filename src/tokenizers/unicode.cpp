@@ -87,19 +87,27 @@ std::string normalize(std::string_view s, NormForm form) {
       ascii = false;
       break;
     }
-  if (ascii) return std::string(s);  // every normalization form leaves ASCII unchanged
+  if (ascii) return std::string(s);                        // every normalization form leaves ASCII unchanged
   if (form == NormForm::NFD) return char_classes::nfd(s);  // HF's NFD has Unicode 9.0.0 tables
   int options = UTF8PROC_STABLE;
   switch (form) {
-    case NormForm::NFC: options |= UTF8PROC_COMPOSE; break;
-    case NormForm::NFD: options |= UTF8PROC_DECOMPOSE; break;
-    case NormForm::NFKC: options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT; break;
-    case NormForm::NFKD: options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT; break;
+    case NormForm::NFC:
+      options |= UTF8PROC_COMPOSE;
+      break;
+    case NormForm::NFD:
+      options |= UTF8PROC_DECOMPOSE;
+      break;
+    case NormForm::NFKC:
+      options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+      break;
+    case NormForm::NFKD:
+      options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
+      break;
   }
   utf8proc_uint8_t* out = nullptr;
-  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
-                                    static_cast<utf8proc_ssize_t>(s.size()), &out,
-                                    static_cast<utf8proc_option_t>(options));
+  utf8proc_ssize_t n =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()), &out,
+                   static_cast<utf8proc_option_t>(options));
   if (n < 0) {
     std::free(out);
     throw InvalidArgument(std::string("unicode normalization failed: ") + utf8proc_errmsg(n));

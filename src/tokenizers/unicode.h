@@ -44,9 +44,9 @@ inline bool is_bert_whitespace(char32_t c) { return is_whitespace(c); }
 bool is_bert_control(char32_t c);
 /// BERT/HF punctuation: ASCII punctuation or general category P* of Unicode 8.0.0 (HF's unicode_categories).
 bool is_punctuation(char32_t c);
-bool is_letter(char32_t c);    // L*
-bool is_number(char32_t c);    // N* (Rust char::is_numeric)
-bool is_mark(char32_t c);      // M* of Unicode 9.0.0 (HF StripAccents' is_combining_mark)
+bool is_letter(char32_t c);           // L*
+bool is_number(char32_t c);           // N* (Rust char::is_numeric)
+bool is_mark(char32_t c);             // M* of Unicode 9.0.0 (HF StripAccents' is_combining_mark)
 bool is_mark_nonspacing(char32_t c);  // Mn of Unicode 8.0.0 (HF BertNormalizer's strip_accents)
 /// Regex \w (Unicode): Alphabetic, marks, decimal digits, connector punctuation, join controls; the table of
 /// HF's regex crate (regex-syntax 0.8.11, Unicode 16.0.0).

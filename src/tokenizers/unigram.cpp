@@ -180,8 +180,9 @@ class Unigram : public Model {
       ids.resize(mark);
     }
     if (unk_id_ < 0)
-      throw InvalidArgument(what_ + ": the text contains characters outside the vocabulary and the Unigram model "
-                                    "has no unk_id");
+      throw InvalidArgument(what_ +
+                            ": the text contains characters outside the vocabulary and the Unigram model "
+                            "has no unk_id");
     ids.push_back(unk_id_);
   }
 

@@ -21,17 +21,17 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <map>
-#include <thread>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -77,18 +77,30 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
       return argv[++i];
     };
-    if (k == "--models") a.models = value();
-    else if (k == "--write-models") a.write_models = value();
-    else if (k == "--json") a.json_path = value();
-    else if (k == "--dtypes") a.dtypes = split(value());
-    else if (k == "--sections") a.sections = split(value());
-    else if (k == "--threads") a.threads = std::stoi(value());
-    else if (k == "--repeat") a.repeat = std::max(1, std::stoi(value()));
-    else if (k == "--docs") a.docs = std::max(1, std::stoi(value()));
-    else if (k == "--queries") a.queries = std::max(1, std::stoi(value()));
-    else if (k == "--accuracy-docs") a.accuracy_docs = std::max(1, std::stoi(value()));
-    else if (k == "--smoke") a.smoke = true;
-    else throw std::invalid_argument("unknown option " + k + " (see the top of tests/bench/bench_cpu.cpp)");
+    if (k == "--models")
+      a.models = value();
+    else if (k == "--write-models")
+      a.write_models = value();
+    else if (k == "--json")
+      a.json_path = value();
+    else if (k == "--dtypes")
+      a.dtypes = split(value());
+    else if (k == "--sections")
+      a.sections = split(value());
+    else if (k == "--threads")
+      a.threads = std::stoi(value());
+    else if (k == "--repeat")
+      a.repeat = std::max(1, std::stoi(value()));
+    else if (k == "--docs")
+      a.docs = std::max(1, std::stoi(value()));
+    else if (k == "--queries")
+      a.queries = std::max(1, std::stoi(value()));
+    else if (k == "--accuracy-docs")
+      a.accuracy_docs = std::max(1, std::stoi(value()));
+    else if (k == "--smoke")
+      a.smoke = true;
+    else
+      throw std::invalid_argument("unknown option " + k + " (see the top of tests/bench/bench_cpu.cpp)");
   }
   if (a.smoke) {
     a.repeat = 1;
@@ -99,7 +111,9 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 radlite::DType parse_dtype(const std::string& d) {
   if (d == "f32" || d == "float32") return radlite::DType::F32;
@@ -157,7 +171,8 @@ std::vector<std::vector<std::int32_t>> synthetic_ids(std::size_t rows, std::size
   for (std::size_t r = 0; r < rows; ++r) {
     ids[r].push_back(bos);
     for (std::size_t j = 1; j + 1 < len; ++j)
-      ids[r].push_back(static_cast<std::int32_t>(1000 + (r * 7919 + j * 104729) % static_cast<std::size_t>(vocab - 1000)));
+      ids[r].push_back(
+          static_cast<std::int32_t>(1000 + (r * 7919 + j * 104729) % static_cast<std::size_t>(vocab - 1000)));
     ids[r].push_back(eos);
   }
   return ids;
@@ -216,7 +231,8 @@ struct Bench {
     const double weights_mb = static_cast<double>(fs::file_size(dir / "biencoder" / "model.safetensors")) / 1e6;
     if (has(args.sections, "load")) {
       std::printf("  %-46s %13.2f s   peak RSS +%.0f MB (weight file %.0f MB, %.2fx)\n", "load RoBERTa-base bi-encoder",
-                  t_load, (status_kb("VmHWM:") - rss0) / 1e3, weights_mb, (status_kb("VmHWM:") - rss0) / 1e3 / weights_mb);
+                  t_load, (status_kb("VmHWM:") - rss0) / 1e3, weights_mb,
+                  (status_kb("VmHWM:") - rss0) / 1e3 / weights_mb);
       r["load_s"] = t_load;
       r["load_peak_rss_mb"] = (status_kb("VmHWM:") - rss0) / 1e3;
     }
@@ -325,7 +341,9 @@ struct Bench {
         r["pipeline_p95_s_" + std::to_string(max_len)] = p95;
         std::printf("  %-46s %13.2f s   p95 %.2f s over %zu queries\n",
                     ("full query, K2 " + std::to_string(so.rerank_depth) + ", max length " + std::to_string(max_len) +
-                     " (median)").c_str(), med, p95, qs.size());
+                     " (median)")
+                        .c_str(),
+                    med, p95, qs.size());
         std::fflush(stdout);
       }
     }
@@ -344,8 +362,10 @@ struct Bench {
     const auto bs = bi_shape(args.smoke), cs = ce_shape(args.smoke);
     roof_bi = radlite::bench::gemm_roofline(bs, at::kFloat, args.repeat);
     roof_ce = radlite::bench::gemm_roofline(cs, at::kFloat, args.repeat);
-    std::printf("GEMM roofline (at::mm float32, 4096 rows, %d threads): %.1f GFLOP/s at [x768]x[768x3072], "
-                "%.1f GFLOP/s at [x384]x[384x1536]\n", at::get_num_threads(), roof_bi, roof_ce);
+    std::printf(
+        "GEMM roofline (at::mm float32, 4096 rows, %d threads): %.1f GFLOP/s at [x768]x[768x3072], "
+        "%.1f GFLOP/s at [x384]x[384x1536]\n",
+        at::get_num_threads(), roof_bi, roof_ce);
     if (has(args.dtypes, "bf16")) {
       std::printf("  at::mm bfloat16 at [x768]x[768x3072]: %.1f GFLOP/s\n",
                   radlite::bench::gemm_roofline(bs, at::kBFloat16, 1));
@@ -361,7 +381,8 @@ struct Bench {
   // Against float32, on the real texts: embeddings' cosine, cross-encoder logits' difference over their spread.
   void accuracy(const std::string& dname) {
     const auto all = jsonl_texts(std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov/corpus.jsonl");
-    const std::vector<std::string> texts(all.begin(), all.begin() + std::min<std::size_t>(all.size(), args.accuracy_docs));
+    const std::vector<std::string> texts(all.begin(),
+                                         all.begin() + std::min<std::size_t>(all.size(), args.accuracy_docs));
     radlite::BiEncoderOptions fo, qo;
     qo.compute.dtype = parse_dtype(dname);
     const auto a = radlite::BiEncoder::load((dir / "biencoder").string(), fo).encode(texts);
@@ -379,7 +400,8 @@ struct Bench {
     const auto questions = jsonl_texts(std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov/queries.jsonl");
     std::vector<std::pair<std::string, std::string>> pairs;
     const std::size_t npairs = args.smoke ? 8 : 50;
-    for (std::size_t i = 0; i < npairs; ++i) pairs.emplace_back(questions[i * all.size() / npairs], all[i * all.size() / npairs]);
+    for (std::size_t i = 0; i < npairs; ++i)
+      pairs.emplace_back(questions[i * all.size() / npairs], all[i * all.size() / npairs]);
     radlite::CrossEncoderOptions cf, cq;
     cq.compute.dtype = qo.compute.dtype;
     const auto la = radlite::CrossEncoder::load((dir / "crossencoder").string(), cf).logits(pairs);
@@ -390,11 +412,12 @@ struct Bench {
       hi = std::max(hi, double(la[i][0]));
       diff = std::max(diff, std::fabs(double(la[i][0]) - lb[i][0]));
     }
-    std::printf("\n[%s accuracy against float32] min embedding cosine %.6f over %zu CancerGov answers; cross-encoder "
-                "max |logit diff| %.4f = %.4f of the logit spread (%.3f) over %zu pairs\n",
-                dname.c_str(), worst, texts.size(), diff, diff / (hi - lo), hi - lo, pairs.size());
-    out["accuracy"][dname] = {{"min_cosine", worst}, {"docs", texts.size()}, {"ce_max_diff", diff},
-                              {"ce_spread", hi - lo}};
+    std::printf(
+        "\n[%s accuracy against float32] min embedding cosine %.6f over %zu CancerGov answers; cross-encoder "
+        "max |logit diff| %.4f = %.4f of the logit spread (%.3f) over %zu pairs\n",
+        dname.c_str(), worst, texts.size(), diff, diff / (hi - lo), hi - lo, pairs.size());
+    out["accuracy"][dname] = {
+        {"min_cosine", worst}, {"docs", texts.size()}, {"ce_max_diff", diff}, {"ce_spread", hi - lo}};
   }
 };
 
@@ -416,7 +439,8 @@ int main(int argc, char** argv) {
       b.dir = fs::temp_directory_path() / ("radlite_bench_cpu_" + std::to_string(::getpid()));
       scratch = std::make_unique<fs::path>(b.dir);
       // Written by a child process, so that this one's peak RSS measures the model load alone.
-      const std::string cmd = "'" + args.self + "' --write-models '" + b.dir.string() + "'" + (args.smoke ? " --smoke" : "");
+      const std::string cmd =
+          "'" + args.self + "' --write-models '" + b.dir.string() + "'" + (args.smoke ? " --smoke" : "");
       const double t = seconds_of([&] {
         if (std::system(cmd.c_str()) != 0) throw std::runtime_error("writing the models failed: " + cmd);
       });

@@ -135,15 +135,16 @@ inline void write_weights(const ModelShape& s, const std::filesystem::path& dir,
 
   nlohmann::json c = test_support::encoder_config(s);
   if (s.num_labels) {
-    c["architectures"] = {s.model_type == "bert" ? "BertForSequenceClassification" : "RobertaForSequenceClassification"};
+    c["architectures"] = {s.model_type == "bert" ? "BertForSequenceClassification"
+                                                 : "RobertaForSequenceClassification"};
   }
   detail::write_json(dir / "config.json", c);
 }
 
 /// The RoBERTa-base bi-encoder directory (sentence-transformers layout). `tokenizers` is
 /// tests/data/tokenizers/files.
-inline void write_biencoder(const ModelShape& s, const std::filesystem::path& dir, const std::filesystem::path& tokenizers,
-                            std::uint64_t seed = 2026) {
+inline void write_biencoder(const ModelShape& s, const std::filesystem::path& dir,
+                            const std::filesystem::path& tokenizers, std::uint64_t seed = 2026) {
   namespace fs = std::filesystem;
   write_weights(s, dir, seed);
   for (const char* f : {"tokenizer.json", "vocab.json", "merges.txt"})
@@ -151,13 +152,12 @@ inline void write_biencoder(const ModelShape& s, const std::filesystem::path& di
   detail::write_json(dir / "tokenizer_config.json",
                      {{"tokenizer_class", "RobertaTokenizer"}, {"model_max_length", 512}});
   detail::write_json(dir / "sentence_bert_config.json", {{"max_seq_length", 512}, {"do_lower_case", false}});
-  detail::write_json(dir / "modules.json",
-                     nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""},
-                                             {"type", "sentence_transformers.models.Transformer"}},
-                                            {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"},
-                                             {"type", "sentence_transformers.models.Pooling"}},
-                                            {{"idx", 2}, {"name", "2"}, {"path", "2_Normalize"},
-                                             {"type", "sentence_transformers.models.Normalize"}}}));
+  detail::write_json(
+      dir / "modules.json",
+      nlohmann::json::array(
+          {{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
+           {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}},
+           {{"idx", 2}, {"name", "2"}, {"path", "2_Normalize"}, {"type", "sentence_transformers.models.Normalize"}}}));
   fs::create_directories(dir / "1_Pooling");
   fs::create_directories(dir / "2_Normalize");
   detail::write_json(dir / "1_Pooling" / "config.json",
@@ -168,7 +168,8 @@ inline void write_biencoder(const ModelShape& s, const std::filesystem::path& di
 inline void write_crossencoder(const ModelShape& s, const std::filesystem::path& dir,
                                const std::filesystem::path& tokenizers, std::uint64_t seed = 2027) {
   write_weights(s, dir, seed);
-  for (const char* f : {"tokenizer.json", "vocab.txt"}) detail::copy_file(tokenizers / "bert-base-uncased" / f, dir / f);
+  for (const char* f : {"tokenizer.json", "vocab.txt"})
+    detail::copy_file(tokenizers / "bert-base-uncased" / f, dir / f);
   detail::write_json(dir / "tokenizer_config.json",
                      {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true}, {"model_max_length", 512}});
 }

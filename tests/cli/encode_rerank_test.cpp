@@ -38,11 +38,14 @@ TEST(EncodeCli, TextsAndIdsMatchGoldenInOrder) {
     const std::size_t i = k % g["texts"].size();
     which.push_back(i);
     nlohmann::json j;
-    if (k % 2) j["input_ids"] = g["input_ids"][i];
-    else j["text"] = g["texts"][i];
+    if (k % 2)
+      j["input_ids"] = g["input_ids"][i];
+    else
+      j["text"] = g["texts"][i];
     input += j.dump() + "\n";
   }
-  const CliRun r = run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny") + " --batch-size 16 --threads 1", input);
+  const CliRun r =
+      run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny") + " --batch-size 16 --threads 1", input);
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(r.lines.size(), which.size());
   double diff = 0;
@@ -56,14 +59,16 @@ TEST(EncodeCli, TextsAndIdsMatchGoldenInOrder) {
 }
 
 TEST(EncodeCli, BadLineIsReportedAfterAnsweringEarlierLines) {
-  const std::string input = "{\"text\": \"a\"}\n{\"input_ids\": [0, 5, 2]}\n{\"input_ids\": [0, 99999, 2]}\n{\"text\": \"b\"}\n";
+  const std::string input =
+      "{\"text\": \"a\"}\n{\"input_ids\": [0, 5, 2]}\n{\"input_ids\": [0, 99999, 2]}\n{\"text\": \"b\"}\n";
   const CliRun r = run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny"), input);
   EXPECT_NE(r.status, 0);
   EXPECT_EQ(r.lines.size(), 2u);
   EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("99999"), std::string::npos) << r.err;
 
-  const CliRun broken = run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny"), "{\"text\": \"a\"}\n{\"text\": \n");
+  const CliRun broken =
+      run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny"), "{\"text\": \"a\"}\n{\"text\": \n");
   EXPECT_NE(broken.status, 0);
   EXPECT_EQ(broken.lines.size(), 1u);
   EXPECT_NE(broken.err.find("line 2"), std::string::npos) << broken.err;
@@ -72,7 +77,8 @@ TEST(EncodeCli, BadLineIsReportedAfterAnsweringEarlierLines) {
   EXPECT_NE(missing.status, 0);
   EXPECT_NE(missing.err.find("line 1"), std::string::npos) << missing.err;
 
-  const CliRun bad_option = run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny") + " --dtype float64", "");
+  const CliRun bad_option =
+      run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny") + " --dtype float64", "");
   EXPECT_NE(bad_option.status, 0);
   EXPECT_NE(bad_option.err.find("float64"), std::string::npos) << bad_option.err;
 }
@@ -100,8 +106,9 @@ TEST(RerankCli, LogitsAndCalibratedScores) {
     EXPECT_NEAR(logit, g["logits"][i][0].get<double>(), 1e-5) << "line " << i + 1;
     EXPECT_NEAR(r.lines[i]["score"].get<double>(), 1.0 / (1.0 + std::exp(-logit / 1.5)), 1e-7);
   }
-  const CliRun bad = run_cli("rerank --model " + ts::model_dir("bert-crossencoder-tiny"),
-                          "{\"query\": \"q\", \"doc\": \"d\"}\n{\"input_ids\": [101, 5, 102], \"token_type_ids\": [0, 7, 0]}\n");
+  const CliRun bad =
+      run_cli("rerank --model " + ts::model_dir("bert-crossencoder-tiny"),
+              "{\"query\": \"q\", \"doc\": \"d\"}\n{\"input_ids\": [101, 5, 102], \"token_type_ids\": [0, 7, 0]}\n");
   EXPECT_NE(bad.status, 0);
   EXPECT_EQ(bad.lines.size(), 1u);
   EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;

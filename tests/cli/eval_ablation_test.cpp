@@ -101,7 +101,8 @@ TEST(EvalAblation, RunsEveryRowOnCancerGov) {
     SCOPED_TRACE(r.name);
     EXPECT_EQ(r.result.queries, qids.size());
     EXPECT_EQ(r.run.size(), qids.size());
-    for (double v : {r.result.mrr_at_10, r.result.ndcg_at_10, r.result.recall_at_10, r.result.recall_at_100, r.result.map}) {
+    for (double v :
+         {r.result.mrr_at_10, r.result.ndcg_at_10, r.result.recall_at_10, r.result.recall_at_100, r.result.map}) {
       EXPECT_TRUE(std::isfinite(v));
       EXPECT_GE(v, 0.0);
       EXPECT_LE(v, 1.0);

@@ -3,8 +3,8 @@
 // fused row; a deliberately crippled HNSW graph must not (the check can fail).
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>

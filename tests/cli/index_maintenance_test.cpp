@@ -65,12 +65,14 @@ TEST(IndexMaintenanceCli, AppendDeleteMergeThenInfo) {
   ASSERT_EQ(r.status, 0) << r.err;
   const std::size_t deleted = (500 + 6) / 7;
   EXPECT_NE(r.out.find("deleted " + std::to_string(deleted) + " of " + std::to_string(deleted) + " ids"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
 
   r = run_cli("info --index '" + idx + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find(std::to_string(500 - deleted) + " live, " + std::to_string(deleted) + " deleted"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("segments    2"), std::string::npos) << r.out;
 
   r = run_cli("index --merge --out '" + idx + "'");

@@ -104,8 +104,9 @@ TEST(CliQueryText, InvalidUtf8QueryIsOneErrorForEveryPath) {
   // Issue 8 defect 11: refused by BM25, accepted by the dense path, and a failure after searching with --json.
   ts::ScratchDir dir;
   ASSERT_EQ(ts::run_cli("index --corpus '" + kData + "/corpus.jsonl' --out '" + dir.file("bm25") + "'").status, 0);
-  ts::write_file(dir.file("small.jsonl"), "{\"_id\": \"a\", \"text\": \"lung cancer screening\"}\n"
-                                          "{\"_id\": \"b\", \"text\": \"treatment of leukemia\"}\n");
+  ts::write_file(dir.file("small.jsonl"),
+                 "{\"_id\": \"a\", \"text\": \"lung cancer screening\"}\n"
+                 "{\"_id\": \"b\", \"text\": \"treatment of leukemia\"}\n");
   ASSERT_EQ(ts::run_cli("index --no-bm25 --threads 1 --corpus '" + dir.file("small.jsonl") + "' --out '" +
                         dir.file("dense") + "' --bi-encoder " + kBi)
                 .status,
@@ -129,7 +130,8 @@ TEST(CliStdinLines, NulByteIsAnError) {
   for (const std::string& args : {"tokenize --tokenizer " + kBi, "encode --threads 1 --model " + kBi}) {
     const ts::CliResult r = ts::run_cli(args, input);
     EXPECT_EQ(r.status, 1) << args;
-    EXPECT_NE(r.err.find("stdin line 2: invalid JSON (NUL byte at offset 13)"), std::string::npos) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("stdin line 2: invalid JSON (NUL byte at offset 13)"), std::string::npos) << args << "\n"
+                                                                                                   << r.err;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args;  // line 1 answered
   }
 }
@@ -164,8 +166,8 @@ TEST(CliNonFinite, NanWeightsNeverPrintNull) {
   // refuses the weights or the output check catches the NaN, the command fails and names it.
   {
     ts::ScratchDir dir;
-    const std::string model =
-        model_with(dir, kBi, {{"encoder.layer.1.output.LayerNorm.bias", std::numeric_limits<float>::quiet_NaN()}}, true);
+    const std::string model = model_with(
+        dir, kBi, {{"encoder.layer.1.output.LayerNorm.bias", std::numeric_limits<float>::quiet_NaN()}}, true);
     const ts::CliResult r = ts::run_cli("encode --threads 1 --model " + model, "{\"text\": \"CT of the chest\"}\n");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.out.find("null"), std::string::npos) << r.out;

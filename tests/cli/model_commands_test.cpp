@@ -71,8 +71,8 @@ TEST(ModelsCli, DemoNamesAMissingCorpus) {
 TEST(ModelsCli, IndexWithBiEncoderThenSearchWithReranker) {
   ts::ScratchDir dir;
   write_subset(dir, 60);
-  const auto idx = ts::run_cli("index --corpus " + dir.file("corpus.jsonl") + " --out " + dir.file("idx") +
-                               " --bi-encoder " + kBi);
+  const auto idx =
+      ts::run_cli("index --corpus " + dir.file("corpus.jsonl") + " --out " + dir.file("idx") + " --bi-encoder " + kBi);
   ASSERT_EQ(idx.status, 0) << idx.err;
 
   const auto s = ts::run_cli("search --index " + dir.file("idx") + " --bi-encoder " + kBi + " --cross-encoder " +
@@ -107,9 +107,9 @@ TEST(ModelsCli, IndexWithBiEncoderThenSearchWithReranker) {
 TEST(ModelsCli, EvalPrintsTheAblationTable) {
   ts::ScratchDir dir;
   write_subset(dir, 25);
-  const auto r = ts::run_cli("eval --threads 1 --corpus " + dir.file("corpus.jsonl") + " --queries " + dir.file("queries.jsonl") +
-                             " --qrels " + dir.file("qrels.tsv") + " --bi-encoder " + kBi + " --cross-encoder " +
-                             kCross + " --ablation --output " + dir.file("m.json"));
+  const auto r = ts::run_cli("eval --threads 1 --corpus " + dir.file("corpus.jsonl") + " --queries " +
+                             dir.file("queries.jsonl") + " --qrels " + dir.file("qrels.tsv") + " --bi-encoder " + kBi +
+                             " --cross-encoder " + kCross + " --ablation --output " + dir.file("m.json"));
   ASSERT_EQ(r.status, 0) << r.err;
   const auto m = nlohmann::json::parse(ts::read_bytes(dir.file("m.json")));
   for (const char* key : {"queries", "mrr@10", "ndcg@10", "recall@10", "recall@100", "map"})

@@ -39,8 +39,8 @@ std::string parse_error(const std::string& line, ModelLoadOptions* model = nullp
 
 TEST(CliOptions, IntegersAreDecimalAndBounded) {
   const CLI::Validator v = integer_in(0, 100);
-  for (const char* bad : {"101", "-1", "4294967297", "18446744073709551617", "", "-", "ten", "1e2", "+5", " 5", "5 ",
-                          "0x10", "1.0"})
+  for (const char* bad :
+       {"101", "-1", "4294967297", "18446744073709551617", "", "-", "ten", "1e2", "+5", " 5", "5 ", "0x10", "1.0"})
     EXPECT_NE(check(v, bad), "") << "'" << bad << "' accepted";
   EXPECT_EQ(check(v, "0"), "");
   EXPECT_EQ(check(v, "100"), "");
@@ -68,9 +68,9 @@ TEST(CliOptions, RealsAreFiniteAndBounded) {
 TEST(CliOptions, ModelOptionsAreRangeChecked) {
   // Issue 8 defects 4 and 5: --threads had no bound (100000 hung), -1 meant "all cores", and 64-bit values
   // were cut to 32 bits (--max-length 4294967298 became 2).
-  for (const std::string& line : {"--threads 100000", "--threads -1", "--threads=-1", "--batch-size 0",
-                                  "--batch-size -3", "--max-length 4294967298", "--max-length -1", "--dtype float64",
-                                  "--threads 2.5"}) {
+  for (const std::string& line :
+       {"--threads 100000", "--threads -1", "--threads=-1", "--batch-size 0", "--batch-size -3",
+        "--max-length 4294967298", "--max-length -1", "--dtype float64", "--threads 2.5"}) {
     const std::string error = parse_error(line);
     EXPECT_NE(error, "") << line << " accepted";
     EXPECT_NE(error.find(line.substr(0, line.find_first_of(" ="))), std::string::npos) << line << ": " << error;
@@ -91,10 +91,10 @@ TEST(CliOptions, ModelOptionsAreRangeChecked) {
 }
 
 TEST(CliOptions, SearchOptionsAreRangeChecked) {
-  for (const std::string& line : {"--k 4294967297", "--k -1", "--candidates 0", "--rerank-depth 0",
-                                  "--rerank-depth 99999999999", "--temperature nan", "--temperature -1",
-                                  "--temperature 0", "--temperature inf", "--dense-weight 1.5", "--bm25-weight -0.1",
-                                  "--rrf-k 0", "--rrf-k nan", "--fusion max"}) {
+  for (const std::string& line :
+       {"--k 4294967297", "--k -1", "--candidates 0", "--rerank-depth 0", "--rerank-depth 99999999999",
+        "--temperature nan", "--temperature -1", "--temperature 0", "--temperature inf", "--dense-weight 1.5",
+        "--bm25-weight -0.1", "--rrf-k 0", "--rrf-k nan", "--fusion max"}) {
     const std::string error = parse_error(line);
     EXPECT_NE(error, "") << line << " accepted";
     EXPECT_NE(error.find(line.substr(0, line.find(' '))), std::string::npos) << line << ": " << error;

@@ -67,7 +67,8 @@ TEST(CliFailedWrites, StdoutOnAFullDeviceIsAnError) {
     const ts::CliResult r = run_with_stdout(c.args, "/dev/full", c.input);
     EXPECT_EQ(r.status, 1) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find("standard output: write failed (No space left on device)"), std::string::npos)
-        << c.args << "\n" << r.err;
+        << c.args << "\n"
+        << r.err;
   }
 }
 
@@ -86,10 +87,9 @@ TEST(CliFailedWrites, FailedRunFileLeavesNoPartialFile) {
   // ignored so that write() reports EFBIG instead of killing the process.
   ts::ScratchDir dir;
   std::ofstream(dir.file("run.trec")) << "previous run\n";
-  const ts::CliResult r =
-      run_with_stdout("eval --bm25 " + data_args() + " --output '" + dir.file("m.json") + "' --run-out '" +
-                          dir.file("run.trec") + "'",
-                      dir.file("stdout"), "", "trap '' XFSZ; ulimit -f 64; ");
+  const ts::CliResult r = run_with_stdout(
+      "eval --bm25 " + data_args() + " --output '" + dir.file("m.json") + "' --run-out '" + dir.file("run.trec") + "'",
+      dir.file("stdout"), "", "trap '' XFSZ; ulimit -f 64; ");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find(dir.file("run.trec") + ": write failed"), std::string::npos) << r.err;
   EXPECT_EQ(ts::read_bytes(dir.file("run.trec")), "previous run\n");  // untouched

@@ -52,7 +52,7 @@ TEST(OutputFile, ReplacesOnlyOnCommit) {
   {
     OutputFile f(path);
     f.stream() << "new content\n";
-    EXPECT_EQ(read(path), "old\n");  // nothing visible before commit
+    EXPECT_EQ(read(path), "old\n");    // nothing visible before commit
     EXPECT_EQ(entries(dir.path), 2u);  // the hidden temp file beside it
     f.commit();
   }
@@ -124,8 +124,7 @@ TEST(OutputFile, UnwritablePathsAreNamed) {
     OutputFile f(dir.file("no/such/dir/file"));
     ADD_FAILURE();
   } catch (const IoError& e) {
-    EXPECT_NE(std::string(e.what()).find(dir.file("no/such/dir/file") + ": cannot open for writing"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(dir.file("no/such/dir/file") + ": cannot open for writing"), std::string::npos)
         << e.what();
   }
 }
@@ -134,12 +133,12 @@ TEST(Utf8Check, FindsTheFirstInvalidByte) {
   EXPECT_EQ(io::invalid_utf8_offset("plain ascii"), std::string::npos);
   EXPECT_EQ(io::invalid_utf8_offset("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), std::string::npos);  // é € 😀
   EXPECT_EQ(io::invalid_utf8_offset(""), std::string::npos);
-  EXPECT_EQ(io::invalid_utf8_offset("ab\xff"), 2u);             // never valid
-  EXPECT_EQ(io::invalid_utf8_offset("a\xc0\xaf"), 1u);          // overlong '/'
-  EXPECT_EQ(io::invalid_utf8_offset("x\xed\xa0\x80"), 1u);      // surrogate U+D800
-  EXPECT_EQ(io::invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);   // above U+10FFFF
-  EXPECT_EQ(io::invalid_utf8_offset("euro \xe2\x82"), 5u);      // truncated
-  EXPECT_EQ(io::invalid_utf8_offset("\x80"), 0u);               // lone continuation byte
+  EXPECT_EQ(io::invalid_utf8_offset("ab\xff"), 2u);            // never valid
+  EXPECT_EQ(io::invalid_utf8_offset("a\xc0\xaf"), 1u);         // overlong '/'
+  EXPECT_EQ(io::invalid_utf8_offset("x\xed\xa0\x80"), 1u);     // surrogate U+D800
+  EXPECT_EQ(io::invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(io::invalid_utf8_offset("euro \xe2\x82"), 5u);     // truncated
+  EXPECT_EQ(io::invalid_utf8_offset("\x80"), 0u);              // lone continuation byte
   try {
     io::require_utf8("lung \xff", "query 2");
     ADD_FAILURE();

@@ -2,8 +2,8 @@
 // bundled CancerGov BEIR data.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,10 +12,10 @@
 #include <regex>
 #include <sstream>
 
-#include "support/cli_runner.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/metrics.h"
 #include "radlite/retrieval/pipeline.h"
+#include "support/cli_runner.h"
 
 namespace fs = std::filesystem;
 using namespace radlite;
@@ -89,8 +89,8 @@ TEST(RetrievalCli, EvalBm25WritesMetricsAndRun) {
 
 TEST(RetrievalCli, EvalBm25ParametersChangeTheResult) {
   std::string dir = scratch("eval_params");
-  Result r = run_cli("eval " + data_args() + " --k1 0.9 --b 0.4 --stopwords english --stemmer porter --output '" +
-                     dir + "/m.json'");
+  Result r = run_cli("eval " + data_args() + " --k1 0.9 --b 0.4 --stopwords english --stemmer porter --output '" + dir +
+                     "/m.json'");
   ASSERT_EQ(r.status, 0) << r.err;
   nlohmann::json m = nlohmann::json::parse(read_all(dir + "/m.json"));
   // README: Lucene EnglishAnalyzer, k1 0.9, b 0.4: MRR@10 0.3428, Recall@100 0.9081.
@@ -105,7 +105,8 @@ TEST(RetrievalCli, IndexThenSearchJson) {
   EXPECT_NE(idx.out.find("indexed 729 documents"), std::string::npos) << idx.out;
   EXPECT_TRUE(fs::is_regular_file(dir + "/idx/manifest.json"));
 
-  Result s = run_cli("search --index '" + dir + "/idx' --k 5 --json 'symptoms of adult leukemia' 'breast cancer screening'");
+  Result s =
+      run_cli("search --index '" + dir + "/idx' --k 5 --json 'symptoms of adult leukemia' 'breast cancer screening'");
   ASSERT_EQ(s.status, 0) << s.err;
   std::istringstream lines(s.out);
   std::string line;
@@ -137,7 +138,8 @@ TEST(RetrievalCli, IndexThenSearchJson) {
   EXPECT_NE(t.out.find("   3  "), std::string::npos) << t.out;
 
   // --queries FILE: one result line per query of the file.
-  std::ofstream(dir + "/q.jsonl") << "{\"_id\": \"a\", \"text\": \"skin cancer\"}\n{\"_id\": \"b\", \"text\": \"lung\"}\n";
+  std::ofstream(dir + "/q.jsonl")
+      << "{\"_id\": \"a\", \"text\": \"skin cancer\"}\n{\"_id\": \"b\", \"text\": \"lung\"}\n";
   Result f = run_cli("search --index '" + dir + "/idx' --json --k 2 --queries '" + dir + "/q.jsonl'");
   ASSERT_EQ(f.status, 0) << f.err;
   EXPECT_NE(f.out.find("\"query_id\":\"b\""), std::string::npos) << f.out;

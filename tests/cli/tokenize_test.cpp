@@ -29,8 +29,9 @@ TEST(TokenizeCli, PairsMatchBertFixture) {
   json fx = load(kData + "/tokenizers/bert-base-uncased.json");
   std::string input;
   for (const auto& e : fx["pairs"]) input += json{{"query", e["query"]}, {"doc", e["doc"]}}.dump() + "\n";
-  auto r = run_cli("tokenize --pairs --max-length 128 --tokenizer " + kData + "/tokenizers/files/bert-base-uncased/vocab.txt",
-                   input);
+  auto r = run_cli(
+      "tokenize --pairs --max-length 128 --tokenizer " + kData + "/tokenizers/files/bert-base-uncased/vocab.txt",
+      input);
   ASSERT_EQ(r.status, 0);
   std::istringstream lines(r.out);
   std::string line;
@@ -47,8 +48,8 @@ TEST(TokenizeCli, PairsMatchBertFixture) {
   EXPECT_EQ(mismatches, 0u);
 
   // The same input truncated at 64 no longer matches the fixture (truncated at 128) for the long pairs.
-  auto shorter = run_cli("tokenize --pairs --max-length 64 --tokenizer " + kData +
-                         "/tokenizers/files/bert-base-uncased/vocab.txt", input);
+  auto shorter = run_cli(
+      "tokenize --pairs --max-length 64 --tokenizer " + kData + "/tokenizers/files/bert-base-uncased/vocab.txt", input);
   ASSERT_EQ(shorter.status, 0);
   EXPECT_NE(shorter.out, r.out);
 }
@@ -75,8 +76,8 @@ TEST(TokenizeCli, DefaultMaxLengthIsModelMaxLength) {
 }
 
 TEST(TokenizeCli, BadLineNamesLineNumber) {
-  auto r = run_cli("tokenize --tokenizer " + kModels + "/roberta-biencoder-tiny",
-                   "{\"text\": \"ok\"}\n{\"text\": broken\n");
+  auto r =
+      run_cli("tokenize --tokenizer " + kModels + "/roberta-biencoder-tiny", "{\"text\": \"ok\"}\n{\"text\": broken\n");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("line 2"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("{\"input_ids\": [0, 1638, 2]"), std::string::npos) << r.out;  // line 1 was written
@@ -94,8 +95,8 @@ TEST(TokenizeCli, BenchPrintsCounts) {
   radlite::test_support::ScratchDir dir;
   const std::string path = dir.file("in.jsonl");
   std::ofstream(path) << "{\"text\": \"Hello world\"}\n{\"text\": \"CT shows a filling defect.\"}\n";
-  auto r = run_cli(std::string("bench-tokenize --repeat 3 --tokenizer ") + kModels + "/roberta-biencoder-tiny --input " +
-                   path, "");
+  auto r = run_cli(
+      std::string("bench-tokenize --repeat 3 --tokenizer ") + kModels + "/roberta-biencoder-tiny --input " + path, "");
   ASSERT_EQ(r.status, 0);
   json j = json::parse(r.out);
   EXPECT_EQ(j["texts"], 6);

@@ -7,13 +7,12 @@
 #include <cstring>
 #include <exception>
 
-#define RADLITE_FUZZ_CHECK(cond, what)                                                          \
-  do {                                                                                          \
-    if (!(cond)) {                                                                              \
-      std::fprintf(stderr, "fuzz invariant violated at %s:%d: %s (%s)\n", __FILE__, __LINE__, \
-                   what, #cond);                                                                \
-      std::abort();                                                                             \
-    }                                                                                           \
+#define RADLITE_FUZZ_CHECK(cond, what)                                                                      \
+  do {                                                                                                      \
+    if (!(cond)) {                                                                                          \
+      std::fprintf(stderr, "fuzz invariant violated at %s:%d: %s (%s)\n", __FILE__, __LINE__, what, #cond); \
+      std::abort();                                                                                         \
+    }                                                                                                       \
   } while (0)
 
 // Open defects that a target would hit again and again, hiding everything behind them. They are reported
@@ -29,12 +28,12 @@ inline bool radlite_fuzz_tolerated(const std::exception& e) {
 
 // Defines libFuzzer's entry point around `fn` (the target's body): a tolerated known defect ends the input,
 // anything else propagates and libFuzzer reports it.
-#define RADLITE_FUZZ_ENTRY(fn)                                                     \
+#define RADLITE_FUZZ_ENTRY(fn)                                                        \
   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
-    try {                                                                          \
-      return fn(data, size);                                                       \
-    } catch (const std::exception& e) {                                            \
-      if (!radlite_fuzz_tolerated(e)) throw;                                       \
-      return 0;                                                                    \
-    }                                                                              \
+    try {                                                                             \
+      return fn(data, size);                                                          \
+    } catch (const std::exception& e) {                                               \
+      if (!radlite_fuzz_tolerated(e)) throw;                                          \
+      return 0;                                                                       \
+    }                                                                                 \
   }

@@ -26,7 +26,9 @@ std::vector<Named> load_all() {
   const std::string data = RADLITE_FUZZ_DATA_DIR;
   const std::string models = RADLITE_FUZZ_MODELS_DIR;
   std::vector<Named> out;
-  auto add = [&](const char* name, const std::string& path) { out.push_back({name, radlite::Tokenizer::from_path(path)}); };
+  auto add = [&](const char* name, const std::string& path) {
+    out.push_back({name, radlite::Tokenizer::from_path(path)});
+  };
   add("bpe-byte-level", data + "/tokenizers/files/roberta-base/tokenizer.json");
   add("wordpiece", data + "/tokenizers/files/bert-base-uncased/tokenizer.json");
   add("bpe-byte-fallback", data + "/tokenizers/files/synthetic/bpe-byte-fallback.tokenizer.json");
@@ -37,9 +39,9 @@ std::vector<Named> load_all() {
 }
 
 void check_encoding(const radlite::Tokenizer& tok, const radlite::Encoding& e, std::size_t max_length) {
-  RADLITE_FUZZ_CHECK(e.ids.size() == e.type_ids.size() && e.ids.size() == e.attention_mask.size() &&
-                         e.ids.size() == e.tokens.size(),
-                     "one type id, mask entry and token string per id");
+  RADLITE_FUZZ_CHECK(
+      e.ids.size() == e.type_ids.size() && e.ids.size() == e.attention_mask.size() && e.ids.size() == e.tokens.size(),
+      "one type id, mask entry and token string per id");
   if (max_length) RADLITE_FUZZ_CHECK(e.ids.size() <= max_length, "truncation honours max_length");
   for (std::size_t i = 0; i < e.ids.size(); ++i) {
     // id_to_token throws InvalidArgument for an id outside the vocabulary: that would be a bug here.

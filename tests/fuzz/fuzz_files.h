@@ -48,8 +48,8 @@ inline bool safe_name(const std::string& name) {
       if (++components > 5) return false;
       continue;
     }
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
     part += c;
   }
@@ -95,7 +95,8 @@ inline std::string join_archive(const FuzzArchive& archive) {
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
+    std::string base =
+        std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
     std::string tmpl = base + "/radlite-fuzz-XXXXXX";
     if (!::mkdtemp(tmpl.data())) std::abort();
     root_ = tmpl;
@@ -111,7 +112,8 @@ class ScratchDir {
   // Returns root()/sub. A name that is both a file and a directory in one input: the later one is skipped.
   std::string reset(const std::vector<FuzzFile>& files, const std::string& sub = "d") {
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(root_, ec)) std::filesystem::remove_all(entry.path(), ec);
+    for (const auto& entry : std::filesystem::directory_iterator(root_, ec))
+      std::filesystem::remove_all(entry.path(), ec);
     const std::filesystem::path dir = std::filesystem::path(root_) / sub;
     std::filesystem::create_directories(dir, ec);
     for (const auto& f : files) {

@@ -58,8 +58,10 @@ void fix_checksums(json& node, const std::vector<FuzzFile>& files, const std::st
 int bracket_depth(const std::string& text) {
   int depth = 0, deepest = 0;
   for (char c : text) {
-    if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if ((c == ']' || c == '}') && depth > 0) --depth;
+    if (c == '[' || c == '{')
+      deepest = std::max(deepest, ++depth);
+    else if ((c == ']' || c == '}') && depth > 0)
+      --depth;
   }
   return deepest;
 }
@@ -76,8 +78,8 @@ static int fuzz_one(const std::uint8_t* data, std::size_t size) {
     const std::string suffix = "/manifest.json";
     for (std::size_t i = 0; i < archive.files.size(); ++i) {
       const std::string& name = archive.files[i].name;
-      const bool nested = name.size() > suffix.size() &&
-                          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+      const bool nested =
+          name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
       if (name == "manifest.json" || nested) manifests.emplace_back(-std::count(name.begin(), name.end(), '/'), i);
     }
     std::sort(manifests.begin(), manifests.end());

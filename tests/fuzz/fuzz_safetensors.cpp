@@ -13,7 +13,8 @@
 static int fuzz_one(const std::uint8_t* data, std::size_t size) {
   using namespace radlite::io;
   try {
-    SafetensorsFile file = SafetensorsFile::from_bytes(std::string(reinterpret_cast<const char*>(data), size), "fuzz.safetensors");
+    SafetensorsFile file =
+        SafetensorsFile::from_bytes(std::string(reinterpret_cast<const char*>(data), size), "fuzz.safetensors");
     unsigned checksum = 0;
     for (const auto& [name, t] : file.tensors()) {
       RADLITE_FUZZ_CHECK(name == t.name, "tensor map key equals its name");
@@ -23,13 +24,15 @@ static int fuzz_one(const std::uint8_t* data, std::size_t size) {
         RADLITE_FUZZ_CHECK(!__builtin_mul_overflow(n, d, &n), "the shape product fits in 64 bits");
       }
       RADLITE_FUZZ_CHECK(t.numel() == n, "numel is the shape product");
-      RADLITE_FUZZ_CHECK(static_cast<std::size_t>(n) * dtype_size(t.dtype) == t.nbytes, "nbytes = numel x element size");
+      RADLITE_FUZZ_CHECK(static_cast<std::size_t>(n) * dtype_size(t.dtype) == t.nbytes,
+                         "nbytes = numel x element size");
       RADLITE_FUZZ_CHECK(t.nbytes <= size, "a view is never larger than the file");
       for (std::size_t i = 0; i < t.nbytes; ++i) checksum += t.data[i];
     }
     for (const auto& [k, v] : file.metadata()) checksum += static_cast<unsigned>(k.size() + v.size());
     Checkpoint ckpt = Checkpoint::from_file(file);
-    for (const auto& [name, t] : file.tensors()) RADLITE_FUZZ_CHECK(ckpt.find(name) != nullptr, "checkpoint finds every tensor");
+    for (const auto& [name, t] : file.tensors())
+      RADLITE_FUZZ_CHECK(ckpt.find(name) != nullptr, "checkpoint finds every tensor");
     try {
       ckpt.require("no such tensor \x01");
       RADLITE_FUZZ_CHECK(false, "require() of a missing tensor throws");

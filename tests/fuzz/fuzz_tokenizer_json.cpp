@@ -13,8 +13,8 @@ namespace {
 
 // Short texts: regex-based pre-tokenizers in a fuzzed file may be slow on long inputs, which is a property
 // of the file (issue 8, defect 9), not what this target looks for.
-const char* const kTexts[] = {"Hello world! 123", "  CT shows a Filling-defect.  ", "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC <s> [CLS]",
-                              "\xF0\x9F\x98\x80 a\tb\nc", ""};
+const char* const kTexts[] = {"Hello world! 123", "  CT shows a Filling-defect.  ",
+                              "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC <s> [CLS]", "\xF0\x9F\x98\x80 a\tb\nc", ""};
 
 void exercise(const radlite::Tokenizer& tok) {
   for (const char* text : kTexts) {

@@ -25,7 +25,8 @@ radlite::fuzz::FuzzArchive pack(const fs::path& dir, const std::string& preamble
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.is_regular_file()) paths.push_back(e.path());
   std::sort(paths.begin(), paths.end());
-  for (const auto& p : paths) a.files.push_back({fs::relative(p, dir).generic_string(), radlite::io::read_file(p.string())});
+  for (const auto& p : paths)
+    a.files.push_back({fs::relative(p, dir).generic_string(), radlite::io::read_file(p.string())});
   return a;
 }
 
@@ -51,8 +52,10 @@ int main(int argc, char** argv) {
     std::size_t docs;
     const char* preamble;
   };
-  const Variant variants[] = {{"bm25-dense", true, true, 3, ""},  {"bm25-only", false, true, 3, ""},
-                              {"dense-only", true, false, 3, ""}, {"empty", true, true, 0, ""},
+  const Variant variants[] = {{"bm25-dense", true, true, 3, ""},
+                              {"bm25-only", false, true, 3, ""},
+                              {"dense-only", true, false, 3, ""},
+                              {"empty", true, true, 0, ""},
                               {"bm25-dense-nofix", true, true, 2, "nofix"}};
   for (const Variant& v : variants) {
     radlite::PipelineOptions o;
@@ -61,7 +64,8 @@ int main(int argc, char** argv) {
     p.add(std::vector<radlite::BeirDocument>(docs.begin(), docs.begin() + static_cast<long>(v.docs)));
     const fs::path dir = work / v.name;
     p.save(dir.string());
-    std::ofstream(out / (std::string(v.name) + ".idx"), std::ios::binary) << radlite::fuzz::join_archive(pack(dir, v.preamble));
+    std::ofstream(out / (std::string(v.name) + ".idx"), std::ios::binary)
+        << radlite::fuzz::join_archive(pack(dir, v.preamble));
   }
   fs::remove_all(work);
   std::cout << "wrote " << std::size(variants) << " seeds to " << out << '\n';

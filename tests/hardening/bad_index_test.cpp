@@ -77,7 +77,8 @@ TEST(BadIndex, DamagedFiles) {
   {
     FreshIndex x;
     patch_file(x.file("bm25.bin"), 20, "\x7f");
-    expect_error<FormatError>(kArea, "bm25.bin: one byte changed (checksum)", {"bm25.bin", "sha256"}, [&] { x.load(); });
+    expect_error<FormatError>(kArea, "bm25.bin: one byte changed (checksum)", {"bm25.bin", "sha256"},
+                              [&] { x.load(); });
   }
   {
     FreshIndex x;
@@ -90,13 +91,15 @@ TEST(BadIndex, DamagedFiles) {
     const std::string b = ts::read_bytes(x.file("bm25.bin"));
     ts::write_file(x.file("bm25.bin"), b.substr(0, b.size() / 2));
     fix_manifest_checksums(x.dir);
-    expect_error<FormatError>(kArea, "bm25.bin truncated to half (checksums fixed up)", {"bm25.bin"}, [&] { x.load(); });
+    expect_error<FormatError>(kArea, "bm25.bin truncated to half (checksums fixed up)", {"bm25.bin"},
+                              [&] { x.load(); });
   }
   {
     FreshIndex x;
     patch_file(x.file("bm25.bin"), 0, "NOTBM25");
     fix_manifest_checksums(x.dir);
-    expect_error<FormatError>(kArea, "bm25.bin: wrong magic (checksums fixed up)", {"bm25.bin", "magic"}, [&] { x.load(); });
+    expect_error<FormatError>(kArea, "bm25.bin: wrong magic (checksums fixed up)", {"bm25.bin", "magic"},
+                              [&] { x.load(); });
   }
   {
     FreshIndex x;
@@ -138,8 +141,8 @@ TEST(BadIndex, EmbeddingDimensionMismatch) {
   FreshIndex x;
   // Same identity, other dimension: only the dimension check can catch it.
   const auto narrow = std::make_shared<radlite::test_models::HashingEncoder>(8, "catalogue-hashing");
-  expect_error<ModelError>(kArea, "index of 16-dim vectors, encoder with the same identity and 8 dims",
-                           {"16", "8"}, [&] { Pipeline::load(x.dir, narrow, nullptr); });
+  expect_error<ModelError>(kArea, "index of 16-dim vectors, encoder with the same identity and 8 dims", {"16", "8"},
+                           [&] { Pipeline::load(x.dir, narrow, nullptr); });
   // Real models: an index made with the 32-dim RoBERTa tiny model, loaded with the 16-dim BERT one.
   ts::ScratchDir scratch;
   const std::string models = RADLITE_MODELS_DIR;
@@ -148,8 +151,9 @@ TEST(BadIndex, EmbeddingDimensionMismatch) {
   Pipeline p(roberta, nullptr);
   p.add(docs());
   p.save(scratch.file("index"));
-  expect_error<ModelError>(kArea, "index built with roberta-biencoder-tiny (32 dims), loaded with bert-biencoder-cls-tiny (16)",
-                           {"bi-encoder"}, [&] { Pipeline::load(scratch.file("index"), bert, nullptr); });
+  expect_error<ModelError>(
+      kArea, "index built with roberta-biencoder-tiny (32 dims), loaded with bert-biencoder-cls-tiny (16)",
+      {"bi-encoder"}, [&] { Pipeline::load(scratch.file("index"), bert, nullptr); });
 }
 
 }  // namespace

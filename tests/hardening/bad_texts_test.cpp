@@ -29,8 +29,8 @@ const std::string kData = RADLITE_TEST_DATA_DIR;
 
 // Radiology-like text of `bytes` bytes: words, punctuation, digits, some non-ASCII.
 std::string long_text(std::size_t bytes) {
-  const char* words[] = {"The", "chest", "CT", "shows", "a", "3.2", "cm", "spiculated", "nodule,", "caf\xC3\xA9",
-                         "(right", "upper", "lobe)", "\xE2\x80\x94", "no", "effusion."};
+  const char* words[] = {"The",     "chest",       "CT",     "shows", "a",     "3.2",          "cm", "spiculated",
+                         "nodule,", "caf\xC3\xA9", "(right", "upper", "lobe)", "\xE2\x80\x94", "no", "effusion."};
   std::string s;
   s.reserve(bytes + 16);
   for (std::size_t i = 0; s.size() < bytes; ++i) s.append(words[(i * 5) % 16]).push_back(' ');
@@ -90,7 +90,8 @@ TEST(BadTexts, TenMegabyteTextThroughTheBiEncoder) {
   const radlite::Matrix m = enc.encode({long_text(10 << 20), "short"});
   ASSERT_EQ(m.rows(), 2u);
   EXPECT_EQ(enc.tokenize(long_text(10 << 20)).size(), enc.max_length());
-  record("long texts (BiEncoder::encode)", "10 MB text", "embedded, truncated at max_length " + std::to_string(enc.max_length()), "");
+  record("long texts (BiEncoder::encode)", "10 MB text",
+         "embedded, truncated at max_length " + std::to_string(enc.max_length()), "");
 }
 
 TEST(BadTexts, HundredThousandSpacesThroughAReplaceRegex) {
@@ -98,15 +99,17 @@ TEST(BadTexts, HundredThousandSpacesThroughAReplaceRegex) {
   // normalizer is the Replace(" {2,}") that transformers writes into SentencePiece-converted tokenizers.
   std::ifstream in(kModels + "/xlmr-biencoder-sp-tiny/tokenizer.json");
   nlohmann::json tok = nlohmann::json::parse(in);
-  tok["normalizer"] = {{"type", "Sequence"},
-                       {"normalizers", {tok["normalizer"], {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}}}}};
+  tok["normalizer"] = {
+      {"type", "Sequence"},
+      {"normalizers", {tok["normalizer"], {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}}}}};
   const std::string json = tok.dump();
   const radlite::hardening::ChildOutcome o = radlite::hardening::run_in_child([&] {
     const auto t = radlite::Tokenizer::from_json(json);
     (void)t.encode("a" + std::string(100000, ' ') + "b");
   });
   record("long texts (Tokenizer::encode)", "100,000 spaces through Replace(\" {2,}\")",
-         o.crashed ? "CRASH (signal " + std::to_string(o.signal) + ")" : (o.type.empty() ? "encoded" : o.type), o.message);
+         o.crashed ? "CRASH (signal " + std::to_string(o.signal) + ")" : (o.type.empty() ? "encoded" : o.type),
+         o.message);
   EXPECT_FALSE(o.crashed) << "signal " << o.signal;
   EXPECT_EQ(o.type, "") << o.message;
 }
@@ -121,9 +124,11 @@ TEST(BadTexts, JsonInputLines) {
   const char* area = "JSON input lines (radlite encode / tokenize, stdin)";
   const std::string tok = "tokenize --tokenizer '" + kData + "/tokenizers/files/bert-base-uncased/tokenizer.json'";
   expect_cli_error(area, "encode: a blank line", kEncode, "{\"text\": \"a\"}\n\n", {"line 2"});
-  expect_cli_error(area, "encode: invalid UTF-8 byte 0xFF inside a string", kEncode, "{\"text\": \"a\xFF b\"}\n", {"line 1"});
+  expect_cli_error(area, "encode: invalid UTF-8 byte 0xFF inside a string", kEncode, "{\"text\": \"a\xFF b\"}\n",
+                   {"line 1"});
   expect_cli_error(area, "encode: lone surrogate \\ud800", kEncode, "{\"text\": \"a\\ud800b\"}\n", {"line 1"});
-  expect_cli_error(area, "encode: raw NUL byte inside a string", kEncode, std::string("{\"text\": \"a\0b\"}\n", 15), {"line 1"});
+  expect_cli_error(area, "encode: raw NUL byte inside a string", kEncode, std::string("{\"text\": \"a\0b\"}\n", 15),
+                   {"line 1"});
   expect_cli_error(area, "encode: text is a number", kEncode, "{\"text\": 5}\n", {"line 1", "text"});
   expect_cli_error(area, "encode: input_ids with an id outside the vocabulary", kEncode,
                    "{\"input_ids\": [101, 999999, 102]}\n", {"line 1"});
@@ -146,8 +151,9 @@ TEST(BadTexts, JsonInputLinesFormerlyAcceptedAreRefused) {
 
 TEST(BadTexts, JsonInputNestedDeeply) {
   // Issue 8, defect 3 (owner: lead, JSON safety): 100,000 nested arrays crash the error message's dump().
-  expect_cli_error("JSON input lines (radlite encode / tokenize, stdin)", "encode: input_ids nested 100,000 levels", kEncode,
-                   "{\"input_ids\": " + std::string(100000, '[') + std::string(100000, ']') + "}\n", {"line 1"});
+  expect_cli_error("JSON input lines (radlite encode / tokenize, stdin)", "encode: input_ids nested 100,000 levels",
+                   kEncode, "{\"input_ids\": " + std::string(100000, '[') + std::string(100000, ']') + "}\n",
+                   {"line 1"});
 }
 
 TEST(BadTexts, EmptyTextIsEmbeddedLikeSentenceTransformers) {

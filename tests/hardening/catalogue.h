@@ -65,8 +65,8 @@ void expect_error(const std::string& area, const std::string& input, const std::
     record(area, input, dynamic_error_name(e), msg);
     EXPECT_STREQ(dynamic_error_name(e), error_name<E>()) << area << " / " << input << ": " << msg;
     for (const auto& c : culprits)
-      EXPECT_NE(msg.find(c), std::string::npos) << area << " / " << input << ": the message does not name '" << c
-                                                << "': " << msg;
+      EXPECT_NE(msg.find(c), std::string::npos)
+          << area << " / " << input << ": the message does not name '" << c << "': " << msg;
     return;
   } catch (const std::exception& e) {
     record(area, input, std::string("std::exception (") + typeid(e).name() + ")", e.what());
@@ -143,15 +143,16 @@ void expect_error_in_child(const std::string& area, const std::string& input, co
   record(area, input, o.type, o.message);
   EXPECT_EQ(o.type, error_name<E>()) << area << " / " << input << ": " << o.message;
   for (const auto& c : culprits)
-    EXPECT_NE(o.message.find(c), std::string::npos) << area << " / " << input << ": the message does not name '" << c
-                                                    << "': " << o.message;
+    EXPECT_NE(o.message.find(c), std::string::npos)
+        << area << " / " << input << ": the message does not name '" << c << "': " << o.message;
 }
 
 /// A CLI run that must fail: exit status 1 (radlite::Error) or 2 (usage), stderr naming every culprit, and
 /// nothing on stdout.
 /// test_support::run_cli under coreutils' timeout: a command that hangs (e.g. --threads 100000) is killed
 /// after `seconds` and reported as status -1 (like a crash).
-inline test_support::CliResult run_cli_limited(const std::string& args, const std::string& stdin_text, int seconds = 60) {
+inline test_support::CliResult run_cli_limited(const std::string& args, const std::string& stdin_text,
+                                               int seconds = 60) {
   test_support::ScratchDir dir;
   test_support::write_file(dir.file("in"), stdin_text);
   const std::string cmd = "timeout -s KILL " + std::to_string(seconds) + " '" + RADLITE_CLI + "' " + args + " < '" +
@@ -170,11 +171,11 @@ inline void expect_cli_error(const std::string& area, const std::string& input, 
   std::string err = r.err;
   while (!err.empty() && err.back() == '\n') err.pop_back();
   record(area, input, r.status < 0 ? "CRASH or HANG (killed)" : "exit " + std::to_string(r.status), err);
-  EXPECT_TRUE(r.status == 1 || r.status == 2) << area << " / " << input << ": exit status " << r.status
-                                              << ", stderr: " << r.err;
+  EXPECT_TRUE(r.status == 1 || r.status == 2)
+      << area << " / " << input << ": exit status " << r.status << ", stderr: " << r.err;
   for (const auto& c : culprits)
-    EXPECT_NE(r.err.find(c), std::string::npos) << area << " / " << input << ": stderr does not name '" << c
-                                                << "': " << r.err;
+    EXPECT_NE(r.err.find(c), std::string::npos)
+        << area << " / " << input << ": stderr does not name '" << c << "': " << r.err;
 }
 
 /// Writes the catalogue as Markdown when RADLITE_CATALOGUE names a file (registered by each test binary).
@@ -190,8 +191,8 @@ class CatalogueWriter : public ::testing::Environment {
         area = e.area;
         out << "\n### " << area << "\n\n| input | reaction | message |\n|---|---|---|\n";
       }
-      out << "| " << escape(e.input) << " | " << e.reaction << " | " << (e.message.empty() ? "" : "`" + escape(e.message) + "`")
-          << " |\n";
+      out << "| " << escape(e.input) << " | " << e.reaction << " | "
+          << (e.message.empty() ? "" : "`" + escape(e.message) + "`") << " |\n";
     }
   }
 
@@ -199,13 +200,17 @@ class CatalogueWriter : public ::testing::Environment {
   static std::string escape(const std::string& s) {
     std::string out;
     for (char c : s) {
-      if (c == '|') out += "\\|";
-      else if (c == '\n') out += "<br>";
-      else if (c == '`') out += "'";
+      if (c == '|')
+        out += "\\|";
+      else if (c == '\n')
+        out += "<br>";
+      else if (c == '`')
+        out += "'";
       else if (static_cast<unsigned char>(c) < 0x20) {
         const char* hex = "0123456789abcdef";
         out += std::string("\\x") + hex[(c >> 4) & 15] + hex[c & 15];
-      } else out += c;
+      } else
+        out += c;
     }
     return out.size() > 600 ? out.substr(0, 600) + "..." : out;
   }

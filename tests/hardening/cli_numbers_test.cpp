@@ -14,7 +14,8 @@ namespace ts = radlite::test_support;
 
 const char* kArea = "command-line numbers";
 const std::string kModels = RADLITE_MODELS_DIR;
-const std::string kTok = "tokenize --tokenizer '" + std::string(RADLITE_TEST_DATA_DIR) + "/tokenizers/files/bert-base-uncased/tokenizer.json'";
+const std::string kTok = "tokenize --tokenizer '" + std::string(RADLITE_TEST_DATA_DIR) +
+                         "/tokenizers/files/bert-base-uncased/tokenizer.json'";
 const std::string kEncode = "encode --model '" + kModels + "/bert-biencoder-cls-tiny'";
 const std::string kRerank = "rerank --model '" + kModels + "/bert-crossencoder-tiny'";
 
@@ -36,7 +37,8 @@ TEST(CliNumbers, RejectedToday) {
   expect_cli_error(kArea, "--max-length abc", kTok + " --max-length abc", line, {"--max-length"});
   expect_cli_error(kArea, "--max-length -1", kTok + " --max-length -1", line, {"--max-length"});
   expect_cli_error(kArea, "--k -5", index.search("--k -5"), "", {"--k"});
-  expect_cli_error(kArea, "--temperature 0", kRerank + " --temperature 0", "{\"query\": \"a\", \"doc\": \"b\"}\n", {"--temperature"});
+  expect_cli_error(kArea, "--temperature 0", kRerank + " --temperature 0", "{\"query\": \"a\", \"doc\": \"b\"}\n",
+                   {"--temperature"});
   expect_cli_error(kArea, "--temperature -1", kRerank + " --temperature -1", "{\"query\": \"a\", \"doc\": \"b\"}\n",
                    {"--temperature"});
   expect_cli_error(kArea, "--rrf-k abc", index.search("--rrf-k abc"), "", {"--rrf-k"});
@@ -56,7 +58,8 @@ TEST(CliNumbers, FormerlyAcceptedOrMisreadAreRefused) {
   expect_cli_error(kArea, "--rrf-k -1", index.search("--rrf-k -1"), "", {"--rrf-k"});
   expect_cli_error(kArea, "--threads 100000", kEncode + " --threads 100000", line, {"--threads"});
   expect_cli_error(kArea, "--threads -1", kEncode + " --threads -1", line, {"--threads"});
-  expect_cli_error(kArea, "--max-length 4294967298 (2^32 + 2)", kTok + " --max-length 4294967298", line, {"--max-length"});
+  expect_cli_error(kArea, "--max-length 4294967298 (2^32 + 2)", kTok + " --max-length 4294967298", line,
+                   {"--max-length"});
   expect_cli_error(kArea, "--k 4294967297 (2^32 + 1)", index.search("--k 4294967297"), "", {"--k"});
   // Refused today, but the message says "got -1" for what the user typed as 99999999999999999999.
   expect_cli_error(kArea, "--k 99999999999999999999 (beyond 64 bits)", index.search("--k 99999999999999999999"), "",

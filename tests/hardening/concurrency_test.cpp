@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "radlite/encoder.h"
-#include "radlite/runtime.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/pipeline.h"
+#include "radlite/runtime.h"
 #include "radlite/tokenizer.h"
 
 namespace {
@@ -86,7 +86,8 @@ class Concurrency : public ::testing::Test {
     // process-wide; 8 callers each opening a parallel region oversubscribe 2 cores with spinning workers
     // and make the run, above all under TSan, minutes long without testing anything more of radlite.)
     radlite::set_num_threads(1);
-    shared_->encoder = std::make_shared<radlite::BiEncoder>(radlite::BiEncoder::load(models + "/roberta-biencoder-tiny", eo));
+    shared_->encoder =
+        std::make_shared<radlite::BiEncoder>(radlite::BiEncoder::load(models + "/roberta-biencoder-tiny", eo));
     radlite::CrossEncoderOptions co;
     shared_->reranker =
         std::make_shared<radlite::CrossEncoder>(radlite::CrossEncoder::load(models + "/bert-crossencoder-tiny", co));

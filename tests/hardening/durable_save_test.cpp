@@ -203,14 +203,12 @@ void run_scenario(const Scenario& s) {
 }
 
 TEST(DurableSave, SaveOverExistingIndexKilledAtRandomPoints) {
-  run_scenario({"save over an existing index",
-                [](const std::string& dir) { build(20).save(dir); },
+  run_scenario({"save over an existing index", [](const std::string& dir) { build(20).save(dir); },
                 [](const std::string& dir) { build(40).save(dir); }});
 }
 
 TEST(DurableSave, AppendAndSaveKilledAtRandomPoints) {
-  run_scenario({"load, append, save in place",
-                [](const std::string& dir) { build(20).save(dir); },
+  run_scenario({"load, append, save in place", [](const std::string& dir) { build(20).save(dir); },
                 [](const std::string& dir) {
                   Pipeline p = Pipeline::load(dir, kEncoder, nullptr);
                   p.add(make_docs(100, 10));
@@ -220,8 +218,7 @@ TEST(DurableSave, AppendAndSaveKilledAtRandomPoints) {
 
 TEST(DurableSave, SaveWithOtherStagesKilledAtRandomPoints) {
   // The new index drops BM25: a mixed directory (old bm25.bin beside a new manifest) must never load.
-  run_scenario({"replace a BM25 + dense index by a dense-only one",
-                [](const std::string& dir) { build(30).save(dir); },
+  run_scenario({"replace a BM25 + dense index by a dense-only one", [](const std::string& dir) { build(30).save(dir); },
                 [](const std::string& dir) { build(30, /*bm25=*/false).save(dir); }});
 }
 

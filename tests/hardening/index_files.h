@@ -26,7 +26,8 @@ inline std::string find_index_file(const std::string& dir, const std::string& na
   std::vector<fs::path> found;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     const std::string file = e.path().filename().string();
-    const bool segment_file = file.size() > name.size() && file.compare(file.size() - name.size(), name.size(), name) == 0 &&
+    const bool segment_file = file.size() > name.size() &&
+                              file.compare(file.size() - name.size(), name.size(), name) == 0 &&
                               file[file.size() - name.size() - 1] == '.';
     if (e.is_regular_file() && (file == name || segment_file)) found.push_back(e.path());
   }

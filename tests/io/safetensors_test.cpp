@@ -103,15 +103,15 @@ TEST(Safetensors, HeaderLengthPastEndOrHuge) {
 }
 
 TEST(Safetensors, OffsetsPastEnd) {
-  expect_format_error(build_raw(header_with(R"("a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]})"),
-                                std::string(4, '\0')),
-                      {"'a'", "past the end"});
+  expect_format_error(
+      build_raw(header_with(R"("a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]})"), std::string(4, '\0')),
+      {"'a'", "past the end"});
 }
 
 TEST(Safetensors, BeginAfterEnd) {
-  expect_format_error(build_raw(header_with(R"("a": {"dtype": "F32", "shape": [0], "data_offsets": [8, 4]})"),
-                                std::string(8, '\0')),
-                      {"'a'", "begin 8 > end 4"});
+  expect_format_error(
+      build_raw(header_with(R"("a": {"dtype": "F32", "shape": [0], "data_offsets": [8, 4]})"), std::string(8, '\0')),
+      {"'a'", "begin 8 > end 4"});
 }
 
 TEST(Safetensors, OverlappingTensors) {
@@ -122,9 +122,9 @@ TEST(Safetensors, OverlappingTensors) {
 }
 
 TEST(Safetensors, WrongByteCount) {
-  expect_format_error(build_raw(header_with(R"("a": {"dtype": "F16", "shape": [3], "data_offsets": [0, 8]})"),
-                                std::string(8, '\0')),
-                      {"'a'", "byte count 8", "F16", "[3]", "6 bytes"});
+  expect_format_error(
+      build_raw(header_with(R"("a": {"dtype": "F16", "shape": [3], "data_offsets": [0, 8]})"), std::string(8, '\0')),
+      {"'a'", "byte count 8", "F16", "[3]", "6 bytes"});
 }
 
 TEST(Safetensors, OverflowingShape) {
@@ -135,9 +135,9 @@ TEST(Safetensors, OverflowingShape) {
 }
 
 TEST(Safetensors, UnknownDtype) {
-  expect_format_error(build_raw(header_with(R"("a": {"dtype": "F24", "shape": [1], "data_offsets": [0, 3]})"),
-                                std::string(3, '\0')),
-                      {"'a'", "unknown dtype 'F24'"});
+  expect_format_error(
+      build_raw(header_with(R"("a": {"dtype": "F24", "shape": [1], "data_offsets": [0, 3]})"), std::string(3, '\0')),
+      {"'a'", "unknown dtype 'F24'"});
 }
 
 TEST(Safetensors, BrokenJsonAndMalformedEntries) {
@@ -145,12 +145,12 @@ TEST(Safetensors, BrokenJsonAndMalformedEntries) {
   expect_format_error(build_raw("[1, 2]", ""), {"not a JSON object"});
   expect_format_error(build_raw(header_with(R"("a": {"shape": [1], "data_offsets": [0, 4]})"), std::string(4, '\0')),
                       {"'a'", "dtype"});
-  expect_format_error(build_raw(header_with(R"("a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]})"),
-                                std::string(4, '\0')),
-                      {"'a'", "non-negative"});
-  expect_format_error(build_raw(header_with(R"("a": {"dtype": "F32", "shape": [1], "data_offsets": [0]})"),
-                                std::string(4, '\0')),
-                      {"'a'", "data_offsets"});
+  expect_format_error(
+      build_raw(header_with(R"("a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]})"), std::string(4, '\0')),
+      {"'a'", "non-negative"});
+  expect_format_error(
+      build_raw(header_with(R"("a": {"dtype": "F32", "shape": [1], "data_offsets": [0]})"), std::string(4, '\0')),
+      {"'a'", "data_offsets"});
   expect_format_error(build_raw(header_with(R"("a": 3)"), ""), {"'a'", "not a JSON object"});
   expect_format_error(build_raw(header_with(R"("__metadata__": [1])"), ""), {"__metadata__"});
 }
@@ -169,13 +169,13 @@ TEST(Safetensors, MissingFileIsIoError) {
 TEST(Safetensors, ShardedCheckpoint) {
   ts::ScratchDir dir;
   ts::write_file(dir.file("model-00001-of-00002.safetensors"),
-                      build_safetensors({{"a", "F32", {1}, ts::f32_bytes({7})}}));
-  ts::write_file(dir.file("model-00002-of-00002.safetensors"),
-                      build_safetensors({{"b", "F32", {1}, ts::f32_bytes({8})},
-                                         {"unused", "F32", {1}, ts::f32_bytes({9})}}));
+                 build_safetensors({{"a", "F32", {1}, ts::f32_bytes({7})}}));
+  ts::write_file(
+      dir.file("model-00002-of-00002.safetensors"),
+      build_safetensors({{"b", "F32", {1}, ts::f32_bytes({8})}, {"unused", "F32", {1}, ts::f32_bytes({9})}}));
   ts::write_file(dir.file("model.safetensors.index.json"),
-                      R"({"metadata": {"total_size": 8}, "weight_map": {"a": "model-00001-of-00002.safetensors",)"
-                      R"( "b": "model-00002-of-00002.safetensors"}})");
+                 R"({"metadata": {"total_size": 8}, "weight_map": {"a": "model-00001-of-00002.safetensors",)"
+                 R"( "b": "model-00002-of-00002.safetensors"}})");
   auto ck = io::Checkpoint::open_directory(dir.path());
   float v;
   std::memcpy(&v, ck.require("b").data, 4);

@@ -68,14 +68,22 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
       return std::stoi(argv[++i]);
     };
-    if (k == "--threads") a.threads = value();
-    else if (k == "--repeat") a.repeat = std::max(1, value());
-    else if (k == "--layers") a.layers = std::max(1, value());
-    else if (k == "--seqs") a.seqs = std::max(1, value());
-    else if (k == "--len") a.len = std::clamp(value(), 2, 512);
-    else if (k == "--skip-base") a.skip_base = true;
-    else if (k == "--skip-tiny") a.skip_tiny = true;
-    else throw std::invalid_argument("unknown option " + k);
+    if (k == "--threads")
+      a.threads = value();
+    else if (k == "--repeat")
+      a.repeat = std::max(1, value());
+    else if (k == "--layers")
+      a.layers = std::max(1, value());
+    else if (k == "--seqs")
+      a.seqs = std::max(1, value());
+    else if (k == "--len")
+      a.len = std::clamp(value(), 2, 512);
+    else if (k == "--skip-base")
+      a.skip_base = true;
+    else if (k == "--skip-tiny")
+      a.skip_tiny = true;
+    else
+      throw std::invalid_argument("unknown option " + k);
   }
   return a;
 }
@@ -115,9 +123,10 @@ void bench_cancergov(const Args& args) {
   const double t_sorted = best_seconds(args.repeat, [&] { ref = unbudgeted.encode_ids(ids); });
   const double t_budget = best_seconds(args.repeat, [&] { fast = budget.encode_ids(ids); });
 
-  std::printf("(a) BiEncoder roberta-biencoder-tiny, CancerGov answers: %zu texts, %zu tokens (longest %zu), "
-              "batch_size 32, threads %d, best of %d\n",
-              texts.size(), tokens, longest, at::get_num_threads(), args.repeat);
+  std::printf(
+      "(a) BiEncoder roberta-biencoder-tiny, CancerGov answers: %zu texts, %zu tokens (longest %zu), "
+      "batch_size 32, threads %d, best of %d\n",
+      texts.size(), tokens, longest, at::get_num_threads(), args.repeat);
   std::printf("  %-44s %9s %9s %11s %8s\n", "batching", "seconds", "texts/s", "tokens/s", "speedup");
   auto row = [&](const char* name, double t) {
     std::printf("  %-44s %9.3f %9.1f %11.0f %7.2fx\n", name, t, texts.size() / t, tokens / t, t_naive / t);
@@ -159,7 +168,7 @@ void bench_base(const Args& args) {
     r.push_back(2);
   }
   const double per_layer = 2.0 * T * H * (3 * H) + 2.0 * T * H * H + 2.0 * 2.0 * T * H * I  // projections, FFN
-                           + 2.0 * 2.0 * S * L * L * H;                                      // scores, context
+                           + 2.0 * 2.0 * S * L * L * H;                                     // scores, context
   const double flops = per_layer * spec.layers;
   enc.encode_ids({ids.front()});  // warm-up
   const double t_enc = best_seconds(args.repeat, [&] { enc.encode_ids(ids); });
@@ -169,9 +178,10 @@ void bench_base(const Args& args) {
   const double t_mm = best_seconds(args.repeat, [&] { at::mm_out(c, a, b); });
   const double mm_flops = 2.0 * T * H * I;
 
-  std::printf("(b) synthetic RoBERTa-base size (hidden 768, 12 heads, FFN 3072, %d layers): %lld sequences x %lld "
-              "tokens, threads %d, best of %d\n",
-              spec.layers, static_cast<long long>(S), static_cast<long long>(L), at::get_num_threads(), args.repeat);
+  std::printf(
+      "(b) synthetic RoBERTa-base size (hidden 768, 12 heads, FFN 3072, %d layers): %lld sequences x %lld "
+      "tokens, threads %d, best of %d\n",
+      spec.layers, static_cast<long long>(S), static_cast<long long>(L), at::get_num_threads(), args.repeat);
   std::printf("  %-44s %9s %9s %9s\n", "", "seconds", "GFLOP/s", "of GEMM");
   std::printf("  %-44s %9.3f %9.1f %8.0f%%\n", "at::mm [T x 768] x [768 x 3072] (roofline)", t_mm,
               mm_flops / t_mm * 1e-9, 100.0);

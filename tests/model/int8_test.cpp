@@ -53,8 +53,8 @@ TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
   ASSERT_EQ(got.rows(), want.size());
   double worst = 1;
   for (std::size_t i = 0; i < got.rows(); ++i) worst = std::min(worst, cosine(got.row(i), want[i].data(), got.cols()));
-  std::cout << "[int8] bi-encoder vs float32 golden: min cosine " << worst
-            << ", max_abs_diff " << ts::max_abs_diff(got, want) << "\n";
+  std::cout << "[int8] bi-encoder vs float32 golden: min cosine " << worst << ", max_abs_diff "
+            << ts::max_abs_diff(got, want) << "\n";
   EXPECT_GT(worst, 0.99);
   EXPECT_GT(ts::max_abs_diff(got, want), 1e-6);  // not the float32 path
 }

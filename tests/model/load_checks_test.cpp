@@ -42,9 +42,9 @@ TEST(LoadChecks, NonFiniteWeightsAreRefusedNamingTheTensor) {
   for (const auto& [value, shown] : cases) {
     ModelCopy m(kBi);
     poke_float(m, "encoder.layer.1.output.dense.bias", 3, value);
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); },
-                             {"model.safetensors", "encoder.layer.1.output.dense.bias", "1 non-finite value",
-                              "flat index 3", shown});
+    expect_error<ModelError>(
+        [&] { BiEncoder::load(m.path()); },
+        {"model.safetensors", "encoder.layer.1.output.dense.bias", "1 non-finite value", "flat index 3", shown});
   }
   ModelCopy c(kCross);
   poke_float(c, "classifier.weight", 0, nan);
@@ -69,7 +69,8 @@ TEST(LoadChecks, ConfigWithFewerLayersThanTheCheckpoint) {
 TEST(LoadChecks, FractionalModelMaxLength) {
   ModelCopy m(kCross);
   m.edit_json("tokenizer_config.json", [](nlohmann::json& c) { c["model_max_length"] = 7.9; });
-  expect_error<FormatError>([&] { CrossEncoder::load(m.path()); }, {"tokenizer_config.json", "model_max_length", "7.9"});
+  expect_error<FormatError>([&] { CrossEncoder::load(m.path()); },
+                            {"tokenizer_config.json", "model_max_length", "7.9"});
   // The "no limit" sentinel transformers writes (int(1e30), a float in JSON) still means "no limit".
   m.edit_json("tokenizer_config.json", [](nlohmann::json& c) { c["model_max_length"] = 1e30; });
   EXPECT_EQ(CrossEncoder::load(m.path()).max_length(), CrossEncoder::load(ts::model_dir(kCross)).max_length());

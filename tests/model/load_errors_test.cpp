@@ -51,9 +51,9 @@ TEST(LoadErrors, OffsetsPastEnd) {
 TEST(LoadErrors, ShapeDisagreesWithConfig) {
   ModelCopy m(kBi);
   m.edit_json("config.json", [](nlohmann::json& c) { c["intermediate_size"] = 33; });
-  expect_error<ModelError>([&] { BiEncoder::load(m.path()); },
-                           {"model.safetensors", "encoder.layer.0.intermediate.dense.weight", "expected shape [33, 16]",
-                            "got [32, 16]"});
+  expect_error<ModelError>(
+      [&] { BiEncoder::load(m.path()); },
+      {"model.safetensors", "encoder.layer.0.intermediate.dense.weight", "expected shape [33, 16]", "got [32, 16]"});
 }
 
 TEST(LoadErrors, UnsupportedWeightDtype) {
@@ -77,7 +77,8 @@ TEST(LoadErrors, ConfigProblems) {
   {
     ModelCopy m(kBi);
     m.edit_json("config.json", [](nlohmann::json& c) { c["model_type"] = "gpt2"; });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"config.json: field 'model_type': unsupported 'gpt2'"});
+    expect_error<ModelError>([&] { BiEncoder::load(m.path()); },
+                             {"config.json: field 'model_type': unsupported 'gpt2'"});
   }
   {
     ModelCopy m(kBi);
@@ -87,7 +88,8 @@ TEST(LoadErrors, ConfigProblems) {
   {
     ModelCopy m(kBi);
     m.edit_json("config.json", [](nlohmann::json& c) { c.erase("num_attention_heads"); });
-    expect_error<FormatError>([&] { BiEncoder::load(m.path()); }, {"config.json: field 'num_attention_heads': missing"});
+    expect_error<FormatError>([&] { BiEncoder::load(m.path()); },
+                              {"config.json: field 'num_attention_heads': missing"});
   }
   {
     ModelCopy m(kBi);
@@ -109,7 +111,8 @@ TEST(LoadErrors, ConfigProblems) {
   {
     ModelCopy m(kBi);
     m.edit_json("config.json", [](nlohmann::json& c) { c["hidden_act"] = "mish"; });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"config.json: field 'hidden_act': unsupported activation 'mish'"});
+    expect_error<ModelError>([&] { BiEncoder::load(m.path()); },
+                             {"config.json: field 'hidden_act': unsupported activation 'mish'"});
   }
   {
     ModelCopy m(kCross);
@@ -127,14 +130,16 @@ TEST(LoadErrors, SentenceTransformersFiles) {
   {
     ModelCopy m(kBi);
     m.edit_json("1_Pooling/config.json", [](nlohmann::json& c) { c["pooling_mode"] = "median"; });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"1_Pooling/config.json: field 'pooling_mode': unsupported pooling mode 'median'"});
+    expect_error<ModelError>([&] { BiEncoder::load(m.path()); },
+                             {"1_Pooling/config.json: field 'pooling_mode': unsupported pooling mode 'median'"});
   }
   {
     ModelCopy m(kBi);
     m.edit_json("modules.json", [](nlohmann::json& j) {
       j.push_back({{"idx", 2}, {"name", "2"}, {"path", "2_Dense"}, {"type", "sentence_transformers.models.Dense"}});
     });
-    expect_error<ModelError>([&] { BiEncoder::load(m.path()); }, {"modules.json", "sentence_transformers.models.Dense"});
+    expect_error<ModelError>([&] { BiEncoder::load(m.path()); },
+                             {"modules.json", "sentence_transformers.models.Dense"});
   }
   {
     ModelCopy m(kBi);
@@ -164,13 +169,20 @@ TEST(InputErrors, BadIds) {
   BiEncoderOptions o;
   o.compute.max_length = 8;
   const BiEncoder enc = BiEncoder::load(ts::model_dir(kBi), o);
-  expect_error<InvalidArgument>([&] { enc.encode_ids({{0, 5, 2}, {0, 1002, 2}}); },
-                                {"sequence 1", "token id 1002", "position 1", "[0, 1002)"});
+  expect_error<InvalidArgument>(
+      [&] {
+        enc.encode_ids({{0, 5, 2}, {0, 1002, 2}});
+      },
+      {"sequence 1", "token id 1002", "position 1", "[0, 1002)"});
   expect_error<InvalidArgument>([&] { enc.encode_ids({{0, -3, 2}}); }, {"token id -3"});
   expect_error<InvalidArgument>([&] { enc.encode_ids({{0, 2}, {}}); }, {"sequence 1", "empty"});
   expect_error<InvalidArgument>([&] { enc.encode_ids({std::vector<std::int32_t>(9, 5)}); },
                                 {"9 tokens", "max_length 8"});
   const CrossEncoder ce = CrossEncoder::load(ts::model_dir(kCross));
-  expect_error<InvalidArgument>([&] { ce.logits_ids({{{101, 5, 102}, {0, 0}}}); }, {"pair 0", "2 token_type_ids for 3"});
+  expect_error<InvalidArgument>(
+      [&] {
+        ce.logits_ids({{{101, 5, 102}, {0, 0}}});
+      },
+      {"pair 0", "2 token_type_ids for 3"});
   expect_error<InvalidArgument>([&] { ce.logits_ids({{{101, 5, 102}, {0, 2, 1}}}); }, {"token_type_id 2"});
 }

@@ -74,8 +74,9 @@ TEST(BiEncoderLayout, MaxSeqLengthResolutionOrder) {
 TEST(BiEncoderLayout, PoolingFlagsAndModes) {
   ts::ScratchDir d;
   ts::copy_model_dir(ts::model_dir("roberta-biencoder-tiny-st5"), d.path());
-  ts::write_file(d.file("1_Pooling/config.json"),
-                 R"({"word_embedding_dimension": 32, "pooling_mode_cls_token": true, "pooling_mode_max_tokens": true})");
+  ts::write_file(
+      d.file("1_Pooling/config.json"),
+      R"({"word_embedding_dimension": 32, "pooling_mode_cls_token": true, "pooling_mode_max_tokens": true})");
   auto l = model::read_bi_encoder_layout(d.path());
   EXPECT_TRUE(l.pooling.cls && l.pooling.max && !l.pooling.mean);
   ts::write_file(d.file("1_Pooling/config.json"), R"({"pooling_mode": "lasttoken"})");

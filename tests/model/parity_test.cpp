@@ -168,12 +168,14 @@ TEST(BiEncoderBatching, InvariantToBatchCompanionsAndBatchSize) {
   const Matrix alone = enc.encode_ids({ids[shortest]});
   const Matrix mixed = enc.encode_ids({ids[longest], ids[shortest], ids[longest], ids[3]});
   double d = 0;
-  for (std::size_t j = 0; j < alone.cols(); ++j) d = std::max(d, static_cast<double>(std::fabs(alone(0, j) - mixed(1, j))));
+  for (std::size_t j = 0; j < alone.cols(); ++j)
+    d = std::max(d, static_cast<double>(std::fabs(alone(0, j) - mixed(1, j))));
   EXPECT_LT(d, 1e-6);
   // The check is not vacuous: without the attention mask the padded pass changes the short text's embedding.
   const Matrix leaky = EncoderAccess::embed(enc, {ids[longest], ids[shortest]}, unmasked());
   double leak = 0;
-  for (std::size_t j = 0; j < alone.cols(); ++j) leak = std::max(leak, static_cast<double>(std::fabs(alone(0, j) - leaky(1, j))));
+  for (std::size_t j = 0; j < alone.cols(); ++j)
+    leak = std::max(leak, static_cast<double>(std::fabs(alone(0, j) - leaky(1, j))));
   EXPECT_GT(leak, 1e-4);
 
   // Different batch sizes split and pad the same inputs differently; results agree and keep input order.
@@ -221,8 +223,7 @@ TEST(Concurrency, ParallelCallsOnOneModel) {
   const Matrix serial = enc.encode_ids(ids);
   std::vector<Matrix> results(4);
   std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < results.size(); ++t)
-    threads.emplace_back([&, t] { results[t] = enc.encode_ids(ids); });
+  for (std::size_t t = 0; t < results.size(); ++t) threads.emplace_back([&, t] { results[t] = enc.encode_ids(ids); });
   for (auto& th : threads) th.join();
   for (const auto& r : results) EXPECT_LT(ts::max_abs_diff(r, serial), 1e-6);
 }

@@ -42,12 +42,18 @@ std::vector<double> naive_pool(const std::vector<std::vector<double>>& s, const 
 
 void write_st_layout(const std::string& dir, const std::string& mode, bool normalize, int dim) {
   nlohmann::json modules = nlohmann::json::array();
-  modules.push_back({{"idx", 0}, {"name", "0"}, {"path", ""},
+  modules.push_back({{"idx", 0},
+                     {"name", "0"},
+                     {"path", ""},
                      {"type", "sentence_transformers.base.modules.transformer.Transformer"}});
-  modules.push_back({{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"},
+  modules.push_back({{"idx", 1},
+                     {"name", "1"},
+                     {"path", "1_Pooling"},
                      {"type", "sentence_transformers.sentence_transformer.modules.pooling.Pooling"}});
   if (normalize)
-    modules.push_back({{"idx", 2}, {"name", "2"}, {"path", "2_Normalize"},
+    modules.push_back({{"idx", 2},
+                       {"name", "2"},
+                       {"path", "2_Normalize"},
                        {"type", "sentence_transformers.base.modules.normalize.Normalize"}});
   ts::write_file(dir + "/modules.json", modules.dump(2));
   std::system(("mkdir -p '" + dir + "/1_Pooling' '" + dir + "/2_Normalize'").c_str());
@@ -188,8 +194,9 @@ TEST_P(RandomCrossEncoder, MatchesNaiveReference) {
   const ts::NaiveEncoder naive(spec, w);
   double diff = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    const auto ref = naive.classify(naive.forward(std::vector<int>(pairs[i].ids.begin(), pairs[i].ids.end()),
-                                                  std::vector<int>(pairs[i].type_ids.begin(), pairs[i].type_ids.end())));
+    const auto ref =
+        naive.classify(naive.forward(std::vector<int>(pairs[i].ids.begin(), pairs[i].ids.end()),
+                                     std::vector<int>(pairs[i].type_ids.begin(), pairs[i].type_ids.end())));
     ASSERT_EQ(got[i].size(), ref.size());
     for (std::size_t k = 0; k < ref.size(); ++k) diff = std::max(diff, std::fabs(got[i][k] - ref[k]));
   }

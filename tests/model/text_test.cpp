@@ -27,7 +27,8 @@ TEST_P(BiEncoderText, TokensAndEmbeddingsMatchGolden) {
   std::size_t mismatched = 0;
   for (std::size_t i = 0; i < texts.size(); ++i)
     if (enc.tokenize(texts[i]) != ids[i]) {
-      if (++mismatched <= 3) ADD_FAILURE() << model_name << ": ids differ for text " << i << ": " << texts[i].substr(0, 80);
+      if (++mismatched <= 3)
+        ADD_FAILURE() << model_name << ": ids differ for text " << i << ": " << texts[i].substr(0, 80);
     }
   EXPECT_EQ(mismatched, 0u);
   const double diff = ts::max_abs_diff(enc.encode(texts), ts::float_rows(g["embeddings"]));
@@ -39,8 +40,7 @@ TEST_P(BiEncoderText, TokensAndEmbeddingsMatchGolden) {
   EXPECT_LT(ts::max_abs_diff(iface.encode_texts(some), enc.encode(some)), 1e-7);
 }
 
-INSTANTIATE_TEST_SUITE_P(TinyModels, BiEncoderText, ::testing::ValuesIn(ts::bi_encoder_goldens()),
-                         ts::ModelTestName());
+INSTANTIATE_TEST_SUITE_P(TinyModels, BiEncoderText, ::testing::ValuesIn(ts::bi_encoder_goldens()), ts::ModelTestName());
 
 class CrossEncoderText : public ::testing::TestWithParam<ts::ModelAndGolden> {};
 
@@ -93,8 +93,10 @@ void write_multilabel(const std::string& dir, int labels) {
   std::vector<ts::RawTensor> tensors;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__" || it.key().rfind("classifier.", 0) == 0) continue;
-    const auto b = it.value()["data_offsets"][0].get<std::size_t>(), e = it.value()["data_offsets"][1].get<std::size_t>();
-    tensors.push_back({it.key(), "F32", it.value()["shape"].get<std::vector<std::int64_t>>(), bytes.substr(8 + n + b, e - b)});
+    const auto b = it.value()["data_offsets"][0].get<std::size_t>(),
+               e = it.value()["data_offsets"][1].get<std::size_t>();
+    tensors.push_back(
+        {it.key(), "F32", it.value()["shape"].get<std::vector<std::int64_t>>(), bytes.substr(8 + n + b, e - b)});
   }
   std::vector<float> w(static_cast<std::size_t>(labels) * 32), bias(static_cast<std::size_t>(labels));
   for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(std::sin(1.7 * i));

@@ -159,8 +159,7 @@ class NaiveEncoder {
 
   double act(double u) const {
     if (s_.act == "gelu") return 0.5 * u * (1.0 + std::erf(u / std::sqrt(2.0)));
-    if (s_.act == "gelu_new")
-      return 0.5 * u * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (u + 0.044715 * u * u * u)));
+    if (s_.act == "gelu_new") return 0.5 * u * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (u + 0.044715 * u * u * u)));
     if (s_.act == "relu") return u > 0 ? u : 0.0;
     if (s_.act == "silu") return u / (1.0 + std::exp(-u));
     return NAN;

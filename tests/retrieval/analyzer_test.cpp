@@ -28,10 +28,13 @@ TEST(Analyzer, SplitsWordsLikeStandardTokenizer) {
 
 TEST(Analyzer, UnicodeLettersMarksAndIdeographs) {
   EXPECT_EQ(run("Ärzte NAÏVE Café"), (Terms{"ärzte", "naïve", "café"}));
-  EXPECT_EQ(run("cafe\xCC\x81 ok"), (Terms{"cafe\xCC\x81", "ok"}));  // combining acute stays in the word
+  EXPECT_EQ(run("cafe\xCC\x81 ok"), (Terms{"cafe\xCC\x81", "ok"}));         // combining acute stays in the word
   EXPECT_EQ(run("patient\xE2\x80\x99s"), (Terms{"patient\xE2\x80\x99s"}));  // U+2019 joins letters
-  EXPECT_EQ(run("\xE4\xB8\xAD\xE6\x96\x87" "abc"), (Terms{"\xE4\xB8\xAD", "\xE6\x96\x87", "abc"}));  // Han singletons
-  EXPECT_EQ(run("\xCE\x91\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1"), (Terms{"\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1"}));  // Greek lowercased
+  EXPECT_EQ(run("\xE4\xB8\xAD\xE6\x96\x87"
+                "abc"),
+            (Terms{"\xE4\xB8\xAD", "\xE6\x96\x87", "abc"}));  // Han singletons
+  EXPECT_EQ(run("\xCE\x91\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1"),
+            (Terms{"\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1"}));  // Greek lowercased
 }
 
 TEST(Analyzer, LowercaseCanBeDisabled) {
@@ -97,8 +100,23 @@ TEST(Analyzer, RejectsInvalidUtf8AndBadOptions) {
 
 TEST(Analyzer, FuzzedInputNeverCrashesAndYieldsValidTerms) {
   std::mt19937 rng(3);
-  const std::vector<std::string> pieces = {"a", "Z", "9", ".", ",", "'", "-", " ", "_", ":", "\xC3\xA9", "\xCC\x81",
-                                           "\xE2\x80\x99", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xC2\xAD", "\t"};
+  const std::vector<std::string> pieces = {"a",
+                                           "Z",
+                                           "9",
+                                           ".",
+                                           ",",
+                                           "'",
+                                           "-",
+                                           " ",
+                                           "_",
+                                           ":",
+                                           "\xC3\xA9",
+                                           "\xCC\x81",
+                                           "\xE2\x80\x99",
+                                           "\xE4\xB8\xAD",
+                                           "\xF0\x9F\x98\x80",
+                                           "\xC2\xAD",
+                                           "\t"};
   radlite::AnalyzerOptions o;
   o.max_token_length = 5;
   o.stemmer = "english";

@@ -49,7 +49,8 @@ TEST(Beir, ErrorsNameFileLineAndProblem) {
   expect_format_error(corpus("{\"_id\": \"d1\", \"text\": \"a\"}\n{\"_id\": \"d2\", \"text\": }\n"),
                       "corpus.jsonl line 2: invalid JSON");
   expect_format_error(corpus("{\"_id\": \"d1\"}\n"), "corpus.jsonl line 1: field 'text': missing");
-  expect_format_error(corpus("{\"_id\": 5, \"text\": \"a\"}\n"), "corpus.jsonl line 1: field '_id': expected a string, got 5");
+  expect_format_error(corpus("{\"_id\": 5, \"text\": \"a\"}\n"),
+                      "corpus.jsonl line 1: field '_id': expected a string, got 5");
   expect_format_error(corpus("{\"_id\": \"\", \"text\": \"a\"}\n"), "corpus.jsonl line 1: field '_id': empty");
   expect_format_error(corpus("[1, 2]\n"), "corpus.jsonl line 1: expected a JSON object");
   expect_format_error(corpus("{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"a\", \"text\": \"y\"}\n"),
@@ -61,7 +62,8 @@ TEST(Beir, ErrorsNameFileLineAndProblem) {
       radlite::read_beir_qrels(in, "test.tsv");
     };
   };
-  expect_format_error(qrels("query-id\tcorpus-id\tscore\nq1\td1\n"), "test.tsv line 2: expected 3 tab-separated columns");
+  expect_format_error(qrels("query-id\tcorpus-id\tscore\nq1\td1\n"),
+                      "test.tsv line 2: expected 3 tab-separated columns");
   expect_format_error(qrels("q1\td1\thigh\n"), "test.tsv line 1: score 'high' is not an integer");
   expect_format_error(qrels("q1\td1\t1\nq1\td1\t2\n"), "test.tsv line 2: query 'q1' judges doc 'd1' twice");
   EXPECT_THROW(radlite::load_beir("/nonexistent/beir"), radlite::IoError);
@@ -81,9 +83,7 @@ TEST(Beir, LoadsBundledCancerGov) {
 TEST(Beir, LoadBeirChecksQrelsAgainstQueriesAndCountsMissingDocs) {
   const std::string dir = ::testing::TempDir() + "/radlite_beir_test";
   std::filesystem::create_directories(dir + "/qrels");
-  auto write = [&](const std::string& name, const std::string& text) {
-    std::ofstream(dir + "/" + name) << text;
-  };
+  auto write = [&](const std::string& name, const std::string& text) { std::ofstream(dir + "/" + name) << text; };
   write("corpus.jsonl", "{\"_id\": \"d1\", \"text\": \"a\"}\n");
   write("queries.jsonl", "{\"_id\": \"q1\", \"text\": \"a\"}\n{\"_id\": \"q2\", \"text\": \"b\"}\n");
   write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td9\t1\n");

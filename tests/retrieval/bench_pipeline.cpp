@@ -41,7 +41,9 @@ double best_seconds(Fn fn, int rounds = 5) {
 int main(int argc, char** argv) {
   const std::string data = argc > 1 ? argv[1] : RADLITE_EXAMPLES_DATA_DIR "/cancergov";
   const std::string scratch =
-      argc > 2 ? argv[2] : (std::filesystem::temp_directory_path() / ("radlite_bench_pipeline_" + std::to_string(::getpid()))).string();
+      argc > 2 ? argv[2]
+               : (std::filesystem::temp_directory_path() / ("radlite_bench_pipeline_" + std::to_string(::getpid())))
+                     .string();
   std::filesystem::create_directories(scratch);
   radlite::BeirDataset ds = radlite::load_beir(data, "test");
   std::vector<std::string> queries, ids, texts;
@@ -74,7 +76,8 @@ int main(int argc, char** argv) {
     std::ofstream out(plain_dir + "/bm25.bin", std::ios::binary);
     bm25.save(out);
   });
-  auto bytes = std::filesystem::file_size(index_dir + "/bm25.bin") + std::filesystem::file_size(index_dir + "/documents.jsonl");
+  auto bytes =
+      std::filesystem::file_size(index_dir + "/bm25.bin") + std::filesystem::file_size(index_dir + "/documents.jsonl");
   std::printf("save (%.1f MB)\n", bytes / 1e6);
   std::printf("  plain ofstream, no fsync  %9.1f ms\n", 1e3 * t_plain);
   std::printf("  Pipeline::save (atomic)   %9.1f ms   time ratio %.2fx\n", 1e3 * t_save, t_save / t_plain);

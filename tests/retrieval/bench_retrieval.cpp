@@ -27,9 +27,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 double thread_cpu_seconds() {
   timespec ts{};
@@ -114,7 +112,8 @@ struct NaiveBm25 {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string dir = argc > 1 && argv[1][0] != '\0' ? argv[1] : std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov";
+  const std::string dir =
+      argc > 1 && argv[1][0] != '\0' ? argv[1] : std::string(RADLITE_EXAMPLES_DATA_DIR) + "/cancergov";
   const std::size_t dense_rows = argc > 2 ? std::stoul(argv[2]) : 200000;
   const std::size_t dense_dim = argc > 3 ? std::stoul(argv[3]) : 384;
 
@@ -139,10 +138,11 @@ int main(int argc, char** argv) {
   NaiveBm25 naive;
   const Timing naive_index_s = time_per_call([&] { naive.build(analyzer, texts); });
   const double index_rate = ids.size() / index_s.cpu, naive_index_rate = ids.size() / naive_index_s.cpu;
-  std::printf("BM25 indexing:  radlite %9.0f docs/s (wall %9.0f) | naive map index %9.0f docs/s (wall %9.0f) | "
-              "ratio %.2fx | vs Lucene 8.7 quoted ~4,100 docs/s: %.1fx\n",
-              index_rate, ids.size() / index_s.wall, naive_index_rate, ids.size() / naive_index_s.wall,
-              index_rate / naive_index_rate, index_rate / 4100.0);
+  std::printf(
+      "BM25 indexing:  radlite %9.0f docs/s (wall %9.0f) | naive map index %9.0f docs/s (wall %9.0f) | "
+      "ratio %.2fx | vs Lucene 8.7 quoted ~4,100 docs/s: %.1fx\n",
+      index_rate, ids.size() / index_s.wall, naive_index_rate, ids.size() / naive_index_s.wall,
+      index_rate / naive_index_rate, index_rate / 4100.0);
 
   // --- BM25 search
   radlite::Bm25Index index;
@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
   for (std::size_t q = 0; q < queries.size(); ++q) {
     const auto a = index.search(queries[q], 10), b = naive.search(analyzer, queries[q], 10);
     bool same = a.size() == b.size();
-    for (std::size_t i = 0; same && i < a.size(); ++i) same = a[i].doc == b[i].doc && std::fabs(a[i].score - b[i].score) < 1e-9;
+    for (std::size_t i = 0; same && i < a.size(); ++i)
+      same = a[i].doc == b[i].doc && std::fabs(a[i].score - b[i].score) < 1e-9;
     mismatches += same ? 0 : 1;
   }
   const Timing search_s = time_per_call([&] {
@@ -167,10 +168,11 @@ int main(int argc, char** argv) {
     }
   });
   const double qps = queries.size() / search_s.cpu, naive_qps = queries.size() / naive_search_s.cpu;
-  std::printf("BM25 search:    radlite %9.0f queries/s (wall %9.0f) | naive full scan %7.0f queries/s (wall %7.0f) | "
-              "ratio %.1fx | vs Lucene 8.7 quoted ~2,000 queries/s: %.1fx | top-10 disagreements with naive: %zu\n",
-              qps, queries.size() / search_s.wall, naive_qps, queries.size() / naive_search_s.wall, qps / naive_qps,
-              qps / 2000.0, mismatches);
+  std::printf(
+      "BM25 search:    radlite %9.0f queries/s (wall %9.0f) | naive full scan %7.0f queries/s (wall %7.0f) | "
+      "ratio %.1fx | vs Lucene 8.7 quoted ~2,000 queries/s: %.1fx | top-10 disagreements with naive: %zu\n",
+      qps, queries.size() / search_s.wall, naive_qps, queries.size() / naive_search_s.wall, qps / naive_qps,
+      qps / 2000.0, mismatches);
 
   // --- Dense exact search
   radlite::Matrix docs(dense_rows, dense_dim);
@@ -217,7 +219,7 @@ int main(int argc, char** argv) {
   std::printf("  streaming read (sum) %6.2f GB/s | memcpy %6.2f GB/s (bytes read)\n", read_gbs, memcpy_gbs);
   std::printf("  1 query:   %6.2f GB/s scanned (%.2f ms/query) | ratio vs streaming read %.2f, vs memcpy %.2f\n",
               one_gbs, one_s.wall * 1e3, one_gbs / read_gbs, one_gbs / memcpy_gbs);
-  std::printf("  32 queries batched: %6.2f GB/s effective (%.3f ms/query) | ratio vs streaming read %.2f\n",
-              batch_gbs, batch_s.wall * 1e3 / qs.rows(), batch_gbs / read_gbs);
+  std::printf("  32 queries batched: %6.2f GB/s effective (%.3f ms/query) | ratio vs streaming read %.2f\n", batch_gbs,
+              batch_s.wall * 1e3 / qs.rows(), batch_gbs / read_gbs);
   return mismatches == 0 ? 0 : 1;
 }

@@ -74,7 +74,8 @@ class TableEncoder : public TextEncoder {
 
 // n unit vectors around `clusters` random centres (noise 0.6 of the centre norm per vector): clustered,
 // like sentence embeddings of a topical corpus, not uniform on the sphere.
-Matrix clustered(std::size_t n, std::size_t dim, std::size_t clusters, unsigned seed, const Matrix* centres_in, Matrix* centres_out) {
+Matrix clustered(std::size_t n, std::size_t dim, std::size_t clusters, unsigned seed, const Matrix* centres_in,
+                 Matrix* centres_out) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> g(0.0f, 1.0f);
   Matrix centres;
@@ -196,9 +197,11 @@ void bench_dense(const Args& a) {
         std::set<std::string> t(truth[q].begin(), truth[q].end());
         for (const auto& h : res[q]) found += t.count(h.id);
       }
-      std::printf("  ivfpq nprobe=%-2zu shortlist 100  build %7.1f s  %8.1f q/s (%.0fx exact)  recall@10 %.3f  loaded heap +%.0f MiB (%.3f of the float32 matrix), mapped pages touched %.0f MiB\n",
-                  nprobe, build, qps, qps / exact_qps, static_cast<double>(found) / static_cast<double>(10 * a.queries),
-                  heap, heap / matrix_mib, proc_mib("RssFile:") - file0);
+      std::printf(
+          "  ivfpq nprobe=%-2zu shortlist 100  build %7.1f s  %8.1f q/s (%.0fx exact)  recall@10 %.3f  loaded heap "
+          "+%.0f MiB (%.3f of the float32 matrix), mapped pages touched %.0f MiB\n",
+          nprobe, build, qps, qps / exact_qps, static_cast<double>(found) / static_cast<double>(10 * a.queries), heap,
+          heap / matrix_mib, proc_mib("RssFile:") - file0);
     }
     fs::remove_all(dir);
   });
@@ -226,9 +229,11 @@ void bench_dense(const Args& a) {
           std::set<std::string> t(truth[q].begin(), truth[q].end());
           for (const auto& h : res[q]) found += t.count(h.id);
         }
-        std::printf("  hnsw M=%-2zu ef=%-3zu build %7.1f s (%u threads, %.0f vectors/s)  %8.1f q/s (%.0fx exact)  recall@10 %.3f  peak memory +%.0f MiB\n",
-                    m, ef, build, a.threads, static_cast<double>(a.docs) / build, qps, qps / exact_qps,
-                    static_cast<double>(found) / static_cast<double>(10 * a.queries), mem);
+        std::printf(
+            "  hnsw M=%-2zu ef=%-3zu build %7.1f s (%u threads, %.0f vectors/s)  %8.1f q/s (%.0fx exact)  recall@10 "
+            "%.3f  peak memory +%.0f MiB\n",
+            m, ef, build, a.threads, static_cast<double>(a.docs) / build, qps, qps / exact_qps,
+            static_cast<double>(found) / static_cast<double>(10 * a.queries), mem);
       }
     });
   }
@@ -300,8 +305,9 @@ void bench_bm25(const Args& a) {
         eq = pruned[q][i].doc == exhaustive[q][i].doc && pruned[q][i].score == exhaustive[q][i].score;
       same += eq;
     }
-    std::printf("bm25: %zu Zipf documents (vocabulary %zu, avg length %.0f): indexed in %.1f s, index memory %.0f MiB\n",
-                n, index.vocabulary_size(), index.average_length(), build, mem);
+    std::printf(
+        "bm25: %zu Zipf documents (vocabulary %zu, avg length %.0f): indexed in %.1f s, index memory %.0f MiB\n", n,
+        index.vocabulary_size(), index.average_length(), build, mem);
     std::printf("  MaxScore %8.1f q/s  exhaustive %8.1f q/s (%.1fx)  identical top-10 for %zu of %zu queries\n", qps,
                 qps_ex, qps / qps_ex, same, queries.size());
   });
@@ -317,7 +323,8 @@ void bench_append(const Args& a) {
     Zipf z(200000, 1.07);
     std::mt19937 rng(4);
     std::vector<BeirDocument> docs(n + 1000);
-    for (std::size_t i = 0; i < docs.size(); ++i) docs[i] = {"doc" + std::to_string(i), "", "v" + std::to_string(i) + " " + zipf_text(z, rng)};
+    for (std::size_t i = 0; i < docs.size(); ++i)
+      docs[i] = {"doc" + std::to_string(i), "", "v" + std::to_string(i) + " " + zipf_text(z, rng)};
     Pipeline p(enc, nullptr);
     p.add(std::vector<BeirDocument>(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(n)));
     fs::remove_all(a.dir);
@@ -328,8 +335,10 @@ void bench_append(const Args& a) {
     t0 = Clock::now();
     p.save(a.dir);
     const double append = since(t0);
-    std::printf("append: %zu documents (BM25 + %zu-d exact vectors): full save %.2f s; append 1,000 + save %.3f s (%.2f%% of the full save)\n",
-                n, vecs.cols(), full, append, 100.0 * append / full);
+    std::printf(
+        "append: %zu documents (BM25 + %zu-d exact vectors): full save %.2f s; append 1,000 + save %.3f s (%.2f%% of "
+        "the full save)\n",
+        n, vecs.cols(), full, append, 100.0 * append / full);
     // A delete is visible in the next search and after reload.
     const std::string q = "q3 " + docs[n + 5].text.substr(docs[n + 5].text.find(' ') + 1, 40);
     const std::string victim = p.search(q, {1})[0].id;
@@ -337,8 +346,8 @@ void bench_append(const Args& a) {
     p.save(a.dir);
     const bool gone_now = p.search(q, {1})[0].id != victim;
     Pipeline r = Pipeline::load(a.dir, enc, nullptr);
-    std::printf("  delete of %s: gone from the next search %s, after reload %s\n", victim.c_str(), gone_now ? "yes" : "NO",
-                r.find(victim) < 0 && r.search(q, {1})[0].id != victim ? "yes" : "NO");
+    std::printf("  delete of %s: gone from the next search %s, after reload %s\n", victim.c_str(),
+                gone_now ? "yes" : "NO", r.find(victim) < 0 && r.search(q, {1})[0].id != victim ? "yes" : "NO");
     // Merge vs a fresh build of the live documents (BM25 + dense, ids and scores).
     std::vector<BeirDocument> live;
     for (std::size_t d = 0; d < r.size(); ++d)
@@ -350,9 +359,11 @@ void bench_append(const Args& a) {
     f.add(live);
     std::size_t same = 0, total = 0;
     for (std::size_t i = 0; i < 20; ++i) {
-      const std::string qq = "q" + std::to_string(i) + " " + docs[i * 7].text.substr(docs[i * 7].text.find(' ') + 1, 30);
+      const std::string qq =
+          "q" + std::to_string(i) + " " + docs[i * 7].text.substr(docs[i * 7].text.find(' ') + 1, 30);
       auto x = r.search(qq, {10}), y = f.search(qq, {10});
-      for (std::size_t j = 0; j < std::min(x.size(), y.size()); ++j) same += x[j].id == y[j].id && x[j].score == y[j].score;
+      for (std::size_t j = 0; j < std::min(x.size(), y.size()); ++j)
+        same += x[j].id == y[j].id && x[j].score == y[j].score;
       total += std::max(x.size(), y.size());
     }
     std::printf("  merge %.1f s: %zu of %zu hits identical (id and score) to a fresh build of the live documents\n",
@@ -380,7 +391,8 @@ void bench_append(const Args& a) {
     const double rss0 = proc_mib("VmRSS:");
     auto t0 = Clock::now();
     Pipeline p = Pipeline::load(a.dir, enc, nullptr);
-    std::printf("load (mapped vectors, sha256 of every file): %.2f s, RSS +%.0f MiB\n", since(t0), proc_mib("VmRSS:") - rss0);
+    std::printf("load (mapped vectors, sha256 of every file): %.2f s, RSS +%.0f MiB\n", since(t0),
+                proc_mib("VmRSS:") - rss0);
   });
 }
 
@@ -390,14 +402,22 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--docs") a.docs = std::stoul(v);
-    else if (k == "--bm25-docs") a.bm25_docs = std::stoul(v);
-    else if (k == "--dim") a.dim = std::stoul(v);
-    else if (k == "--queries") a.queries = std::stoul(v);
-    else if (k == "--hnsw-m") a.hnsw_m = std::stoul(v);
-    else if (k == "--threads") a.threads = static_cast<unsigned>(std::stoul(v));
-    else if (k == "--dir") a.dir = v;
-    else if (k == "--skip") a.skip = v;
+    if (k == "--docs")
+      a.docs = std::stoul(v);
+    else if (k == "--bm25-docs")
+      a.bm25_docs = std::stoul(v);
+    else if (k == "--dim")
+      a.dim = std::stoul(v);
+    else if (k == "--queries")
+      a.queries = std::stoul(v);
+    else if (k == "--hnsw-m")
+      a.hnsw_m = std::stoul(v);
+    else if (k == "--threads")
+      a.threads = static_cast<unsigned>(std::stoul(v));
+    else if (k == "--dir")
+      a.dir = v;
+    else if (k == "--skip")
+      a.skip = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;

@@ -18,9 +18,9 @@
 #include <thread>
 
 #include "io/atomic_directory.h"
+#include "pipeline_fixtures.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/pipeline.h"
-#include "pipeline_fixtures.h"
 #include "retrieval/fake_models.h"
 
 namespace fs = std::filesystem;
@@ -41,7 +41,8 @@ std::string read_all(const std::string& path) {
 }
 
 void write_dir(const std::string& target, const std::string& content, bool exchange) {
-  ri::AtomicDirectoryWriter w(target, [](const std::string&) { return std::string(); }, exchange);
+  ri::AtomicDirectoryWriter w(
+      target, [](const std::string&) { return std::string(); }, exchange);
   w.write_file("a.txt", [&](std::ostream& out) { out << content; });
   w.write_file("b.txt", [&](std::ostream& out) { out << content << content; });
   w.commit();

@@ -167,7 +167,8 @@ TEST(Dense, BothScanKernelsEqualDoublePrecisionDotProducts) {
       for (std::size_t i = 0; i < rows.rows(); ++i) {
         double want = 0.0;
         for (std::size_t j = 0; j < dim; ++j) want += double(rows(i, j)) * q(0, j);
-        EXPECT_NEAR(got[i], want, 1e-4 * (1.0 + std::sqrt(double(dim)))) << "dim " << dim << " avx2 " << avx2 << " row " << i;
+        EXPECT_NEAR(got[i], want, 1e-4 * (1.0 + std::sqrt(double(dim))))
+            << "dim " << dim << " avx2 " << avx2 << " row " << i;
       }
     }
   }

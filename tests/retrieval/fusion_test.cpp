@@ -91,7 +91,8 @@ TEST(Fusion, ZScoreEqualsHandComputation) {
   const auto fused = radlite::linear_fuse({kA, kB}, o);
   // d4 is missing from A: it gets A's minimum z (-4/sa); d2 is missing from B: B's minimum (-1/sb).
   auto score_of = [&](std::size_t doc) {
-    for (const Hit& h : fused) if (h.doc == doc) return h.score;
+    for (const Hit& h : fused)
+      if (h.doc == doc) return h.score;
     return std::nan("");
   };
   EXPECT_NEAR(score_of(1), 4.0 / sa + 0.0 / sb, 1e-12);

@@ -171,7 +171,8 @@ TEST(IvfPq, RecallAgainstExactPersistenceDeletes) {
   const double r_low = ivf_recall(approx, exact, qs, 1, 10);
   EXPECT_GE(r_high, 0.9);
   EXPECT_LT(r_low, r_high);  // nprobe and the shortlist matter: the comparison can fail
-  std::printf("[ info ] IVF-PQ recall@10: %.3f at nprobe 64 / shortlist 200, %.3f at nprobe 1 / shortlist 10\n", r_high, r_low);
+  std::printf("[ info ] IVF-PQ recall@10: %.3f at nprobe 64 / shortlist 200, %.3f at nprobe 1 / shortlist 10\n", r_high,
+              r_low);
   // Hits carry exact scores (the shortlist is re-ranked exactly).
   for (const auto& q : qs) {
     std::map<std::string, double> exact_score;

@@ -9,7 +9,6 @@
 using radlite::EvalOptions;
 using radlite::Qrels;
 
-
 namespace {
 
 // q1: graded judgments, one judged non-relevant doc; q2: no relevant doc (not averaged);
@@ -37,8 +36,8 @@ TEST(Metrics, MatchTrecEvalByHand) {
   const auto& q1 = r.per_query[0];
   EXPECT_EQ(q1.query_id, "q1");
   EXPECT_EQ(q1.relevant, 3u);
-  EXPECT_EQ(r.metric_names, (std::vector<std::string>{"MRR@10", "nDCG@3", "nDCG@10", "Recall@3", "Recall@10",
-                                                      "Recall@100", "MAP"}));
+  EXPECT_EQ(r.metric_names,
+            (std::vector<std::string>{"MRR@10", "nDCG@3", "nDCG@10", "Recall@3", "Recall@10", "Recall@100", "MAP"}));
   // Relevance in rank order: 0, unjudged, 2, 1, 1.
   const double idcg = 2.0 / std::log2(2.0) + 1.0 / std::log2(3.0) + 1.0 / std::log2(4.0);
   const double mrr = 1.0 / 3.0;
@@ -51,7 +50,7 @@ TEST(Metrics, MatchTrecEvalByHand) {
   EXPECT_NEAR(q1.values[3], 1.0 / 3.0, 1e-12);
   EXPECT_NEAR(q1.values[4], 1.0, 1e-12);
   EXPECT_NEAR(q1.values[6], map, 1e-12);
-  EXPECT_NEAR(ndcg10, 0.5805, 1e-4);  // literal value of the hand formula
+  EXPECT_NEAR(ndcg10, 0.5805, 1e-4);                         // literal value of the hand formula
   for (double v : r.per_query[1].values) EXPECT_EQ(v, 0.0);  // q3, missing from the run
   EXPECT_NEAR(r.mrr_at_10, mrr / 2, 1e-12);
   EXPECT_NEAR(r.ndcg_at_10, ndcg10 / 2, 1e-12);

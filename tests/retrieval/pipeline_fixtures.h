@@ -56,8 +56,9 @@ inline void expect_same_hits(const std::vector<PipelineHit>& a, const std::vecto
 // enough that one save takes a while.
 inline std::vector<BeirDocument> random_word_corpus(std::size_t n) {
   std::mt19937 rng(7);
-  const char* vocab[] = {"pulmonary", "embolism", "artery", "nodule", "lung", "ct", "mri", "contrast", "renal",
-                         "cyst", "liver", "lesion", "bone", "fracture", "brain", "hemorrhage", "stroke", "aorta"};
+  const char* vocab[] = {"pulmonary", "embolism", "artery", "nodule",     "lung",   "ct",
+                         "mri",       "contrast", "renal",  "cyst",       "liver",  "lesion",
+                         "bone",      "fracture", "brain",  "hemorrhage", "stroke", "aorta"};
   std::vector<BeirDocument> docs;
   for (std::size_t i = 0; i < n; ++i) {
     std::string text;
@@ -67,6 +68,8 @@ inline std::vector<BeirDocument> random_word_corpus(std::size_t n) {
   return docs;
 }
 
-inline std::string temp_dir(const std::string& name) { return radlite::test_support::fresh_temp_dir("pipeline_" + name); }
+inline std::string temp_dir(const std::string& name) {
+  return radlite::test_support::fresh_temp_dir("pipeline_" + name);
+}
 
 }  // namespace pipeline_tests

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <tuple>
 
+#include "pipeline_fixtures.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/pipeline.h"
-#include "pipeline_fixtures.h"
 #include "retrieval/fake_models.h"
 
 namespace fs = std::filesystem;
@@ -147,7 +147,9 @@ TEST(PipelinePersistence, MissingDirectoryAndVersion) {
     Pipeline::load(dir, nullptr, nullptr);
     FAIL() << "no exception";
   } catch (const FormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("manifest.json: field 'format_version': unsupported version 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("manifest.json: field 'format_version': unsupported version 3"),
+              std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("rebuild"), std::string::npos) << e.what();
   }
   std::ofstream(manifest_path, std::ios::trunc) << "{\"format\": \"radlite-index\", ";
@@ -181,8 +183,8 @@ TEST(PipelinePersistence, EveryCorruptedOrTruncatedFileIsNamed) {
   pipe.add({{"late", "", "a second segment"}});
   pipe.remove({"d3"});  // a tombstone file too
   // Every file of both segments: documents, BM25, vectors, and the first segment's tombstones.
-  for (const std::string suffix : {"-0.docs.jsonl", "-0.bm25.bin", "-0.dense.bin", "-1.docs.jsonl", "-1.bm25.bin",
-                                   "-1.dense.bin", "tombstones"}) {
+  for (const std::string suffix :
+       {"-0.docs.jsonl", "-0.bm25.bin", "-0.dense.bin", "-1.docs.jsonl", "-1.bm25.bin", "-1.dense.bin", "tombstones"}) {
     for (const std::string how : {"flip", "truncate", "delete", "append"}) {
       SCOPED_TRACE(suffix + " " + how);
       std::string dir = base + "/" + how + "_" + suffix;

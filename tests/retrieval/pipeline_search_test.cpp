@@ -11,12 +11,12 @@
 #include <set>
 #include <thread>
 
+#include "pipeline_fixtures.h"
+#include "radlite/error.h"
 #include "radlite/retrieval/bm25.h"
 #include "radlite/retrieval/dense.h"
 #include "radlite/retrieval/fusion.h"
-#include "radlite/error.h"
 #include "radlite/retrieval/pipeline.h"
-#include "pipeline_fixtures.h"
 #include "retrieval/fake_models.h"
 
 namespace fs = std::filesystem;
@@ -95,10 +95,12 @@ TEST(Pipeline, DenseOnlyMatchesBruteForceCosine) {
     for (std::size_t c = 0; c < qv.cols(); ++c) qn += double(qv(0, c)) * qv(0, c);
     for (std::size_t r = 0; r < docs.rows(); ++r) {
       double dot = 0, dn = 0;
-      for (std::size_t c = 0; c < docs.cols(); ++c) dot += double(docs(r, c)) * qv(0, c), dn += double(docs(r, c)) * docs(r, c);
+      for (std::size_t c = 0; c < docs.cols(); ++c)
+        dot += double(docs(r, c)) * qv(0, c), dn += double(docs(r, c)) * docs(r, c);
       ref.push_back({(qn > 0 && dn > 0) ? dot / std::sqrt(qn * dn) : 0.0, r});
     }
-    std::sort(ref.begin(), ref.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    std::sort(ref.begin(), ref.end(),
+              [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
     SearchOptions o;
     o.k = 6;
     auto hits = pipe.search(q, o);

@@ -15,9 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "pipeline_fixtures.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/pipeline.h"
-#include "pipeline_fixtures.h"
 #include "retrieval/fake_models.h"
 
 namespace fs = std::filesystem;

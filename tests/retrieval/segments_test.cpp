@@ -35,9 +35,10 @@ std::string temp_dir(const std::string& name) { return radlite::test_support::fr
 
 std::vector<BeirDocument> corpus(std::size_t n, unsigned seed, const std::string& prefix = "doc") {
   std::mt19937 rng(seed);
-  const char* vocab[] = {"pulmonary", "embolism", "artery", "nodule", "lung", "ct", "mri", "contrast", "renal",
-                         "cyst", "liver", "lesion", "bone", "fracture", "brain", "hemorrhage", "stroke", "aorta",
-                         "bosniak", "adamkiewicz", "pneumothorax", "effusion", "dissection", "appendicitis"};
+  const char* vocab[] = {"pulmonary", "embolism",    "artery",       "nodule",     "lung",       "ct",
+                         "mri",       "contrast",    "renal",        "cyst",       "liver",      "lesion",
+                         "bone",      "fracture",    "brain",        "hemorrhage", "stroke",     "aorta",
+                         "bosniak",   "adamkiewicz", "pneumothorax", "effusion",   "dissection", "appendicitis"};
   std::vector<BeirDocument> docs;
   for (std::size_t i = 0; i < n; ++i) {
     std::string text;
@@ -48,8 +49,9 @@ std::vector<BeirDocument> corpus(std::size_t n, unsigned seed, const std::string
   return docs;
 }
 
-const std::vector<std::string> kQueries = {"pulmonary embolism ct", "renal cyst bosniak", "lung", "brain hemorrhage stroke",
-                                           "aorta dissection contrast", "adamkiewicz artery", "nothing matches zzz"};
+const std::vector<std::string> kQueries = {"pulmonary embolism ct",   "renal cyst bosniak",        "lung",
+                                           "brain hemorrhage stroke", "aorta dissection contrast", "adamkiewicz artery",
+                                           "nothing matches zzz"};
 
 // Same ranked ids and the same score of every stage, bit for bit (doc numbers may differ: deleted documents
 // keep their slots until a merge).

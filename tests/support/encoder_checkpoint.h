@@ -27,7 +27,15 @@ struct EncoderShape {
 };
 
 /// What a tensor is, so that a writer can pick its values.
-enum class TensorRole { kWordEmbeddings, kPositionEmbeddings, kTokenTypeEmbeddings, kNormWeight, kNormBias, kWeight, kBias };
+enum class TensorRole {
+  kWordEmbeddings,
+  kPositionEmbeddings,
+  kTokenTypeEmbeddings,
+  kNormWeight,
+  kNormBias,
+  kWeight,
+  kBias
+};
 
 struct TensorLayout {
   std::string name;  // as transformers names it, without the base-model prefix

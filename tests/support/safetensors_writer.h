@@ -29,7 +29,7 @@ inline std::uint16_t to_bf16(float f) {
   std::uint32_t u;
   std::memcpy(&u, &f, 4);
   if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40);  // NaN stays NaN
-  u += 0x7fffu + ((u >> 16) & 1u);  // round to nearest even
+  u += 0x7fffu + ((u >> 16) & 1u);                                                           // round to nearest even
   return static_cast<std::uint16_t>(u >> 16);
 }
 

@@ -201,10 +201,18 @@ class SpmNative final : public SentencePieceModel {
     if (normalized.empty()) return;
     std::vector<std::pair<std::string_view, std::int32_t>> segments;
     switch (model_type_) {
-      case 1: segment_unigram(normalized, segments); break;
-      case 2: segment_bpe(normalized, segments); break;
-      case 3: segment_words(normalized, segments); break;
-      default: segment_chars(normalized, segments); break;
+      case 1:
+        segment_unigram(normalized, segments);
+        break;
+      case 2:
+        segment_bpe(normalized, segments);
+        break;
+      case 3:
+        segment_words(normalized, segments);
+        break;
+      default:
+        segment_chars(normalized, segments);
+        break;
     }
     // SentencePiece's post-processing: unknown pieces become their bytes with byte fallback, else a run of
     // unknowns is reported as one piece.
@@ -429,7 +437,7 @@ class SpmNative final : public SentencePieceModel {
   std::vector<std::string> pieces_;
   std::vector<std::uint8_t> types_;
   std::vector<float> float_scores_;
-  std::vector<double> scores_;  // unigram scores, user-defined bonus included
+  std::vector<double> scores_;                                   // unigram scores, user-defined bonus included
   std::unordered_map<std::string_view, std::int32_t> normal_;    // NORMAL, USER_DEFINED, UNUSED
   std::unordered_map<std::string_view, std::int32_t> reserved_;  // CONTROL, UNKNOWN, BYTE
   rt::PieceTrie trie_;
@@ -442,7 +450,6 @@ class SpmNative final : public SentencePieceModel {
   bool byte_fallback_ = false;
   std::string unk_surface_;
 };
-
 
 class TokenizerModel final : public SentencePieceModel {
  public:

@@ -40,9 +40,9 @@ std::string split_text(const std::vector<std::string>& patterns, const std::stri
 }  // namespace
 
 TEST(AddedTokens, LeftmostLongest) {
-  EXPECT_EQ(split_text({"ab", "abc", "bcd"}, "xabcdx"), "x|[abc]|dx");        // leftmost, then longest
-  EXPECT_EQ(split_text({"bc", "abcd"}, "abcd"), "[abcd]");                    // an earlier start found later
-  EXPECT_EQ(split_text({"bc", "abcde"}, "abcdx"), "a|[bc]|dx");               // the longer one fails: back to bc
+  EXPECT_EQ(split_text({"ab", "abc", "bcd"}, "xabcdx"), "x|[abc]|dx");  // leftmost, then longest
+  EXPECT_EQ(split_text({"bc", "abcd"}, "abcd"), "[abcd]");              // an earlier start found later
+  EXPECT_EQ(split_text({"bc", "abcde"}, "abcdx"), "a|[bc]|dx");         // the longer one fails: back to bc
   std::string each_a;  // a long pattern stays alive for 50 characters at every position, and never matches
   for (int i = 0; i < 60; ++i) each_a += std::string(i ? "|" : "") + "[a]";
   EXPECT_EQ(split_text({"a", std::string(50, 'a') + "b"}, std::string(60, 'a')), each_a);
@@ -59,8 +59,13 @@ TEST(AddedTokens, FiftyThousandTokensSharingFirstBytes) {
   char buf[32];
   for (int k = 0; k < 50000; ++k) {
     std::snprintf(buf, sizeof buf, "<extra_%05d>", k);
-    tj["added_tokens"].push_back({{"id", vocab + k}, {"content", buf}, {"single_word", false}, {"lstrip", false},
-                                  {"rstrip", false}, {"normalized", false}, {"special", true}});
+    tj["added_tokens"].push_back({{"id", vocab + k},
+                                  {"content", buf},
+                                  {"single_word", false},
+                                  {"lstrip", false},
+                                  {"rstrip", false},
+                                  {"normalized", false},
+                                  {"special", true}});
   }
   const Tokenizer tok = Tokenizer::from_json(tj.dump());
   EXPECT_EQ(tok.vocab_size(), static_cast<std::size_t>(vocab) + 50000);

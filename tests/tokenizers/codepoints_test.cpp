@@ -132,8 +132,8 @@ std::string expand(const Tokenizer& tok, const std::vector<unsigned>& blocks) {
     auto ha = j.at("alone").get<std::vector<std::int32_t>>(), hx = j.at("context").get<std::vector<std::int32_t>>();
     if (a == ha && x == hx) continue;
     if (++differ > 20) continue;
-    out += "  U+" + hex(c, 4) + ": radlite [" + show_ids(a) + "] [" + show_ids(x) + "], HF [" + show_ids(ha) +
-           "] [" + show_ids(hx) + "]\n";
+    out += "  U+" + hex(c, 4) + ": radlite [" + show_ids(a) + "] [" + show_ids(x) + "], HF [" + show_ids(ha) + "] [" +
+           show_ids(hx) + "]\n";
     ++shown;
   }
   if (!shown) return "  no differing code point of these blocks in " + std::string(path) + "\n";

@@ -11,9 +11,9 @@
 #include "radlite/tokenizer.h"
 #include "tokenizers/pipeline.h"
 
+using nlohmann::json;
 using radlite::EncodeOptions;
 using radlite::Tokenizer;
-using nlohmann::json;
 using namespace radlite::tokenizers;
 
 namespace {
@@ -33,13 +33,17 @@ std::size_t fixture_mismatches(const Tokenizer& tok, const json& fx) {
   p.max_length = fx["max_length_pair"].get<std::size_t>();
   for (const auto& e : fx["single"]) {
     auto enc = tok.encode(e["text"].get<std::string>(), s);
-    if (enc.ids != e["input_ids"].get<std::vector<std::int32_t>>()) ++bad;
-    else if (e.contains("token_type_ids") && enc.type_ids != e["token_type_ids"].get<std::vector<std::int32_t>>()) ++bad;
+    if (enc.ids != e["input_ids"].get<std::vector<std::int32_t>>())
+      ++bad;
+    else if (e.contains("token_type_ids") && enc.type_ids != e["token_type_ids"].get<std::vector<std::int32_t>>())
+      ++bad;
   }
   for (const auto& e : fx["pairs"]) {
     auto enc = tok.encode_pair(e["query"].get<std::string>(), e["doc"].get<std::string>(), p);
-    if (enc.ids != e["input_ids"].get<std::vector<std::int32_t>>()) ++bad;
-    else if (e.contains("token_type_ids") && enc.type_ids != e["token_type_ids"].get<std::vector<std::int32_t>>()) ++bad;
+    if (enc.ids != e["input_ids"].get<std::vector<std::int32_t>>())
+      ++bad;
+    else if (e.contains("token_type_ids") && enc.type_ids != e["token_type_ids"].get<std::vector<std::int32_t>>())
+      ++bad;
   }
   return bad;
 }
@@ -82,8 +86,7 @@ TEST(Components, EquivalentPostProcessorsKeepBertParity) {
     Tokenizer::from_json(bad_id.dump());
     ADD_FAILURE() << "no exception";
   } catch (const radlite::FormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("field 'post_processor.pair': piece '$B:one'"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("field 'post_processor.pair': piece '$B:one'"), std::string::npos) << e.what();
   }
 }
 
@@ -91,16 +94,15 @@ TEST(Components, EquivalentRobertaSpellingsKeepParity) {
   json base = load(kModels + "/roberta-biencoder-tiny/tokenizer.json");
   json fx = load(kData + "/tokenizers/roberta-base-trunc16.json");
   json tmpl = base;
-  tmpl["post_processor"] = {
-      {"type", "Sequence"},
-      {"processors",
-       {{{"type", "ByteLevel"}, {"trim_offsets", true}},
-        {{"type", "TemplateProcessing"},
-         {"single", "<s> $A </s>"},
-         {"pair", "<s> $A </s> </s> $B </s>"},
-         {"special_tokens",
-          {{"<s>", {{"id", "<s>"}, {"ids", {0}}, {"tokens", {"<s>"}}}},
-           {"</s>", {{"id", "</s>"}, {"ids", {2}}, {"tokens", {"</s>"}}}}}}}}}};
+  tmpl["post_processor"] = {{"type", "Sequence"},
+                            {"processors",
+                             {{{"type", "ByteLevel"}, {"trim_offsets", true}},
+                              {{"type", "TemplateProcessing"},
+                               {"single", "<s> $A </s>"},
+                               {"pair", "<s> $A </s> </s> $B </s>"},
+                               {"special_tokens",
+                                {{"<s>", {{"id", "<s>"}, {"ids", {0}}, {"tokens", {"<s>"}}}},
+                                 {"</s>", {{"id", "</s>"}, {"ids", {2}}, {"tokens", {"</s>"}}}}}}}}}};
   EXPECT_EQ(fixture_mismatches(Tokenizer::from_json(tmpl.dump()), fx), 0u);
   // Merges as "a b" strings (older files) and as [a, b] pairs (newer files) give the same ids.
   json strings = base, arrays = base;
@@ -116,8 +118,8 @@ TEST(Components, EquivalentRobertaSpellingsKeepParity) {
   EXPECT_EQ(fixture_mismatches(Tokenizer::from_json(strings.dump()), fx), 0u);
   EXPECT_EQ(fixture_mismatches(Tokenizer::from_json(arrays.dump()), fx), 0u);
   json truncated = base;  // a merge list missing its second half changes ids
-  truncated["model"]["merges"] = json(std::vector<json>(base["model"]["merges"].begin(),
-                                                        base["model"]["merges"].begin() + 25000));
+  truncated["model"]["merges"] =
+      json(std::vector<json>(base["model"]["merges"].begin(), base["model"]["merges"].begin() + 25000));
   EXPECT_GT(fixture_mismatches(Tokenizer::from_json(truncated.dump()), fx), 100u);
 }
 
@@ -162,18 +164,20 @@ TEST(Components, PreTokenizers) {
   EXPECT_EQ(pre_split({{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", "never"}, {"split", false}},
                       "a b"),
             (Strings{"a\u2581b"}));
-  EXPECT_EQ(pre_split({{"type", "Split"}, {"pattern", {{"String", "-"}}}, {"behavior", "MergedWithPrevious"},
-                       {"invert", false}},
-                      "a-b--c"),
-            (Strings{"a-", "b-", "-", "c"}));
-  EXPECT_EQ(pre_split({{"type", "Split"}, {"pattern", {{"Regex", "[0-9]+"}}}, {"behavior", "Removed"},
-                       {"invert", true}},
-                      "ab12cd345"),
-            (Strings{"12", "345"}));
-  EXPECT_EQ(pre_split({{"type", "Sequence"},
-                       {"pretokenizers", {{{"type", "WhitespaceSplit"}}, {{"type", "Digits"}, {"individual_digits", true}}}}},
-                      "ab12 c3"),
-            (Strings{"ab", "1", "2", "c", "3"}));
+  EXPECT_EQ(
+      pre_split(
+          {{"type", "Split"}, {"pattern", {{"String", "-"}}}, {"behavior", "MergedWithPrevious"}, {"invert", false}},
+          "a-b--c"),
+      (Strings{"a-", "b-", "-", "c"}));
+  EXPECT_EQ(
+      pre_split({{"type", "Split"}, {"pattern", {{"Regex", "[0-9]+"}}}, {"behavior", "Removed"}, {"invert", true}},
+                "ab12cd345"),
+      (Strings{"12", "345"}));
+  EXPECT_EQ(
+      pre_split({{"type", "Sequence"},
+                 {"pretokenizers", {{{"type", "WhitespaceSplit"}}, {{"type", "Digits"}, {"individual_digits", true}}}}},
+                "ab12 c3"),
+      (Strings{"ab", "1", "2", "c", "3"}));
   EXPECT_EQ(pre_split({{"type", "ByteLevel"}, {"add_prefix_space", true}}, "Hi"), (Strings{"\u0120Hi"}));
 }
 
@@ -203,16 +207,24 @@ TEST(Components, Normalizers) {
             "Cafe naive");
   EXPECT_EQ(normalized({{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}}, " \u00A0 x y \n"), "x y");
   EXPECT_EQ(normalized({{"type", "Strip"}, {"strip_left", false}, {"strip_right", true}}, " x "), " x");
-  EXPECT_EQ(normalized({{"type", "Replace"}, {"pattern", {{"String", "``"}}}, {"content", "\""}}, "``a`` b"), "\"a\" b");
-  EXPECT_EQ(normalized({{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}}, "a   b  c"), "a b c");
+  EXPECT_EQ(normalized({{"type", "Replace"}, {"pattern", {{"String", "``"}}}, {"content", "\""}}, "``a`` b"),
+            "\"a\" b");
+  EXPECT_EQ(normalized({{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}}, "a   b  c"),
+            "a b c");
   EXPECT_EQ(normalized({{"type", "Prepend"}, {"prepend", "\u2581"}}, "a"), "\u2581a");
   // BERT: control / format characters removed, whitespace to ' ', CJK padded, accents stripped, lowercased.
-  EXPECT_EQ(normalized({{"type", "BertNormalizer"}, {"clean_text", true}, {"handle_chinese_chars", true},
-                        {"strip_accents", nullptr}, {"lowercase", true}},
+  EXPECT_EQ(normalized({{"type", "BertNormalizer"},
+                        {"clean_text", true},
+                        {"handle_chinese_chars", true},
+                        {"strip_accents", nullptr},
+                        {"lowercase", true}},
                        "H\u00E9llo\u200BW\u4E2D\tX\x01"),
             "hellow \u4E2D  x");
-  EXPECT_EQ(normalized({{"type", "BertNormalizer"}, {"clean_text", true}, {"handle_chinese_chars", false},
-                        {"strip_accents", false}, {"lowercase", true}},
+  EXPECT_EQ(normalized({{"type", "BertNormalizer"},
+                        {"clean_text", true},
+                        {"handle_chinese_chars", false},
+                        {"strip_accents", false},
+                        {"lowercase", true}},
                        "H\u00E9\u4E2D"),
             "h\u00E9\u4E2D");
   // Precompiled serves every model now; an empty charsmap has no rules.
@@ -233,7 +245,8 @@ TEST(Components, AddedTokenFlags) {
   EXPECT_EQ(Tokenizer::from_json(l.dump()).encode("a <mask> b").ids, (std::vector<std::int32_t>{0, a, mask, sp_b, 2}));
   json r = base;
   r["added_tokens"][4]["rstrip"] = true;
-  EXPECT_EQ(Tokenizer::from_json(r.dump()).encode("a <mask> b").ids, (std::vector<std::int32_t>{0, a, space, mask, b, 2}));
+  EXPECT_EQ(Tokenizer::from_json(r.dump()).encode("a <mask> b").ids,
+            (std::vector<std::int32_t>{0, a, space, mask, b, 2}));
   json w = base;
   w["added_tokens"][4]["single_word"] = true;
   Tokenizer single = Tokenizer::from_json(w.dump());
@@ -242,8 +255,13 @@ TEST(Components, AddedTokenFlags) {
   EXPECT_EQ(single.encode("a <mask> b").ids, (std::vector<std::int32_t>{0, a, space, mask, sp_b, 2}));
   // A normalized added token matches the normalized text (here: lowercased).
   json bert = load(kModels + "/bert-crossencoder-tiny/tokenizer.json");
-  bert["added_tokens"].push_back({{"id", 30522}, {"content", "ct-scan"}, {"single_word", false}, {"lstrip", false},
-                                  {"rstrip", false}, {"normalized", true}, {"special", false}});
+  bert["added_tokens"].push_back({{"id", 30522},
+                                  {"content", "ct-scan"},
+                                  {"single_word", false},
+                                  {"lstrip", false},
+                                  {"rstrip", false},
+                                  {"normalized", true},
+                                  {"special", false}});
   Tokenizer bt = Tokenizer::from_json(bert.dump());
   EXPECT_EQ(bt.encode("A CT-SCAN now").ids, (std::vector<std::int32_t>{101, 1037, 30522, 2085, 102}));
   EXPECT_EQ(bt.vocab_size(), 30523u);
@@ -292,9 +310,10 @@ TEST(Components, WordPieceLengthLimit) {
 }
 
 TEST(Components, WordLevel) {
-  json j = {{"model", {{"type", "WordLevel"}, {"vocab", {{"<unk>", 0}, {"ct", 1}, {"scan", 2}}}, {"unk_token", "<unk>"}}},
-            {"normalizer", {{"type", "Lowercase"}}},
-            {"pre_tokenizer", {{"type", "Whitespace"}}}};
+  json j = {
+      {"model", {{"type", "WordLevel"}, {"vocab", {{"<unk>", 0}, {"ct", 1}, {"scan", 2}}}, {"unk_token", "<unk>"}}},
+      {"normalizer", {{"type", "Lowercase"}}},
+      {"pre_tokenizer", {{"type", "Whitespace"}}}};
   Tokenizer tok = Tokenizer::from_json(j.dump());
   EXPECT_EQ(tok.encode("CT scan, done").ids, (std::vector<std::int32_t>{1, 2, 0, 0}));
   j["model"]["unk_token"] = "[UNK]";

@@ -52,8 +52,8 @@ void mutate(json& j, std::mt19937& rng) {
       for (auto& x : n) walk(x);
   };
   walk(j);
-  const json replacements[] = {json(), json(-1), json(3000000000LL), json("x"), json(""), json::array(),
-                               json::object(), json(true), json(1.5), json::array({1, "a"})};
+  const json replacements[] = {json(),        json(-1),       json(3000000000LL), json("x"), json(""),
+                               json::array(), json::object(), json(true),         json(1.5), json::array({1, "a"})};
   if (rng() % 3 == 0 && !keys.empty()) {
     auto& [obj, key] = keys[rng() % keys.size()];
     obj->erase(key);
@@ -82,7 +82,8 @@ TEST(TokenizerFuzz, MutatedTokenizerJsonFailsCleanly) {
       (void)tok.decode(e.ids);
     } catch (const radlite::Error& e) {
       ++rejected;
-      EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << "iteration " << iter << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos)
+          << "iteration " << iter << ": " << e.what();
     } catch (const std::exception& e) {
       ADD_FAILURE() << "iteration " << iter << ": " << e.what() << "\n" << text;
     }

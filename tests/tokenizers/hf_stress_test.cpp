@@ -12,8 +12,8 @@
 #include "radlite/tokenizer.h"
 
 using nlohmann::json;
-using radlite::test_support::load_fixture;
 using radlite::Tokenizer;
+using radlite::test_support::load_fixture;
 
 namespace {
 
@@ -70,8 +70,8 @@ TEST_P(HfStress, IdsIdenticalToHuggingFace) {
 // The comparison can fail: another tokenizer's ids, or the right tokenizer with special tokens dropped, mismatch.
 TEST_P(HfStress, ComparisonDetectsWrongIds) {
   json fx = load_fixture(kData + "/tokenizers/extra/" + GetParam() + ".json");
-  std::string other = GetParam() == "roberta-base" ? "files/bert-base-uncased/tokenizer.json"
-                                                                         : "files/roberta-base/tokenizer.json";
+  std::string other =
+      GetParam() == "roberta-base" ? "files/bert-base-uncased/tokenizer.json" : "files/roberta-base/tokenizer.json";
   Counts wrong = compare(Tokenizer::from_path(tokenizer_path(other)), fx);
   EXPECT_GT(wrong.mismatches, wrong.checked * 9 / 10);
 

@@ -63,11 +63,14 @@ TEST(OnePipeline, StripNeedsBothFieldsOnEveryModel) {
     // Left stripped, right kept: the trailing spaces reach the pre-tokenizer (which drops them on both models).
     EXPECT_EQ(tok.encode("  cancer  ").ids, tok.encode("cancer").ids);
   }
-  EXPECT_EQ([] {
-    std::string s = " \t x \n";
-    rt::make_normalizer({{"type", "Strip"}, {"strip_left", false}, {"strip_right", true}}, {"t", "n"})->normalize(s);
-    return s;
-  }(), " \t x");
+  EXPECT_EQ(
+      [] {
+        std::string s = " \t x \n";
+        rt::make_normalizer({{"type", "Strip"}, {"strip_left", false}, {"strip_right", true}}, {"t", "n"})
+            ->normalize(s);
+        return s;
+      }(),
+      " \t x");
 }
 
 // One Unicode normalization, and it fails loudly: the Unigram side used to return its input unchanged.
@@ -76,10 +79,10 @@ TEST(OnePipeline, NormalizationFailureIsAnError) {
     auto n = rt::make_normalizer({{"type", form}}, {"t", "normalizer"});
     std::string ok = "A\xCC\x8A";  // A + combining ring
     n->normalize(ok);
-    EXPECT_EQ(ok, rt::unicode::normalize("A\xCC\x8A", form[2] == 'K' ? (form[3] == 'C' ? rt::unicode::NormForm::NFKC
-                                                                                      : rt::unicode::NormForm::NFKD)
-                                                      : (form[2] == 'C' ? rt::unicode::NormForm::NFC
-                                                                        : rt::unicode::NormForm::NFD)));
+    EXPECT_EQ(ok, rt::unicode::normalize(
+                      "A\xCC\x8A", form[2] == 'K'
+                                       ? (form[3] == 'C' ? rt::unicode::NormForm::NFKC : rt::unicode::NormForm::NFKD)
+                                       : (form[2] == 'C' ? rt::unicode::NormForm::NFC : rt::unicode::NormForm::NFD)));
     std::string bad = "x\xC3";  // invalid UTF-8: only reachable here, the Tokenizer repairs its input first
     EXPECT_THROW(n->normalize(bad), radlite::InvalidArgument) << form;
   }
@@ -94,7 +97,19 @@ TEST(OnePipeline, OneListOfTokenizerFiles) {
   EXPECT_FALSE(rt::has_tokenizer_files(only_spiece));
   const std::string what = error_of<radlite::IoError>([&] { Tokenizer::from_path(only_spiece); });
   EXPECT_NE(what.find(rt::tokenizer_files_text()), std::string::npos) << what;
-  EXPECT_EQ(rt::tokenizer_files_text(), "tokenizer.json, vocab.json + merges.txt, vocab.txt or sentencepiece.bpe.model");
+  EXPECT_EQ(rt::tokenizer_files_text(),
+            "tokenizer.json, vocab.json + merges.txt, vocab.txt or sentencepiece.bpe.model");
+  // The files a model identity hashes include every file the loader reads.
+  const auto hashed = [](const char* name) {
+    for (const char* f : rt::kTokenizerInputFiles)
+      if (std::string(f) == name) return true;
+    return false;
+  };
+  for (const auto& f : rt::kTokenizerFiles) {
+    EXPECT_TRUE(hashed(f.name)) << f.name;
+    if (f.companion) EXPECT_TRUE(hashed(f.companion)) << f.companion;
+  }
+  EXPECT_FALSE(hashed("config.json"));  // read by the model, not the tokenizer (the check can fail)
 
   // Every listed file is found and loads, in the list's order of preference.
   for (const auto& f : rt::kTokenizerFiles) {
@@ -138,10 +153,17 @@ TEST(OnePipeline, NonFiniteSentencePieceScoreIsRefused) {
   using radlite::test_support::join_model;
   auto piece = [](const std::string& text, float score, int type) { return join_model({{text, score, type}}, "", ""); };
   const std::string dir = fresh_dir("nan_model");
-  const std::string good = piece("<unk>", 0, 2) + piece("<s>", 0, 3) + piece("</s>", 0, 3) + piece("\xE2\x96\x81" "a", -1, 1);
+  const std::string good = piece("<unk>", 0, 2) + piece("<s>", 0, 3) + piece("</s>", 0, 3) +
+                           piece(
+                               "\xE2\x96\x81"
+                               "a",
+                               -1, 1);
   std::ofstream(dir + "/good.model", std::ios::binary) << good;
   EXPECT_EQ(Tokenizer::from_path(dir + "/good.model").encode("a").ids, (std::vector<std::int32_t>{0, 4, 2}));
-  std::ofstream(dir + "/nan.model", std::ios::binary) << good + piece("\xE2\x96\x81" "b", std::nanf(""), 1);
+  std::ofstream(dir + "/nan.model", std::ios::binary) << good + piece(
+                                                                    "\xE2\x96\x81"
+                                                                    "b",
+                                                                    std::nanf(""), 1);
   const std::string what = error_of<radlite::FormatError>([&] { Tokenizer::from_path(dir + "/nan.model"); });
   EXPECT_NE(what.find("not finite"), std::string::npos) << what;
 }

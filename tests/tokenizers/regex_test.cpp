@@ -25,9 +25,9 @@ const std::string kModels = RADLITE_MODELS_DIR;
 // before its Precompiled normalizer, as converted files have it.
 Tokenizer xlmr_with_multispace_replace() {
   json tj = radlite::io::read_json_file(kModels + "/xlmr-biencoder-sp-tiny/tokenizer.json");
-  tj["normalizer"] = {{"type", "Sequence"},
-                      {"normalizers",
-                       {{{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}}, tj["normalizer"]}}};
+  tj["normalizer"] = {
+      {"type", "Sequence"},
+      {"normalizers", {{{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}}, tj["normalizer"]}}};
   return Tokenizer::from_json(tj.dump());
 }
 
@@ -70,8 +70,8 @@ TEST(Regex, OneMegabyteText) {
   EXPECT_EQ(ids, tok.encode(collapsed).ids);
   // The same megabyte as one run of spaces inside a Split.
   json split = radlite::io::read_json_file(kModels + "/bert-biencoder-cls-tiny/tokenizer.json");
-  split["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "\\s+"}}}, {"behavior", "Removed"},
-                            {"invert", false}};
+  split["pre_tokenizer"] = {
+      {"type", "Split"}, {"pattern", {{"Regex", "\\s+"}}}, {"behavior", "Removed"}, {"invert", false}};
   const Tokenizer bert = Tokenizer::from_json(split.dump());
   EXPECT_EQ(bert.encode("a" + std::string(1u << 20, ' ') + "b").ids, bert.encode("a b").ids);
 }
@@ -80,8 +80,8 @@ TEST(Regex, OneMegabyteText) {
 // ModelError naming the pattern (HF tokenizers aborts the process on the same input).
 TEST(Regex, ExponentialPatternFailsWithClearError) {
   json tj = radlite::io::read_json_file(kModels + "/bert-biencoder-cls-tiny/tokenizer.json");
-  tj["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "(a+)+$"}}}, {"behavior", "Isolated"},
-                         {"invert", false}};
+  tj["pre_tokenizer"] = {
+      {"type", "Split"}, {"pattern", {{"Regex", "(a+)+$"}}}, {"behavior", "Isolated"}, {"invert", false}};
   const Tokenizer tok = Tokenizer::from_json(tj.dump());
   EXPECT_GE(tok.encode("aaaa").ids.size(), 3u);  // the pattern itself works where it does not backtrack
   for (const std::size_t n : {28u, 40u, 1000u}) {

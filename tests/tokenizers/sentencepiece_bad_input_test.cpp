@@ -64,8 +64,7 @@ std::string write_temp(const std::string& name, const std::string& bytes) {
 }  // namespace
 
 TEST(SentencePiece, BadModelFiles) {
-  expect_error<radlite::IoError>([] { rt::native_sentencepiece_file("/nonexistent/x.model"); },
-                                 "/nonexistent/x.model");
+  expect_error<radlite::IoError>([] { rt::native_sentencepiece_file("/nonexistent/x.model"); }, "/nonexistent/x.model");
   const std::string data = radlite::io::read_file(kUnigramModel);
   const std::string truncated = write_temp("truncated.model", data.substr(0, data.size() / 2));
   expect_error<radlite::FormatError>([&] { rt::native_sentencepiece_file(truncated); }, truncated);
@@ -76,8 +75,7 @@ TEST(SentencePiece, BadModelFiles) {
   const auto from_file = rt::native_sentencepiece_file(kUnigramModel);
   EXPECT_EQ(ids_of(encode(*from_bytes, "Hepatocellular carcinoma")),
             ids_of(encode(*from_file, "Hepatocellular carcinoma")));
-  expect_error<radlite::FormatError>(
-      [&] { xlmr_from_bytes(data.substr(0, 100), "in-memory"); }, "in-memory");
+  expect_error<radlite::FormatError>([&] { xlmr_from_bytes(data.substr(0, 100), "in-memory"); }, "in-memory");
   const std::string empty = write_temp("empty.model", "");
   expect_error<radlite::FormatError>([&] { rt::native_sentencepiece_file(empty); }, empty);
 }
@@ -126,7 +124,8 @@ TEST(SentencePiece, CorruptedCharsmapAndModelDoNotCrash) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << mutated;
     try {
       for (const bool xlmr : {false, true}) {
-        const auto m = xlmr ? rt::through_tokenizer(radlite::Tokenizer::from_path(path)) : rt::native_sentencepiece_file(path);
+        const auto m =
+            xlmr ? rt::through_tokenizer(radlite::Tokenizer::from_path(path)) : rt::native_sentencepiece_file(path);
         std::vector<rt::Piece> out;
         m->encode("Hepatocellular carcinoma \xC3\xA9 \xEF\xBC\xA1 \xF0\x9F\x98\x80 end", out);
       }

@@ -39,15 +39,53 @@ namespace {
 // Fragments mixing the hard cases: whitespace runs, control characters, NFKC-sensitive forms, combining marks,
 // CJK, emoji sequences, invalid UTF-8, literal special-token texts.
 std::vector<std::string> hard_fragments() {
-  return {
-      "the", "cancer", " ", "  ", "\t", "\n", "\r\n", "\xC2\xA0", "\xE3\x80\x80", "\xEF\xBC\xA1\xEF\xBD\x82",
-      "\xEF\xAC\x81", "e\xCC\x81", "\xC3\xA9", "A\xCC\x8A\xCC\x81", "\xE2\x85\xAB", "\xE3\x8D\xBF", "\xE2\x91\xA0",
-      "\xED\x95\x9C\xEA\xB5\xAD", "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", "\xE7\x99\x8C", "\xF0\x9F\x98\x80",
-      "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7", "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",
-      "\xE2\x80\x8B", "\xEF\xBF\xBD", "\x07", std::string(1, '\0'), "\x80", "\xC3", "\xED\xA0\x80", "\xFF", "--",
-      "---", "...", "\xE2\x80\x94", "\xE2\x80\x9Cq\xE2\x80\x9D", "<s>", "</s>", "<unk>", "\xE2\x96\x81",
-      "I\xCC\x87", "\xE1\xBA\x9E", "\xCE\xA3", "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A", "\xE0\xA4\xB9\xE0\xA4\xBF", "0123",
-      "\xEF\xBC\x91"};
+  return {"the",
+          "cancer",
+          " ",
+          "  ",
+          "\t",
+          "\n",
+          "\r\n",
+          "\xC2\xA0",
+          "\xE3\x80\x80",
+          "\xEF\xBC\xA1\xEF\xBD\x82",
+          "\xEF\xAC\x81",
+          "e\xCC\x81",
+          "\xC3\xA9",
+          "A\xCC\x8A\xCC\x81",
+          "\xE2\x85\xAB",
+          "\xE3\x8D\xBF",
+          "\xE2\x91\xA0",
+          "\xED\x95\x9C\xEA\xB5\xAD",
+          "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB",
+          "\xE7\x99\x8C",
+          "\xF0\x9F\x98\x80",
+          "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
+          "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",
+          "\xE2\x80\x8B",
+          "\xEF\xBF\xBD",
+          "\x07",
+          std::string(1, '\0'),
+          "\x80",
+          "\xC3",
+          "\xED\xA0\x80",
+          "\xFF",
+          "--",
+          "---",
+          "...",
+          "\xE2\x80\x94",
+          "\xE2\x80\x9Cq\xE2\x80\x9D",
+          "<s>",
+          "</s>",
+          "<unk>",
+          "\xE2\x96\x81",
+          "I\xCC\x87",
+          "\xE1\xBA\x9E",
+          "\xCE\xA3",
+          "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A",
+          "\xE0\xA4\xB9\xE0\xA4\xBF",
+          "0123",
+          "\xEF\xBC\x91"};
 }
 
 }  // namespace
@@ -97,8 +135,8 @@ TEST(SentencePiece, UnigramMatchesLibsentencepieceOnSyntheticText) {
       ADD_FAILURE() << "segmentation differs (scores " << ours_score << " vs " << theirs_score << ")";
     }
   }
-  std::printf("synthetic texts vs libsentencepiece %s: %d identical, %d equal-score ties, of %d\n",
-              "0.1.97", identical, ties, total);
+  std::printf("synthetic texts vs libsentencepiece %s: %d identical, %d equal-score ties, of %d\n", "0.1.97", identical,
+              ties, total);
   EXPECT_EQ(identical + ties, total);
   EXPECT_GT(identical, total * 9 / 10);
 }
@@ -162,8 +200,8 @@ CrossCheck cross_check(const std::string& model_bytes, const std::string& name, 
   EXPECT_EQ(mine->vocab_size(), static_cast<std::size_t>(lib.GetPieceSize()));
 
   std::vector<std::string> fragments = hard_fragments();
-  for (const char* w : {"hepatocellular ", "carcinoma", " of the ", "imaging", "MRI", " patients", "<med>", "xab",
-                        "ab", "treatment", "Tumor", "\xE2\x80\x94", "cells "}) {
+  for (const char* w : {"hepatocellular ", "carcinoma", " of the ", "imaging", "MRI", " patients", "<med>", "xab", "ab",
+                        "treatment", "Tumor", "\xE2\x80\x94", "cells "}) {
     fragments.push_back(w);
   }
   std::mt19937 rng(seed);
@@ -217,10 +255,11 @@ CrossCheck cross_check(const std::string& model_bytes, const std::string& name, 
                     << show(mine->decode(ids)) << " vs " << show(lib_text);
     }
   }
-  std::printf("%s vs libsentencepiece 0.1.97: encode %d/%d identical (ids and pieces), decode of those ids %d/%d, "
-              "decode of random ids %d/%d\n",
-              name.c_str(), c.encode_identical, c.texts, c.decode_identical, c.texts, c.random_decode_identical,
-              c.random_decodes);
+  std::printf(
+      "%s vs libsentencepiece 0.1.97: encode %d/%d identical (ids and pieces), decode of those ids %d/%d, "
+      "decode of random ids %d/%d\n",
+      name.c_str(), c.encode_identical, c.texts, c.decode_identical, c.texts, c.random_decode_identical,
+      c.random_decodes);
   if (compare_encode) EXPECT_EQ(c.encode_identical, c.texts);
   EXPECT_EQ(c.decode_identical, c.texts);
   EXPECT_EQ(c.random_decode_identical, c.random_decodes);
@@ -229,9 +268,7 @@ CrossCheck cross_check(const std::string& model_bytes, const std::string& name, 
 
 }  // namespace
 
-TEST(SentencePiece, BpeMatchesLibsentencepiece) {
-  cross_check(radlite::io::read_file(kBpeModel), "sp_bpe_2k", 11u);
-}
+TEST(SentencePiece, BpeMatchesLibsentencepiece) { cross_check(radlite::io::read_file(kBpeModel), "sp_bpe_2k", 11u); }
 
 TEST(SentencePiece, BpeVariantMatchesLibsentencepiece) {
   const std::string variant = bpe_variant();
@@ -301,10 +338,8 @@ TEST(SentencePiece, InvalidModelsRefusedLikeLibsentencepiece) {
   for (const Case& c : cases) {
     sentencepiece::SentencePieceProcessor lib;
     EXPECT_FALSE(lib.LoadFromSerializedProto(c.bytes).ok()) << c.name << ": libsentencepiece accepts it";
-    expect_error<radlite::FormatError>([&] { rt::native_sentencepiece(c.bytes, c.name); },
-                                       c.fragment);
-    expect_error<radlite::FormatError>([&] { xlmr_from_bytes(c.bytes, c.name); },
-                                       c.name);
+    expect_error<radlite::FormatError>([&] { rt::native_sentencepiece(c.bytes, c.name); }, c.fragment);
+    expect_error<radlite::FormatError>([&] { xlmr_from_bytes(c.bytes, c.name); }, c.name);
   }
   // The unchanged pieces load in both.
   sentencepiece::SentencePieceProcessor lib;

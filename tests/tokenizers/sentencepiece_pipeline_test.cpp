@@ -66,7 +66,11 @@ namespace {
 nlohmann::json small_unigram(bool byte_fallback, bool with_unk) {
   nlohmann::json vocab = nlohmann::json::array();
   vocab.push_back({"<unk>", 0.0});
-  for (const char* p : {"\xE2\x96\x81" "a", "\xE2\x96\x81", "y", "b", "yb", "\xE2\x96\x81" "ab"}) {
+  for (const char* p : {"\xE2\x96\x81"
+                        "a",
+                        "\xE2\x96\x81", "y", "b", "yb",
+                        "\xE2\x96\x81"
+                        "ab"}) {
     vocab.push_back({p, -1.0});
   }
   if (byte_fallback) {
@@ -97,8 +101,8 @@ TEST(SentencePiece, HuggingFacePipelineComponents) {
                        {{{"type", "Replace"}, {"pattern", {{"String", "x"}}}, {"content", "y"}},
                         {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}},
                         {{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}}}}};
-  tj["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"},
-                         {"split", true}};
+  tj["pre_tokenizer"] = {
+      {"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}, {"split", true}};
   // "  a   xb " -> "a yb" -> "▁a▁yb" -> words "▁a", "▁yb"; "yb" beats "y" + "b" (one piece, -1 against -2).
   EXPECT_EQ(texts_of(*hf(tj), "  a   xb "), (V{"▁a", "▁", "yb"}));
   // Without split the Viterbi sees "▁a▁yb" whole and "▁ab" cannot form; same pieces.
@@ -112,8 +116,7 @@ TEST(SentencePiece, HuggingFacePipelineComponents) {
   // A duplicated piece takes its last id, as tokenizers' vocabulary hash map does.
   auto dup = tj;
   dup["model"]["vocab"].push_back({"yb", -1.0});
-  EXPECT_EQ(ids_of(encode(*hf(dup), "yb")),
-            (std::vector<std::int32_t>{7}));
+  EXPECT_EQ(ids_of(encode(*hf(dup), "yb")), (std::vector<std::int32_t>{7}));
 
   // Byte fallback: the unknown "c" (after "▁a") becomes its byte, not <unk>.
   auto bf = small_unigram(true, true);

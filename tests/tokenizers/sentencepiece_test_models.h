@@ -29,7 +29,8 @@ inline std::unique_ptr<const rt::SentencePieceModel> hf(const nlohmann::json& to
 }
 
 // The bytes of a .model through the library's converter (Tokenizer::from_path), from a file named after `name`.
-inline std::unique_ptr<const rt::SentencePieceModel> xlmr_from_bytes(const std::string& bytes, const std::string& name) {
+inline std::unique_ptr<const rt::SentencePieceModel> xlmr_from_bytes(const std::string& bytes,
+                                                                     const std::string& name) {
   const std::string path = testing::TempDir() + "/radlite_sp_xlmr_" + name + ".model";
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   return rt::through_tokenizer(radlite::Tokenizer::from_path(path));

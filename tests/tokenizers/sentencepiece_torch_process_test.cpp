@@ -29,8 +29,7 @@ TEST(SentencePieceWithTorch, NoLibsentencepieceAndEncodesLikeTheReference) {
   EXPECT_EQ(maps.find("libsentencepiece"), std::string::npos) << "libsentencepiece must not be loaded with torch";
 
   const std::string data = RADLITE_TEST_DATA_DIR;
-  const auto tok =
-      radlite::Tokenizer::from_path(data + "/tokenizers/files/sentencepiece-test/sp_bpe_2k.model");
+  const auto tok = radlite::Tokenizer::from_path(data + "/tokenizers/files/sentencepiece-test/sp_bpe_2k.model");
   const auto fixture = radlite::io::read_json_file(data + "/tokenizers/sp-bpe-2k-xlmr.json");
   radlite::EncodeOptions o;
   o.max_length = fixture.at("max_length_single").get<std::size_t>();

@@ -7,19 +7,19 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
-#include "radlite/error.h"
 #include "fixtures.h"
+#include "radlite/error.h"
 #include "radlite/tokenizer.h"
 
+using nlohmann::json;
 using radlite::EncodeOptions;
 using radlite::Encoding;
 using radlite::Tokenizer;
-using nlohmann::json;
 using radlite::test_support::load_fixture;
 using radlite::test_support::show_ids;
 
@@ -42,8 +42,7 @@ Result run_fixture(const Tokenizer& tok, const json& fx, EncodeOptions single_op
   auto record = [&](const std::string& what, const std::vector<std::int32_t>& got,
                     const std::vector<std::int32_t>& want) {
     ++r.mismatches;
-    if (r.mismatches <= 3)
-      r.first_report += what + "\n  want " + show_ids(want) + "\n  got  " + show_ids(got) + "\n";
+    if (r.mismatches <= 3) r.first_report += what + "\n  want " + show_ids(want) + "\n  got  " + show_ids(got) + "\n";
   };
   for (const auto& e : fx["single"]) {
     ++r.checked;
@@ -54,7 +53,8 @@ Result run_fixture(const Tokenizer& tok, const json& fx, EncodeOptions single_op
       continue;
     }
     if (e.contains("token_type_ids") && enc.type_ids != e["token_type_ids"].get<std::vector<std::int32_t>>())
-      record("type ids of text " + e["text"].dump(), enc.type_ids, e["token_type_ids"].get<std::vector<std::int32_t>>());
+      record("type ids of text " + e["text"].dump(), enc.type_ids,
+             e["token_type_ids"].get<std::vector<std::int32_t>>());
     else if (enc.attention_mask != std::vector<std::int32_t>(want.size(), 1))
       record("attention mask of " + e["text"].dump(), enc.attention_mask, {});
   }
@@ -67,7 +67,8 @@ Result run_fixture(const Tokenizer& tok, const json& fx, EncodeOptions single_op
       continue;
     }
     if (e.contains("token_type_ids") && enc.type_ids != e["token_type_ids"].get<std::vector<std::int32_t>>())
-      record("type ids of pair " + e["query"].dump(), enc.type_ids, e["token_type_ids"].get<std::vector<std::int32_t>>());
+      record("type ids of pair " + e["query"].dump(), enc.type_ids,
+             e["token_type_ids"].get<std::vector<std::int32_t>>());
   }
   return r;
 }
@@ -244,8 +245,7 @@ void expect_golden(const std::string& model_dir, const std::string& golden_name)
     o.max_length = g["max_seq_length"].get<std::size_t>();
     for (std::size_t i = 0; i < g["texts"].size(); ++i) {
       Encoding e = tok.encode(g["texts"][i].get<std::string>(), o);
-      if (e.ids != want[i].get<std::vector<std::int32_t>>() && ++mismatches <= 3)
-        report += g["texts"][i].dump() + "\n";
+      if (e.ids != want[i].get<std::vector<std::int32_t>>() && ++mismatches <= 3) report += g["texts"][i].dump() + "\n";
     }
     EXPECT_EQ(g["texts"].size(), want.size());
   } else {
@@ -359,8 +359,11 @@ TEST(Tokenizer, InvalidUtf8IsReplacedNotFatal) {
   Tokenizer rob = Tokenizer::from_path(kFiles + "/roberta-base/tokenizer.json");
   const std::string bad = std::string("ab\xff") + "c\xe2\x82" + "d\xed\xa0\x80" + "e\xc0\xaf";
   Encoding e = rob.encode(bad);
-  Encoding repaired = rob.encode("ab\xEF\xBF\xBD" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
-                                 "e\xEF\xBF\xBD\xEF\xBF\xBD");
+  Encoding repaired = rob.encode(
+      "ab\xEF\xBF\xBD"
+      "c\xEF\xBF\xBD"
+      "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+      "e\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(e.ids, repaired.ids);
   Tokenizer bert = Tokenizer::from_path(kFiles + "/bert-base-uncased/vocab.txt");
   // BERT's clean_text removes U+FFFD, so the bytes vanish.
@@ -473,9 +476,7 @@ TEST(TokenizerErrors, BadLegacyFiles) {
   EXPECT_NE(m.find("vocab.json"), std::string::npos) << m;
   std::remove((dir + "/vocab.json").c_str());
   std::remove((dir + "/merges.txt").c_str());
-  {
-    std::ofstream(dir + "/vocab.txt") << "[PAD]\nhello\n";
-  }
+  { std::ofstream(dir + "/vocab.txt") << "[PAD]\nhello\n"; }
   m = error_of([&] { Tokenizer::from_path(dir); });
   EXPECT_NE(m.find("[UNK]"), std::string::npos) << m;
   std::remove((dir + "/vocab.txt").c_str());
@@ -499,9 +500,7 @@ TEST(TokenizerLegacy, ConfigAddedTokensAndLowercaseSetting) {
   EXPECT_EQ(tok.encode("a [XTRA] b").ids, (std::vector<std::int32_t>{101, 1037, 1, 1038, 102}));
   EXPECT_EQ(tok.decode(tok.encode("a [XTRA] b").ids), "a b");
   EXPECT_EQ(tok.decode(tok.encode("a [XTRA] b").ids, false), "[CLS] a [XTRA] b [SEP]");
-  {
-    std::ofstream(dir + "/tokenizer_config.json") << R"({"do_lower_case": false})";
-  }
+  { std::ofstream(dir + "/tokenizer_config.json") << R"({"do_lower_case": false})"; }
   Tokenizer cased = Tokenizer::from_path(dir + "/vocab.txt");
   // Without lowercasing "Hello" is not in the uncased vocabulary: WordPiece pieces or [UNK] instead of 7592.
   EXPECT_EQ(Tokenizer::from_path(kFiles + "/bert-base-uncased/vocab.txt").encode("Hello").ids,

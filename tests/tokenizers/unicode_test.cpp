@@ -13,7 +13,9 @@ TEST(Unicode, RepairUtf8LikePythonReplace) {
   EXPECT_FALSE(unicode::is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(unicode::is_valid_utf8("\xE2\x82"));          // truncated
   const std::string r = "\xEF\xBF\xBD";
-  EXPECT_EQ(unicode::repair_utf8("a\xE2\x82" "b"), "a" + r + "b");  // maximal subpart: one replacement
+  EXPECT_EQ(unicode::repair_utf8("a\xE2\x82"
+                                 "b"),
+            "a" + r + "b");  // maximal subpart: one replacement
   EXPECT_EQ(unicode::repair_utf8("\xED\xA0\x80"), r + r + r);
   EXPECT_EQ(unicode::repair_utf8("\xF0\x9F\x98"), r);
   EXPECT_EQ(unicode::repair_utf8("ok é"), "ok é");

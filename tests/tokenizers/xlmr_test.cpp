@@ -7,14 +7,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "radlite/error.h"
 #include "fixtures.h"
+#include "radlite/error.h"
 #include "radlite/tokenizer.h"
 
+using nlohmann::json;
 using radlite::EncodeOptions;
 using radlite::Encoding;
 using radlite::Tokenizer;
-using nlohmann::json;
 using radlite::test_support::load_fixture;
 using radlite::test_support::show_ids;
 

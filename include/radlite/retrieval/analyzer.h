@@ -34,16 +34,16 @@
 namespace radlite {
 
 struct AnalyzerOptions {
-  bool lowercase = true;           // map every code point to lower case (Unicode simple case mapping)
-  std::string stopwords = "none";  // "none", or "english": Lucene's EnglishAnalyzer / StopAnalyzer set
-                                   // (ENGLISH_STOP_WORDS_SET, 33 words: a an and are as at be but by for
-                                   // if in into is it no not of on or such that the their then there these
-                                   // they this to was will with); matched after lowercasing, before stemming
+  bool lowercase = true;                     // map every code point to lower case (Unicode simple case mapping)
+  std::string stopwords = "none";            // "none", or "english": Lucene's EnglishAnalyzer / StopAnalyzer set
+                                             // (ENGLISH_STOP_WORDS_SET, 33 words: a an and are as at be but by for
+                                             // if in into is it no not of on or such that the their then there these
+                                             // they this to was will with); matched after lowercasing, before stemming
   std::vector<std::string> extra_stopwords;  // more words dropped (compared with the lowercased token)
-  std::string stemmer = "none";    // "none", "porter" (original Porter, as Lucene's PorterStemFilter) or
-                                   // "english" (Snowball English / Porter2), both through libstemmer
-  bool english_possessive = false; // drop a trailing "'s" / "’s" (Lucene's EnglishPossessiveFilter)
-  std::size_t max_token_length = 255;  // code points; longer tokens are split (Lucene's default), >= 1
+  std::string stemmer = "none";              // "none", "porter" (original Porter, as Lucene's PorterStemFilter) or
+                                             // "english" (Snowball English / Porter2), both through libstemmer
+  bool english_possessive = false;           // drop a trailing "'s" / "’s" (Lucene's EnglishPossessiveFilter)
+  std::size_t max_token_length = 255;        // code points; longer tokens are split (Lucene's default), >= 1
 };
 
 /// The immutable analysis chain. Constructing it validates the options (InvalidArgument on an unknown

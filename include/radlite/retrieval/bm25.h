@@ -47,8 +47,8 @@
 namespace radlite {
 
 struct Bm25Options {
-  double k1 = 1.2;   // term-frequency saturation, >= 0 (0: binary term presence)
-  double b = 0.75;   // length normalisation strength, in [0, 1] (0: none, 1: full)
+  double k1 = 1.2;           // term-frequency saturation, >= 0 (0: binary term presence)
+  double b = 0.75;           // length normalisation strength, in [0, 1] (0: none, 1: full)
   AnalyzerOptions analyzer;  // defaults: Unicode word splitting + lowercasing, no stopwords, no stemming
 };
 
@@ -88,10 +88,10 @@ class Bm25Index {
   const std::string& id(std::size_t doc) const;  // InvalidArgument if doc >= size()
   /// The doc number of `id`, or -1 when absent.
   std::int64_t find(std::string_view id) const;
-  std::uint32_t doc_length(std::size_t doc) const;  // terms after analysis
-  std::size_t vocabulary_size() const;              // distinct terms
+  std::uint32_t doc_length(std::size_t doc) const;         // terms after analysis
+  std::size_t vocabulary_size() const;                     // distinct terms
   std::size_t doc_frequency(std::string_view term) const;  // df of an analyzed term (0 when absent)
-  double average_length() const;                    // avglen (0 when no document has a term)
+  double average_length() const;                           // avglen (0 when no document has a term)
   const Bm25Options& options() const;
   const Analyzer& analyzer() const;
 

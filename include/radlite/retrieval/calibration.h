@@ -38,13 +38,13 @@ Matrix softmax_rows(const Matrix& logits, const CalibrationOptions& options = {}
 struct TemperatureFitOptions {
   double min_temperature = 1e-2;  // search interval for T, 0 < min < max
   double max_temperature = 1e2;
-  double tolerance = 1e-10;       // relative change of 1/T that stops the iteration (~ on log T)
+  double tolerance = 1e-10;  // relative change of 1/T that stops the iteration (~ on log T)
   int max_iterations = 200;
 };
 
 struct TemperatureFit {
-  double temperature = 1.0;  // the minimiser (clamped to the search interval)
-  double log_loss = 0.0;     // mean log loss at `temperature`
+  double temperature = 1.0;    // the minimiser (clamped to the search interval)
+  double log_loss = 0.0;       // mean log loss at `temperature`
   double log_loss_at_1 = 0.0;  // mean log loss at T = 1, for comparison
   int iterations = 0;
 };

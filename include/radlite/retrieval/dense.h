@@ -68,8 +68,8 @@ class DenseIndex {
   /// end marker, and with `check_values` that every value is finite (FormatError naming the vector; this
   /// touches every page, as a checksum pass does anyway). Version-1 data is copied. add() on such an index
   /// first copies the vectors.
-  static DenseIndex view(const char* data, std::size_t size, std::shared_ptr<const void> owner,
-                         const std::string& what, bool check_values = true);
+  static DenseIndex view(const char* data, std::size_t size, std::shared_ptr<const void> owner, const std::string& what,
+                         bool check_values = true);
   /// The query transform of the metric, in place (L2 normalisation for kCosine, nothing otherwise).
   void prepare_query(float* query) const;
   /// True when the vectors are read in place from view()'s memory.
@@ -82,8 +82,8 @@ class DenseIndex {
   std::size_t dim_;
   DenseOptions options_;
   std::size_t rows_ = 0;
-  std::vector<float> data_;           // rows_ * dim_, row-major (when not viewed)
-  const float* view_ = nullptr;       // the vectors in view()'s memory
+  std::vector<float> data_;            // rows_ * dim_, row-major (when not viewed)
+  const float* view_ = nullptr;        // the vectors in view()'s memory
   std::shared_ptr<const void> owner_;  // keeps that memory alive
 };
 

@@ -48,8 +48,7 @@ struct LinearFusionOptions {
 /// choice), the list's minimum z-score for z-score, and the list's minimum raw score for kNone. An empty
 /// list contributes nothing. InvalidArgument on a weights size that differs from the number of lists or
 /// non-finite weights/scores.
-std::vector<Hit> linear_fuse(const std::vector<std::vector<Hit>>& lists,
-                             const LinearFusionOptions& options = {});
+std::vector<Hit> linear_fuse(const std::vector<std::vector<Hit>>& lists, const LinearFusionOptions& options = {});
 
 /// The normalised scores of one list, in list order (exposed for tests and custom fusions).
 std::vector<double> normalize_scores(const std::vector<Hit>& list, ScoreNormalization normalization);

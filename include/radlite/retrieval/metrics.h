@@ -33,8 +33,8 @@
 #include <cstddef>
 #include <functional>
 #include <iosfwd>
-#include <map>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,8 +51,7 @@ struct RunEntry {
 using Run = std::map<std::string, std::vector<RunEntry>>;
 
 /// Converts search hits (Hit::doc) into run entries with the caller's doc ids.
-std::vector<RunEntry> run_entries(const std::vector<Hit>& hits,
-                                  const std::function<std::string(std::size_t)>& doc_id);
+std::vector<RunEntry> run_entries(const std::vector<Hit>& hits, const std::function<std::string(std::size_t)>& doc_id);
 
 struct EvalOptions {
   std::vector<std::size_t> mrr_cutoffs{10};          // MRR@k for each k (>= 1)
@@ -66,9 +65,9 @@ struct EvalOptions {
 
 struct QueryEvaluation {
   std::string query_id;
-  std::size_t relevant = 0;   // judged relevant docs
-  std::size_t retrieved = 0;  // run entries for the query
-  std::vector<double> values; // aligned with EvalResult::metric_names
+  std::size_t relevant = 0;    // judged relevant docs
+  std::size_t retrieved = 0;   // run entries for the query
+  std::vector<double> values;  // aligned with EvalResult::metric_names
 };
 
 struct EvalResult {
@@ -78,8 +77,8 @@ struct EvalResult {
   std::vector<QueryEvaluation> per_query;  // the averaged queries, sorted by query id
   // The usual five, NaN when not requested in EvalOptions:
   double mrr_at_10 = std::numeric_limits<double>::quiet_NaN(), ndcg_at_10 = std::numeric_limits<double>::quiet_NaN(),
-         recall_at_10 = std::numeric_limits<double>::quiet_NaN(), recall_at_100 = std::numeric_limits<double>::quiet_NaN(),
-         map = std::numeric_limits<double>::quiet_NaN();
+         recall_at_10 = std::numeric_limits<double>::quiet_NaN(),
+         recall_at_100 = std::numeric_limits<double>::quiet_NaN(), map = std::numeric_limits<double>::quiet_NaN();
 
   /// The mean of a metric by name; InvalidArgument when it was not computed.
   double mean(const std::string& name) const;

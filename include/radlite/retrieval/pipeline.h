@@ -65,8 +65,8 @@
 #pragma once
 
 #include <radlite/retrieval/beir.h>
-#include <radlite/retrieval/dense.h>
 #include <radlite/retrieval/bm25.h>
+#include <radlite/retrieval/dense.h>
 #include <radlite/retrieval/fusion.h>
 #include <radlite/text_models.h>
 
@@ -116,22 +116,22 @@ struct HnswOptions {
 
 /// Fixed when the index is built (recorded in the manifest).
 struct PipelineOptions {
-  bool bm25 = true;                 // build a BM25 index (needed for the BM25 stage and the final fusion)
-  Bm25Options bm25_options;         // k1 1.2, b 0.75, lowercase-only analyzer (see bm25.h)
+  bool bm25 = true;          // build a BM25 index (needed for the BM25 stage and the final fusion)
+  Bm25Options bm25_options;  // k1 1.2, b 0.75, lowercase-only analyzer (see bm25.h)
   DenseMetric dense_metric = DenseMetric::kCosine;  // RadLITE-Encoder is trained for cosine similarity
   DenseKind dense_kind = DenseKind::kExact;         // per segment: exact scan or an HNSW graph
-  HnswOptions hnsw;                                  // for DenseKind::kHnsw
-  IvfPqOptions ivfpq;                                // for DenseKind::kIvfPq
-  std::size_t encode_batch_size = 32;  // documents per encode_texts() call in add(), >= 1 (not saved)
-  std::size_t max_segments = 16;       // merge policy: add() merges adjacent segments beyond this (0: never)
+  HnswOptions hnsw;                                 // for DenseKind::kHnsw
+  IvfPqOptions ivfpq;                               // for DenseKind::kIvfPq
+  std::size_t encode_batch_size = 32;               // documents per encode_texts() call in add(), >= 1 (not saved)
+  std::size_t max_segments = 16;  // merge policy: add() merges adjacent segments beyond this (0: never)
 };
 
 /// One segment of a pipeline (Pipeline::segments()).
 struct PipelineSegmentInfo {
-  std::string name;            // file prefix in the index directory ("" when not saved there yet)
-  std::size_t documents = 0;   // stored, deleted included
+  std::string name;           // file prefix in the index directory ("" when not saved there yet)
+  std::size_t documents = 0;  // stored, deleted included
   std::size_t deleted = 0;
-  std::uint64_t bytes = 0;     // size of its files in the index directory (0 when not saved)
+  std::uint64_t bytes = 0;  // size of its files in the index directory (0 when not saved)
 };
 
 enum class FirstFusion {
@@ -150,24 +150,24 @@ struct SearchOptions {
   std::size_t ef_search = 128;    // HNSW: graph candidates per query; IVF-PQ: shortlist size (max(ef_search, K1)
                                   // approximate candidates are re-ranked by their exact score)
   std::size_t nprobe = 16;        // IVF-PQ: cells scanned per query
-  FirstFusion fusion = FirstFusion::kRrf;  // how dense and BM25 candidates are combined
-  double rrf_k = 60.0;            // RRF rank constant, > 0
+  FirstFusion fusion = FirstFusion::kRrf;                                 // how dense and BM25 candidates are combined
+  double rrf_k = 60.0;                                                    // RRF rank constant, > 0
   ScoreNormalization linear_normalization = ScoreNormalization::kMinMax;  // for FirstFusion::kLinear
-  double dense_weight = 0.5;      // kLinear: dense gets w, BM25 1 - w; in [0, 1]
-  std::size_t rerank_depth = 50;  // K2: top candidates the cross-encoder scores, >= 1
-  double temperature = 1.5;       // T in rerank_prob = sigmoid(logit / T), > 0 (RadLITE recommends 1.5)
-  double final_bm25_weight = 0.3; // w in final = (1 - w) * rerank_prob + w * minmax(bm25), in [0, 1]
+  double dense_weight = 0.5;       // kLinear: dense gets w, BM25 1 - w; in [0, 1]
+  std::size_t rerank_depth = 50;   // K2: top candidates the cross-encoder scores, >= 1
+  double temperature = 1.5;        // T in rerank_prob = sigmoid(logit / T), > 0 (RadLITE recommends 1.5)
+  double final_bm25_weight = 0.3;  // w in final = (1 - w) * rerank_prob + w * minmax(bm25), in [0, 1]
 };
 
 /// One ranked document with the score of every stage it went through (absent: the stage did not run or
 /// did not see this document).
 struct PipelineHit {
-  std::size_t doc = 0;   // position in the pipeline (insertion order); Pipeline::document(doc) has the text
-  std::string id;        // the document id
-  double score = 0.0;    // the ranking key: non-increasing along the list (see `final`)
-  std::optional<double> dense;         // cosine / inner product, when in the dense top-K1
-  std::optional<double> bm25;          // BM25 score, when in the BM25 top-K1 or scored for the final fusion
-  std::optional<double> fused;         // first-fusion score, when both retrievers ran
+  std::size_t doc = 0;          // position in the pipeline (insertion order); Pipeline::document(doc) has the text
+  std::string id;               // the document id
+  double score = 0.0;           // the ranking key: non-increasing along the list (see `final`)
+  std::optional<double> dense;  // cosine / inner product, when in the dense top-K1
+  std::optional<double> bm25;   // BM25 score, when in the BM25 top-K1 or scored for the final fusion
+  std::optional<double> fused;  // first-fusion score, when both retrievers ran
   std::optional<double> rerank_logit;  // raw cross-encoder logit, for the top-K2 candidates
   std::optional<double> rerank_prob;   // sigmoid(logit / T)
   std::optional<double> final;         // final-fusion score, when the final fusion ran for this hit
@@ -186,11 +186,11 @@ struct LoadOptions {
 /// What an index directory holds, from its manifest alone (Pipeline::info; no model needed).
 struct IndexInfo {
   int format_version = 0;
-  std::uint64_t generation = 0;       // saves so far of this index (0 for version 1)
-  std::uint64_t documents = 0;        // live documents
-  std::string encoder_identity;       // "" without embeddings
+  std::uint64_t generation = 0;  // saves so far of this index (0 for version 1)
+  std::uint64_t documents = 0;   // live documents
+  std::string encoder_identity;  // "" without embeddings
   std::size_t dimension = 0;
-  std::string dense_kind;             // "exact", "hnsw", "ivfpq" ("" without embeddings)
+  std::string dense_kind;  // "exact", "hnsw", "ivfpq" ("" without embeddings)
   bool bm25 = false;
   std::vector<PipelineSegmentInfo> segments;  // one unnamed segment for version 1
 };
