@@ -1,7 +1,9 @@
 // Replace / Split patterns on Oniguruma: long runs that crashed std::regex (100,000 spaces, 1 MB of text), a pattern
 // that backtracks exponentially (a clear error, not minutes of work), and the onig crate's empty-match rule.
 // Parity of patterns with HF tokenizers' own output is in pipeline_cases_test.cpp.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <regex.h>
 
 #include <nlohmann/json.hpp>
 
@@ -119,4 +121,28 @@ TEST(Regex, BadPatternNamesFileAndField) {
     EXPECT_NE(what.find("normalizer.pattern"), std::string::npos) << what;
     EXPECT_NE(what.find("(unclosed"), std::string::npos) << what;
   }
+}
+
+// Oniguruma also exports the POSIX names regcomp/regexec/regfree, with its own flag values (its REG_EXTENDED is
+// glibc's REG_ICASE). radlite opens it with dlopen(RTLD_LOCAL), so a program that links radlite keeps glibc's POSIX
+// regex, before and after the first pattern is compiled, and Oniguruma's names stay out of the global scope.
+// Linked the ordinary way (libonig in the program's DT_NEEDED, ahead of libc), both checks below fail: "a|b"
+// compiled with REG_EXTENDED does not match "b", and "A" matches "a".
+TEST(Regex, LeavesTheProcessPosixRegexToTheCLibrary) {
+  const auto posix_matches = [](const char* pattern, int flags, const char* text) {
+    regex_t re;
+    EXPECT_EQ(regcomp(&re, pattern, flags), 0) << pattern;
+    const bool m = regexec(&re, text, 0, nullptr, 0) == 0;
+    regfree(&re);
+    return m;
+  };
+  const auto check = [&] {
+    EXPECT_TRUE(posix_matches("a|b", REG_EXTENDED, "b")) << "alternation of an extended POSIX regex";
+    EXPECT_FALSE(posix_matches("A", REG_EXTENDED, "a")) << "REG_EXTENDED read as case-insensitive";
+    EXPECT_TRUE(posix_matches("x+", REG_EXTENDED | REG_ICASE, "XX"));
+    EXPECT_EQ(dlsym(RTLD_DEFAULT, "onig_new"), nullptr) << "Oniguruma's symbols are in the global scope";
+  };
+  check();
+  EXPECT_EQ(all("b", "abcb").size(), 2u);  // loads Oniguruma
+  check();
 }
