@@ -107,6 +107,11 @@ SafetensorsFile SafetensorsFile::open(const std::string& path, const Safetensors
     }
     storage->mapping = p;
     storage->data = static_cast<const std::uint8_t*>(p);
+    // Small pages only. The model loader copies each tensor out and releases the copied pages (MADV_DONTNEED) to
+    // keep the load's peak resident set at one copy of the weights. Where the page cache holds the file in large
+    // folios (recent kernels, a file just written), the mapping could otherwise be PMD-mapped: a fault maps 2 MB
+    // at once, including ranges already released, and the whole checkpoint stayed resident next to its copy.
+    ::madvise(p, storage->size, MADV_NOHUGEPAGE);
   }
   ::close(fd);  // the mapping stays valid without the descriptor
   SafetensorsFile f;
