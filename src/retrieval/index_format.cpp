@@ -71,10 +71,6 @@ std::vector<BeirDocument> read_documents(std::istream& in, const std::string& pa
   return docs;
 }
 
-void write_documents(std::ostream& out, const std::vector<BeirDocument>& docs) {
-  for (const auto& d : docs) out << json{{"_id", d.id}, {"title", d.title}, {"text", d.text}}.dump() << '\n';
-}
-
 void write_tombstones(std::ostream& out, const PipelineSegment& seg) {
   retrieval_io::Writer w(out);
   w.bytes(kTombMagic, sizeof kTombMagic);

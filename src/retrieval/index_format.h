@@ -26,6 +26,7 @@ inline constexpr char kV1Bm25File[] = "bm25.bin";
 inline constexpr char kV1DenseFile[] = "dense.bin";
 // Version 2: `<segment><suffix>`.
 inline constexpr char kDocsSuffix[] = ".docs.jsonl";
+inline constexpr char kDocsIndexSuffix[] = ".docs.idx";  // offsets into .docs.jsonl (document_store.h)
 inline constexpr char kBm25Suffix[] = ".bm25.bin";
 inline constexpr char kDenseSuffix[] = ".dense.bin";
 inline constexpr char kHnswSuffix[] = ".hnsw.bin";
@@ -39,9 +40,10 @@ const char* metric_name(DenseMetric m);
 nlohmann::json analyzer_json(const AnalyzerOptions& a);
 Bm25Options bm25_options_from(const nlohmann::json& meta, const io::JsonPlace& at);
 
-/// The documents file: one JSON object {_id, title, text} per line. `path` names the file in errors.
+/// The documents file: one JSON object {_id, title, text} per line. `path` names the file in errors. Read
+/// whole only for segments saved without an offsets file (before it existed); the others are mapped and
+/// read on demand, and written by DocumentStore (document_store.h).
 std::vector<BeirDocument> read_documents(std::istream& in, const std::string& path);
-void write_documents(std::ostream& out, const std::vector<BeirDocument>& docs);
 
 /// A tombstone file: the sorted numbers of a segment's deleted documents.
 void write_tombstones(std::ostream& out, const PipelineSegment& seg);

@@ -48,8 +48,9 @@
 //
 // Persistence: an index directory holds manifest.json (format version, generation, bi-encoder identity and
 // dimension, BM25 options, the segment list with the sha256 and size of every file) and per segment
-// `<segment>.docs.jsonl`, `<segment>.bm25.bin`, `<segment>.dense.bin` and `<segment>.del-<generation>.bin`
-// (its tombstones). save(dir) into the directory this pipeline was loaded from or last saved to (same index,
+// `<segment>.docs.jsonl` with `<segment>.docs.idx` (line offsets and ids), `<segment>.bm25.bin`,
+// `<segment>.dense.bin` and `<segment>.del-<generation>.bin` (its tombstones). load() maps them: vectors and
+// postings are searched in place and a document's text is read when asked for. save(dir) into the directory this pipeline was loaded from or last saved to (same index,
 // same generation) writes only new segments and changed tombstone sets, fsyncs them, then replaces
 // manifest.json by rename (the atomic switch) and deletes files no manifest references any more: time in
 // proportion to the change. Any other save writes everything into a temp sibling directory and swaps it in
@@ -177,10 +178,14 @@ struct PipelineHit {
 };
 
 /// How Pipeline::load reads an index directory. Index files are memory-mapped (dense vectors are searched
-/// in place, shared between processes); the checksums are what makes a load read every byte.
+/// in place, documents are read by offset when asked for, pages are shared between processes); the
+/// checksums are what makes a load read every byte, so a fast load sets verify_checksums = false.
 struct LoadOptions {
   bool verify_checksums = true;  // sha256 of every file; false: sizes and structure only (fast load)
   bool map_vectors = true;       // false: copy the dense vectors into memory (the version-1 behaviour)
+  bool map_documents = true;     // false: parse every document into memory at load (as segments saved
+                                 // without a <segment>.docs.idx offsets file always are)
+  bool map_postings = true;      // false: copy the BM25 postings into memory (as version-1 BM25 files always are)
 };
 
 /// What an index directory holds, from its manifest alone (Pipeline::info; no model needed).
@@ -233,7 +238,10 @@ class Pipeline {
 
   std::size_t size() const;       // documents stored (doc numbers are < size()), deleted ones included
   std::size_t live_size() const;  // documents not deleted
-  const BeirDocument& document(std::size_t doc) const;  // InvalidArgument when doc >= size()
+  /// A copy of document `doc` (InvalidArgument when doc >= size()). A loaded index reads it from the
+  /// memory-mapped documents file now (FormatError naming the file when that line is corrupted): loading
+  /// reads no document text, and a search reads only the texts the reranker scores.
+  BeirDocument document(std::size_t doc) const;
   bool is_deleted(std::size_t doc) const;               // InvalidArgument when doc >= size()
   /// The doc number of a live document's id, or -1 when absent (or deleted).
   std::int64_t find(const std::string& id) const;
