@@ -21,6 +21,15 @@ const char kTombEnd[8] = "RLTBEND";
 
 const char* metric_name(DenseMetric m) { return m == DenseMetric::kCosine ? "cosine" : "inner_product"; }
 
+const char* dtype_name(VectorDtype d) { return d == VectorDtype::kFloat16 ? "float16" : "float32"; }
+
+VectorDtype vector_dtype_from(const json& dense, const io::JsonPlace& at) {
+  const std::string name = io::get_string(dense, "vector_dtype", at, "float32");
+  if (name == "float32") return VectorDtype::kFloat32;
+  if (name == "float16") return VectorDtype::kFloat16;
+  io::format_error(at.at("vector_dtype"), "unknown vector dtype '" + name + "' (this radlite knows float32, float16)");
+}
+
 json analyzer_json(const AnalyzerOptions& a) {
   return json{{"lowercase", a.lowercase},
               {"stopwords", a.stopwords},

@@ -34,6 +34,9 @@ inline constexpr char kIvfPqSuffix[] = ".ivfpq.bin";
 inline constexpr char kSegmentPrefix[] = "seg-";
 
 const char* metric_name(DenseMetric m);
+const char* dtype_name(VectorDtype d);
+/// The "vector_dtype" of the manifest's "dense" section at `at` (absent: float32, as before it existed).
+VectorDtype vector_dtype_from(const nlohmann::json& dense, const io::JsonPlace& at);
 
 /// The manifest's record of the BM25 analyzer, and the BM25 options read back from the manifest's "bm25"
 /// section at `at` (an index without segments has no BM25 file to read them from).

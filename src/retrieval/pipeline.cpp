@@ -124,7 +124,7 @@ void Pipeline::add_documents(const std::vector<BeirDocument>& documents, const P
       std::copy(m.values().begin(), m.values().end(), embeddings.row(start));
       if (progress) progress(end, n);
     }
-    seg->dense.emplace(s.dim, DenseOptions{s.options.dense_metric});
+    seg->dense.emplace(s.dim, DenseOptions{s.options.dense_metric, s.options.vector_dtype});
     seg->dense->add(embeddings);
     s.build_graph(*seg);
   }

@@ -139,6 +139,8 @@ IndexInfo Pipeline::info(const std::string& dir_in) {
     info.dimension = static_cast<std::size_t>(io::get_uint(enc, "dimension", at.at("bi_encoder"), SIZE_MAX));
     info.dense_kind =
         m.contains("dense") ? io::get_string(io::require(m, "dense", at), "kind", at.at("dense")) : "exact";
+    info.vector_dtype = dtype_name(m.contains("dense") ? vector_dtype_from(io::require(m, "dense", at), at.at("dense"))
+                                                       : VectorDtype::kFloat32);
   }
   if (info.format_version == 1) {
     info.segments.push_back(
@@ -210,6 +212,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
       const json& dense = io::require(manifest, "dense", at);
       const io::JsonPlace dat = at.at("dense");
       const std::string kind = io::get_string(dense, "kind", dat);
+      impl->options.vector_dtype = vector_dtype_from(dense, dat);
       if (kind == "hnsw") {
         impl->options.dense_kind = DenseKind::kHnsw;
         impl->options.hnsw.m = io::get_uint(dense, "m", dat, SIZE_MAX);
@@ -310,6 +313,9 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
                                         ivfpq_file->path);
     check_counts(*seg, docs_file.path, bm25_file ? bm25_file->path : "", dense_file ? dense_file->path : "", impl->dim);
     if (seg->dense) impl->options.dense_metric = seg->dense->options().metric;
+    if (seg->dense && seg->dense->options().dtype != impl->options.vector_dtype)
+      throw FormatError(dense_file->path + ": vectors stored as " + dtype_name(seg->dense->options().dtype) +
+                        ", the manifest records " + dtype_name(impl->options.vector_dtype));
     if (seg->bm25 && (seg->bm25->options().k1 != impl->options.bm25_options.k1 ||
                       seg->bm25->options().b != impl->options.bm25_options.b))
       throw FormatError(bm25_file->path + ": BM25 parameters differ from the manifest's");

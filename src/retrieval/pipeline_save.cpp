@@ -261,6 +261,8 @@ void Pipeline::save(const std::string& dir) const {
     } else {
       manifest["dense"] = json{{"kind", "exact"}};
     }
+    // Only float16 is recorded, so float32 manifests stay as earlier builds wrote (and read) them.
+    if (s.options.vector_dtype == VectorDtype::kFloat16) manifest["dense"]["vector_dtype"] = "float16";
   } else {
     manifest["bi_encoder"] = nullptr;
   }

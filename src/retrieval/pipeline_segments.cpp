@@ -241,7 +241,8 @@ std::shared_ptr<PipelineSegment> Pipeline::Impl::merged(std::size_t first, std::
   std::vector<BeirDocument> docs;
   docs.reserve(live);
   std::vector<std::string> ids, texts;
-  if (has_dense()) out->dense.emplace(dim, DenseOptions{options.dense_metric});
+  if (has_dense()) out->dense.emplace(dim, DenseOptions{options.dense_metric, options.vector_dtype});
+  std::vector<float> vec(dim);
   for (std::size_t g = first; g < last; ++g) {
     const PipelineSegment& seg = *segments[g];
     for (std::size_t i = 0; i < seg.size(); ++i) {
@@ -251,8 +252,11 @@ std::shared_ptr<PipelineSegment> Pipeline::Impl::merged(std::size_t first, std::
         ids.push_back(docs.back().id);
         texts.push_back(document_text(docs.back()));
       }
-      // The stored (already normalised) vector, copied bit for bit.
-      if (has_dense()) out->dense->add_stored(seg.dense->vector(i), 1);
+      // The stored (already normalised) vector, copied bit for bit (float16 -> float -> float16 is exact).
+      if (has_dense()) {
+        seg.dense->copy_vector(i, vec.data());
+        out->dense->add_stored(vec.data(), 1);
+      }
     }
   }
   if (has_bm25()) {

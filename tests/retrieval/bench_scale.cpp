@@ -1,6 +1,6 @@
 // Scale benchmark for issue 10 (a program, not a test). One run measures, on synthetic data:
 //   dense:  N clustered unit vectors (768-d by default), Q queries from the same clusters; exact search
-//           (the baseline) vs HNSW at several efSearch: recall@10 against exact, queries/s on one thread,
+//           (the baseline; also with float16 storage) vs HNSW at several efSearch: recall@10 against exact, queries/s on one thread,
 //           build time, peak RSS over the phase (each index kind runs in its own child process);
 //   bm25:   N documents with a Zipf vocabulary and report-like lengths; MaxScore top-10 queries/s vs
 //           exhaustive scoring (the baseline, and the oracle: hits must be identical), index memory;
@@ -164,6 +164,26 @@ void bench_dense(const Args& a) {
     std::printf("  exact   build %7.1f s  %8.1f q/s  recall@10 1.000  index memory %7.0f MiB\n", build, exact_qps,
                 proc_mib("VmRSS:") - rss0);
   }
+  in_child("exact float16", [&] {
+    // float16 storage: half the vector memory and bandwidth; recall against float32 storage.
+    const double rss0 = proc_mib("VmRSS:");
+    PipelineOptions po;
+    po.bm25 = false;
+    po.vector_dtype = VectorDtype::kFloat16;
+    Pipeline half(enc, nullptr, po);
+    auto t0 = Clock::now();
+    half.add(vector_docs(a.docs));
+    const double build = since(t0);
+    const double mem = proc_mib("VmRSS:") - rss0;
+    std::size_t found = 0;
+    t0 = Clock::now();
+    for (std::size_t q = 0; q < a.queries; ++q)
+      for (const auto& h : half.search(queries[q], dense_only(10, 1)))
+        found += std::count(truth[q].begin(), truth[q].end(), h.id);
+    const double qps = static_cast<double>(a.queries) / since(t0);
+    std::printf("  exact float16  build %5.1f s  %8.1f q/s (%.2fx float32)  recall@10 %.3f  index memory %7.0f MiB\n",
+                build, qps, qps / exact_qps, static_cast<double>(found) / (10.0 * a.queries), mem);
+  });
   in_child("ivfpq", [&] {
     PipelineOptions po;
     po.bm25 = false;
