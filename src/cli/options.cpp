@@ -211,7 +211,9 @@ void add_dense_index_options(CLI::App& app, PipelineOptions& o) {
       ->group(group);
   app.add_option_function<std::string>(
          "--vector-dtype",
-         [&o](const std::string& d) { o.vector_dtype = d == "float16" ? VectorDtype::kFloat16 : VectorDtype::kFloat32; },
+         [&o](const std::string& d) {
+           o.vector_dtype = d == "float16" ? VectorDtype::kFloat16 : VectorDtype::kFloat32;
+         },
          "stored vectors: float32 (default, exact) or float16 (half the memory and files)")
       ->type_name("DTYPE")
       ->check(one_of({"float32", "float16"}))

@@ -73,7 +73,8 @@ Bm25Index make_index(retrieval_io::Reader& r, const Bm25Options& o) {
 // The ids, and for version 2 the terms and the posting count.
 void read_names(retrieval_io::Reader& r, Header& h, Bm25Index::Impl& m) {
   h.docs = r.u64("document count");
-  if (h.docs >= std::numeric_limits<std::uint32_t>::max()) r.fail("document count " + std::to_string(h.docs) + " too large");
+  if (h.docs >= std::numeric_limits<std::uint32_t>::max())
+    r.fail("document count " + std::to_string(h.docs) + " too large");
   for (std::uint64_t i = 0; i < h.docs; ++i) {
     std::string id = r.str("document id", kMaxString);
     if (!m.id_to_doc.emplace(id, static_cast<std::uint32_t>(i)).second) r.fail("duplicate document id '" + id + "'");
@@ -152,7 +153,8 @@ void check_offsets(const char* offsets, const Header& h, const std::string& what
 }  // namespace
 
 void Bm25Index::Impl::check_term(std::uint32_t t) const {
-  std::uint64_t a = load_u64(mapped_offsets + 8 * std::size_t{t}), b = load_u64(mapped_offsets + 8 * (std::size_t{t} + 1));
+  std::uint64_t a = load_u64(mapped_offsets + 8 * std::size_t{t}),
+                b = load_u64(mapped_offsets + 8 * (std::size_t{t} + 1));
   const Posting* p = mapped_postings + a;
   const std::size_t n = static_cast<std::size_t>(b - a);
   for (std::size_t i = 0; i < n; ++i)

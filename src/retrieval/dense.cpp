@@ -26,7 +26,7 @@ using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
 
 constexpr char kMagic[8] = "RLDENSE";
 constexpr char kEndMagic[8] = "RLDNEND";
-constexpr std::uint32_t kFormatVersion = 2;  // 2: vectors start at byte 64 (aligned for mapping); 1 still loads
+constexpr std::uint32_t kFormatVersion = 2;      // 2: vectors start at byte 64 (aligned for mapping); 1 still loads
 constexpr std::uint32_t kHalfFormatVersion = 3;  // 3: as 2, with a dtype byte; float16 storage only
 constexpr std::size_t kHalfBlockRows = 512;      // float16 batches: rows converted to float per block
 constexpr std::size_t kHalfFusedQueries = 4;     // float16 batches up to this many queries: fused kernel
@@ -106,7 +106,6 @@ void DenseIndex::append(const float* rows, std::size_t n) {
   if (!half()) {
     data_.insert(data_.end(), rows, rows + n * dim_);
   } else {
-    halves_.reserve(halves_.size() + n * dim_);
     for (std::size_t i = 0; i < n * dim_; ++i) halves_.push_back(float16::from_float(rows[i]));
   }
   rows_ += n;
@@ -118,8 +117,7 @@ void check_half_range(const float* v, std::size_t n, const char* what) {
   for (std::size_t i = 0; i < n; ++i)
     if (!float16::is_finite(float16::from_float(v[i])))
       throw InvalidArgument(std::string("dense: ") + what + " has a value beyond the float16 range (" +
-                            std::to_string(v[i]) + " at position " + std::to_string(i) +
-                            "); use float32 storage");
+                            std::to_string(v[i]) + " at position " + std::to_string(i) + "); use float32 storage");
 }
 }  // namespace
 
@@ -140,13 +138,16 @@ void DenseIndex::add(const Matrix& vectors) {
     rows_ += vectors.rows();
     return;
   }
-  // float16: normalised (as float32 storage would hold them), then rounded.
-  std::vector<float> rows(vectors.values().begin(), vectors.values().end());
-  if (options_.metric == DenseMetric::kCosine) {
-    for (std::size_t r = 0; r < vectors.rows(); ++r) normalize(rows.data() + r * dim_, dim_);
+  // float16: normalised (as float32 storage would hold them), then rounded, one row at a time. Normalised
+  // values are at most 1, so only inner-product vectors can exceed the range (checked before storing any).
+  if (options_.metric != DenseMetric::kCosine) check_half_range(vectors.data(), vectors.size(), "added vectors");
+  std::vector<float> row(dim_);
+  halves_.reserve(halves_.size() + vectors.size());
+  for (std::size_t r = 0; r < vectors.rows(); ++r) {
+    std::copy(vectors.row(r), vectors.row(r) + dim_, row.begin());
+    if (options_.metric == DenseMetric::kCosine) normalize(row.data(), dim_);
+    append(row.data(), 1);
   }
-  check_half_range(rows.data(), rows.size(), "added vectors");
-  append(rows.data(), vectors.rows());
 }
 
 void DenseIndex::add_stored(const float* rows, std::size_t n) {

@@ -57,7 +57,8 @@ DocumentStore DocumentStore::mapped(std::shared_ptr<const MappedFile> docs, std:
     if (prev != 0) fail(std::string(what) + " do not start at 0");
     for (std::uint64_t i = 1; i <= count; ++i) {
       const std::uint64_t v = load_u64(table + 8 * i);
-      if (v <= prev || v > end) fail(std::string(what) + " not increasing within bounds at document " + std::to_string(i - 1));
+      if (v <= prev || v > end)
+        fail(std::string(what) + " not increasing within bounds at document " + std::to_string(i - 1));
       prev = v;
     }
     if (prev != end) fail(std::string(what) + " end at " + std::to_string(prev) + ", not at " + std::to_string(end));

@@ -205,8 +205,8 @@ void Pipeline::save(const std::string& dir) const {
       std::vector<std::uint64_t> lines;
       p.stored.files[n + kDocsSuffix] =
           file_entry(write(n + kDocsSuffix, [&](std::ostream& out) { lines = seg.docs.write_documents(out); }));
-      p.stored.files[n + kDocsIndexSuffix] = file_entry(
-          write(n + kDocsIndexSuffix, [&](std::ostream& out) { seg.docs.write_index(out, lines); }));
+      p.stored.files[n + kDocsIndexSuffix] =
+          file_entry(write(n + kDocsIndexSuffix, [&](std::ostream& out) { seg.docs.write_index(out, lines); }));
       if (seg.bm25)
         p.stored.files[n + kBm25Suffix] =
             file_entry(write(n + kBm25Suffix, [&](std::ostream& out) { seg.bm25->save(out); }));

@@ -136,8 +136,7 @@ TEST(Bm25Mapped, ViewScoresLikeTheSavedIndexAndItsCopy) {
 
 TEST(Bm25Mapped, VersionOneBytesStillLoad) {
   // d0 "alpha beta", d1 "beta gamma gamma", in version 1.
-  const std::string v1 = version1({"d0", "d1"}, {2, 3},
-                                  {{"alpha", {0, 1}}, {"beta", {0, 1, 1, 1}}, {"gamma", {1, 2}}});
+  const std::string v1 = version1({"d0", "d1"}, {2, 3}, {{"alpha", {0, 1}}, {"beta", {0, 1, 1, 1}}, {"gamma", {1, 2}}});
   Bm25Index now;
   now.add({"d0", "d1"}, {"alpha beta", "beta gamma gamma"});
   std::istringstream in(v1);

@@ -44,11 +44,11 @@ TEST(Float16, RoundsToNearestEvenAndRoundTripsExactly) {
   EXPECT_EQ(f16::from_float(1.0f), 0x3C00);
   EXPECT_EQ(f16::from_float(-2.0f), 0xC000);
   EXPECT_EQ(f16::from_float(0.1f), 0x2E66);
-  EXPECT_EQ(f16::from_float(65504.0f), 0x7BFF);               // the largest half
-  EXPECT_EQ(f16::from_float(65519.0f), 0x7BFF);               // below the halfway point to infinity
-  EXPECT_EQ(f16::from_float(65520.0f), 0x7C00);               // halfway: to even, which is infinity
-  EXPECT_EQ(f16::from_float(std::ldexp(1.0f, -24)), 0x0001);  // the smallest subnormal
-  EXPECT_EQ(f16::from_float(std::ldexp(1.0f, -26)), 0x0000);  // below half of it
+  EXPECT_EQ(f16::from_float(65504.0f), 0x7BFF);                          // the largest half
+  EXPECT_EQ(f16::from_float(65519.0f), 0x7BFF);                          // below the halfway point to infinity
+  EXPECT_EQ(f16::from_float(65520.0f), 0x7C00);                          // halfway: to even, which is infinity
+  EXPECT_EQ(f16::from_float(std::ldexp(1.0f, -24)), 0x0001);             // the smallest subnormal
+  EXPECT_EQ(f16::from_float(std::ldexp(1.0f, -26)), 0x0000);             // below half of it
   EXPECT_EQ(f16::from_float(1.0f + std::ldexp(1.0f, -11)), 0x3C00);      // tie: to even (down)
   EXPECT_EQ(f16::from_float(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);  // tie: to even (up)
   EXPECT_EQ(f16::from_float(-0.0f), 0x8000);

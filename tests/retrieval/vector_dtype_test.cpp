@@ -75,9 +75,10 @@ TEST(VectorDtype, Float16HitsMatchFloat32OnCancerGov) {
   }
   overlap /= 10.0 * static_cast<double>(texts.size());
   const double ndcg_a = evaluate(run_a, data.qrels).ndcg_at_10, ndcg_b = evaluate(run_b, data.qrels).ndcg_at_10;
-  std::printf("[ info ] CancerGov, %zu queries, hashing encoder (256-d), exact dense top 10: overlap float16 vs "
-              "float32 %.4f, nDCG@10 %.4f (float32) %.4f (float16), largest score difference at a rank %.2e\n",
-              texts.size(), overlap, ndcg_a, ndcg_b, max_score_diff);
+  std::printf(
+      "[ info ] CancerGov, %zu queries, hashing encoder (256-d), exact dense top 10: overlap float16 vs "
+      "float32 %.4f, nDCG@10 %.4f (float32) %.4f (float16), largest score difference at a rank %.2e\n",
+      texts.size(), overlap, ndcg_a, ndcg_b, max_score_diff);
   EXPECT_GE(overlap, 0.97);
   EXPECT_NEAR(ndcg_b, ndcg_a, 0.005);
   EXPECT_LT(max_score_diff, 2e-3);

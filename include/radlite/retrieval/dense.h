@@ -101,16 +101,16 @@ class DenseIndex {
   const std::uint16_t* halves_data() const {
     return view_ ? reinterpret_cast<const std::uint16_t*>(view_) : halves_.data();
   }
-  void own();                                       // copies viewed vectors into data_ / halves_ (before a change)
-  void append(const float* rows, std::size_t n);    // stores n rows in the dtype (float16: rounded)
+  void own();                                     // copies viewed vectors into data_ / halves_ (before a change)
+  void append(const float* rows, std::size_t n);  // stores n rows in the dtype (float16: rounded)
 
   std::size_t dim_;
   DenseOptions options_;
   std::size_t rows_ = 0;
-  std::vector<float> data_;             // float32: rows_ * dim_, row-major (when not viewed)
-  std::vector<std::uint16_t> halves_;   // float16: rows_ * dim_ IEEE halves, row-major (when not viewed)
-  const char* view_ = nullptr;          // the vectors in view()'s memory
-  std::shared_ptr<const void> owner_;   // keeps that memory alive
+  std::vector<float> data_;            // float32: rows_ * dim_, row-major (when not viewed)
+  std::vector<std::uint16_t> halves_;  // float16: rows_ * dim_ IEEE halves, row-major (when not viewed)
+  const char* view_ = nullptr;         // the vectors in view()'s memory
+  std::shared_ptr<const void> owner_;  // keeps that memory alive
 };
 
 }  // namespace radlite

@@ -50,15 +50,16 @@
 // dimension, BM25 options, the segment list with the sha256 and size of every file) and per segment
 // `<segment>.docs.jsonl` with `<segment>.docs.idx` (line offsets and ids), `<segment>.bm25.bin`,
 // `<segment>.dense.bin` and `<segment>.del-<generation>.bin` (its tombstones). load() maps them: vectors and
-// postings are searched in place and a document's text is read when asked for. save(dir) into the directory this pipeline was loaded from or last saved to (same index,
-// same generation) writes only new segments and changed tombstone sets, fsyncs them, then replaces
-// manifest.json by rename (the atomic switch) and deletes files no manifest references any more: time in
-// proportion to the change. Any other save writes everything into a temp sibling directory and swaps it in
-// atomically. A save killed at any point leaves the previous generation loadable. load() verifies the format
-// version, sizes and checksums (FormatError naming the file) and that the bi-encoder has the identity that
-// made the embeddings (ModelError otherwise); version-1 directories (one unsegmented index) still load, and
-// the next save writes version 2. A load that overlaps a save of the same directory by another process may
-// see files of both or miss a deleted file and fail with FormatError (never a silently mixed index); retry.
+// postings are searched in place and a document's text is read when asked for. save(dir) into the directory
+// this pipeline was loaded from or last saved to (same index, same generation) writes only new segments and
+// changed tombstone sets, fsyncs them, then replaces manifest.json by rename (the atomic switch) and deletes
+// files no manifest references any more: time in proportion to the change. Any other save writes everything
+// into a temp sibling directory and swaps it in atomically. A save killed at any point leaves the previous
+// generation loadable. load() verifies the format version, sizes and checksums (FormatError naming the file)
+// and that the bi-encoder has the identity that made the embeddings (ModelError otherwise); version-1
+// directories (one unsegmented index) still load, and the next save writes version 2. A load that overlaps a
+// save of the same directory by another process may see files of both or miss a deleted file and fail with
+// FormatError (never a silently mixed index); retry.
 //
 // Thread safety: search(), search_batch(), save() and the accessors are const and may run concurrently
 // (the models are required to be thread-safe, see text_models.h). add() and set_reranker() modify the
@@ -123,12 +124,12 @@ struct HnswOptions {
 struct PipelineOptions {
   bool bm25 = true;          // build a BM25 index (needed for the BM25 stage and the final fusion)
   Bm25Options bm25_options;  // k1 1.2, b 0.75, lowercase-only analyzer (see bm25.h)
-  DenseMetric dense_metric = DenseMetric::kCosine;  // RadLITE-Encoder is trained for cosine similarity
-  DenseKind dense_kind = DenseKind::kExact;         // per segment: exact scan or an HNSW graph
+  DenseMetric dense_metric = DenseMetric::kCosine;   // RadLITE-Encoder is trained for cosine similarity
+  DenseKind dense_kind = DenseKind::kExact;          // per segment: exact scan or an HNSW graph
   VectorDtype vector_dtype = VectorDtype::kFloat32;  // stored vectors: float16 halves their memory and files
-  HnswOptions hnsw;                                 // for DenseKind::kHnsw
-  IvfPqOptions ivfpq;                               // for DenseKind::kIvfPq
-  std::size_t encode_batch_size = 32;               // documents per encode_texts() call in add(), >= 1 (not saved)
+  HnswOptions hnsw;                                  // for DenseKind::kHnsw
+  IvfPqOptions ivfpq;                                // for DenseKind::kIvfPq
+  std::size_t encode_batch_size = 32;                // documents per encode_texts() call in add(), >= 1 (not saved)
   std::size_t max_segments = 16;  // merge policy: add() merges adjacent segments beyond this (0: never)
 };
 
@@ -248,7 +249,7 @@ class Pipeline {
   /// memory-mapped documents file now (FormatError naming the file when that line is corrupted): loading
   /// reads no document text, and a search reads only the texts the reranker scores.
   BeirDocument document(std::size_t doc) const;
-  bool is_deleted(std::size_t doc) const;               // InvalidArgument when doc >= size()
+  bool is_deleted(std::size_t doc) const;  // InvalidArgument when doc >= size()
   /// The doc number of a live document's id, or -1 when absent (or deleted).
   std::int64_t find(const std::string& id) const;
   bool has_bm25() const;
