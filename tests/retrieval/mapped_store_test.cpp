@@ -1,6 +1,7 @@
 // Memory-mapped index storage: documents read on demand through the offsets file (<segment>.docs.idx), the
 // checks of that file at load (each inconsistency a FormatError naming it), and segments saved before the
-// offsets file existed, which still load (read whole) and keep working with incremental saves.
+// offsets file existed, which still load (read whole) and keep working with incremental saves; and BM25
+// postings read in place, whose corruption is named at load (checksums) or at the first search of the term.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -207,4 +208,30 @@ TEST(MappedDocuments, SegmentsWithoutOffsetsFilesLoadAndAppend) {
   Pipeline reloaded = Pipeline::load(dir, enc, ce);
   for (const auto& q : kQueries) expect_same_hits(reloaded.search(q), pipe.search(q));
   EXPECT_EQ(reloaded.document(12).text, "pulmonary embolism again");
+}
+
+TEST(MappedPostings, CorruptedPostingsAreNamedAtLoadOrAtTheirFirstSearch) {
+  Pipeline pipe(nullptr, nullptr);
+  pipe.add({{"d0", "", "alpha beta"}, {"d1", "", "beta gamma gamma"}});  // terms alpha, beta, gamma; 4 postings
+  const std::string dir = temp_dir("mapped_postings") + "/index";
+  pipe.save(dir);
+  const std::string bm25 = only_file(dir, ".bm25.bin");
+  std::string bytes = read_file(bm25);
+  // The last posting (gamma in d1) sits just before the 8-byte end marker: {u32 doc, u32 tf}.
+  const std::size_t gamma_doc = bytes.size() - 8 - 8;
+  std::uint32_t tf;
+  std::memcpy(&tf, &bytes[gamma_doc + 4], 4);
+  ASSERT_EQ(tf, 2u);  // the layout this test assumes
+  const std::uint32_t bad_doc = 7;
+  std::memcpy(&bytes[gamma_doc], &bad_doc, 4);
+  write_file(bm25, bytes);
+  expect_format_error_naming(bm25, "checksums", [&] { Pipeline::load(dir, nullptr, nullptr); });
+  // A fast load checks sizes and offsets only; the term's postings are checked when a search first uses them.
+  Pipeline loaded = Pipeline::load(dir, nullptr, nullptr, fast());
+  EXPECT_EQ(loaded.search("alpha").size(), 1u);
+  expect_format_error_naming(bm25, "first search", [&] { loaded.search("gamma"); });
+  expect_format_error_naming(bm25, "second search", [&] { loaded.search("beta gamma"); });
+  LoadOptions copy = fast();
+  copy.map_postings = false;  // read into memory: every posting checked at load
+  expect_format_error_naming(bm25, "copied", [&] { Pipeline::load(dir, nullptr, nullptr, copy); });
 }
