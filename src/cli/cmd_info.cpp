@@ -29,8 +29,8 @@ void run_info(const std::string& dir) {
             << "\n  documents   " << info.documents << " live, " << deleted << " deleted, " << stored << " stored"
             << "\n  bm25        " << (info.bm25 ? "yes" : "no") << "\n  dense       "
             << (info.dense_kind.empty() ? std::string("none")
-                                        : info.dense_kind + ", dimension " + std::to_string(info.dimension) +
-                                              ", bi-encoder " + info.encoder_identity)
+                                        : info.dense_kind + ", dimension " + std::to_string(info.dimension) + ", " +
+                                              info.vector_dtype + " vectors, bi-encoder " + info.encoder_identity)
             << "\n  size        " << megabytes(bytes) << "\n  segments    " << info.segments.size() << '\n';
   for (const PipelineSegmentInfo& s : info.segments)
     std::cout << "    " << (s.name.empty() ? std::string("(version 1)") : s.name) << "  " << s.documents

@@ -209,6 +209,15 @@ void add_dense_index_options(CLI::App& app, PipelineOptions& o) {
       ->type_name("KIND")
       ->check(one_of({"exact", "hnsw", "ivfpq"}))
       ->group(group);
+  app.add_option_function<std::string>(
+         "--vector-dtype",
+         [&o](const std::string& d) {
+           o.vector_dtype = d == "float16" ? VectorDtype::kFloat16 : VectorDtype::kFloat32;
+         },
+         "stored vectors: float32 (default, exact) or float16 (half the memory and files)")
+      ->type_name("DTYPE")
+      ->check(one_of({"float32", "float16"}))
+      ->group(group);
   app.add_option("--hnsw-m", o.hnsw.m, "HNSW graph degree")
       ->type_name("N")
       ->check(integer_in(2, 256))

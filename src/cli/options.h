@@ -49,8 +49,9 @@ void add_model_options(CLI::App& app, ModelLoadOptions& m);
 void add_search_options(CLI::App& app, SearchOptions& o);
 /// --k1, --b, --stopwords, --stemmer onto `o`.
 void add_bm25_options(CLI::App& app, Bm25Options& o);
-/// --dense exact|hnsw|ivfpq onto `o.dense_kind` and the approximate indexes' build parameters (--hnsw-m,
-/// --hnsw-ef-construction, --ivf-nlist, --ivf-pq-m) onto `o` (`radlite index` and `radlite eval`).
+/// --dense exact|hnsw|ivfpq onto `o.dense_kind`, --vector-dtype float32|float16 onto `o.vector_dtype`, and the
+/// approximate indexes' build parameters (--hnsw-m, --hnsw-ef-construction, --ivf-nlist, --ivf-pq-m) onto `o`
+/// (`radlite index` and `radlite eval`).
 void add_dense_index_options(CLI::App& app, PipelineOptions& o);
 /// "exact", "hnsw" or "ivfpq": the --dense spelling of a kind.
 const char* dense_kind_name(DenseKind kind);

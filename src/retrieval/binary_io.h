@@ -23,6 +23,13 @@ class Writer {
   void bytes(const void* p, std::size_t n) {
     out_.write(static_cast<const char*>(p), static_cast<std::streamsize>(n));
     if (!out_) throw IoError("index: write failed");
+    written_ += n;
+  }
+  // Zero bytes up to the next multiple of `align` from the start of this writer (the start of the file), so
+  // that arrays after it can be read in place from a mapping.
+  void pad(std::size_t align) {
+    static const char zeros[64] = {};
+    bytes(zeros, (align - written_ % align) % align);
   }
   template <typename T>
   void pod(T v) {
@@ -41,6 +48,7 @@ class Writer {
 
  private:
   std::ostream& out_;
+  std::uint64_t written_ = 0;
 };
 
 class Reader {
@@ -101,6 +109,15 @@ class Reader {
     if (std::memcmp(got.data(), magic, n) != 0) fail(problem);
   }
   const std::string& what() const { return what_; }
+  std::uint64_t offset() const { return offset_; }
+  // Reads what Writer::pad wrote (FormatError unless it is zeros).
+  void padding(std::size_t align) {
+    char got[64];
+    const std::size_t n = static_cast<std::size_t>((align - offset_ % align) % align);
+    bytes(got, n, "padding");
+    for (std::size_t i = 0; i < n; ++i)
+      if (got[i] != 0) fail("non-zero padding");
+  }
 
  private:
   std::istream& in_;

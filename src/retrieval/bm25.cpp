@@ -1,9 +1,9 @@
 // BM25 inverted index: postings (doc, tf) per term in doc order, exact document lengths, per-document
-// length norms refreshed by add(); scoring is bm25_internal::top_k (bm25_scoring.cpp).
+// length norms refreshed by add(); scoring is bm25_internal::top_k (bm25_scoring.cpp), the file format in
+// bm25_persistence.cpp.
 #include <radlite/error.h>
 #include <radlite/retrieval/bm25.h>
 
-#include "retrieval/binary_io.h"
 #include "retrieval/bm25_internal.h"
 #include "retrieval/term_table.h"
 #include "retrieval/top_k.h"
@@ -18,10 +18,6 @@ namespace radlite {
 namespace {
 
 using bm25_internal::Posting;
-
-constexpr char kMagic[8] = "RLBM25\0";
-constexpr char kEndMagic[8] = "RLBMEND";
-constexpr std::uint32_t kFormatVersion = 1;
 
 void validate(const Bm25Options& o) {
   if (!(o.k1 >= 0.0) || !std::isfinite(o.k1))
@@ -68,11 +64,11 @@ std::vector<Hit> Bm25Index::Impl::search_terms(const std::vector<std::string>& a
   s.lists.clear();
   const double avg = avglen();
   for (const auto& [term, qtf] : s.qterms) {
-    const auto& plist = postings[term];
+    const bm25_internal::PostingSpan plist = this->plist(term);
     bm25_internal::TermPostings tp;
-    tp.data = plist.data();
-    tp.size = plist.size();
-    tp.weight = idf(plist.size()) * static_cast<double>(qtf);
+    tp.data = plist.data;
+    tp.size = plist.size;
+    tp.weight = idf(plist.size) * static_cast<double>(qtf);
     tp.max_ratio = bm25_internal::ratio_bound(max_tf[term], min_len[term], options.k1, options.b, avg);
     s.lists.push_back(tp);
   }
@@ -98,6 +94,7 @@ void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::
     throw InvalidArgument("bm25: too many documents (the index holds at most 2^32 - 2)");
   }
   // Validate everything and analyze before touching the index, so a failure leaves it unchanged.
+  m.own();
   {
     std::unordered_map<std::string_view, std::size_t> batch;
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -230,12 +227,12 @@ double Bm25Index::score(std::string_view query, std::size_t doc) const {
   m.query_terms(analyzed, qterms);
   double total = 0.0;
   for (const auto& [term, qtf] : qterms) {
-    const auto& plist = m.postings[term];
+    const bm25_internal::PostingSpan plist = m.plist(term);
     auto it =
         std::lower_bound(plist.begin(), plist.end(), doc, [](const Posting& p, std::size_t d) { return p.doc < d; });
     if (it == plist.end() || it->doc != doc) continue;
     const double tf = static_cast<double>(it->tf);
-    total += m.idf(plist.size()) * static_cast<double>(qtf) * tf / (tf + m.norms[doc]);
+    total += m.idf(plist.size) * static_cast<double>(qtf) * tf / (tf + m.norms[doc]);
   }
   return total;
 }
@@ -265,109 +262,11 @@ std::size_t Bm25Index::vocabulary_size() const { return impl_->vocab.size(); }
 
 std::size_t Bm25Index::doc_frequency(std::string_view term) const {
   const std::uint32_t t = impl_->vocab.find(term);
-  return t == TermTable::kNone ? 0 : impl_->postings[t].size();
+  return t == TermTable::kNone ? 0 : impl_->plist(t).size;
 }
 
 double Bm25Index::average_length() const { return impl_->avglen(); }
 const Bm25Options& Bm25Index::options() const { return impl_->options; }
 const Analyzer& Bm25Index::analyzer() const { return impl_->analyzer; }
-
-void Bm25Index::save(std::ostream& out) const {
-  const Impl& m = *impl_;
-  retrieval_io::Writer w(out);
-  w.bytes(kMagic, sizeof kMagic);
-  w.u32(kFormatVersion);
-  w.f64(m.options.k1);
-  w.f64(m.options.b);
-  const AnalyzerOptions& a = m.options.analyzer;
-  w.u8(a.lowercase ? 1 : 0);
-  w.str(a.stopwords);
-  w.u32(static_cast<std::uint32_t>(a.extra_stopwords.size()));
-  for (const auto& s : a.extra_stopwords) w.str(s);
-  w.str(a.stemmer);
-  w.u8(a.english_possessive ? 1 : 0);
-  w.u64(a.max_token_length);
-  w.u64(m.ids.size());
-  for (const auto& id : m.ids) w.str(id);
-  w.bytes(m.lengths.data(), m.lengths.size() * sizeof(std::uint32_t));
-  w.u64(m.vocab.size());
-  for (std::uint32_t t = 0; t < m.vocab.size(); ++t) {
-    w.str(m.vocab.term(t));
-    w.u64(m.postings[t].size());
-    w.bytes(m.postings[t].data(), m.postings[t].size() * sizeof(Posting));
-  }
-  w.bytes(kEndMagic, sizeof kEndMagic);
-}
-
-Bm25Index Bm25Index::load(std::istream& in, const std::string& what) {
-  retrieval_io::Reader r(in, what);
-  r.expect_magic(kMagic, sizeof kMagic, "not a radlite BM25 index (bad magic)");
-  const std::uint32_t version = r.u32("format version");
-  if (version != kFormatVersion) {
-    r.fail("unsupported BM25 format version " + std::to_string(version) + " (this build reads " +
-           std::to_string(kFormatVersion) + ")");
-  }
-  // Anything save() can write: add() accepts ids and terms of any length up to 4 GiB.
-  constexpr std::size_t kMaxString = 0xFFFFFFFFu;
-  Bm25Options o;
-  o.k1 = r.f64("k1");
-  o.b = r.f64("b");
-  o.analyzer.lowercase = r.u8("lowercase") != 0;
-  o.analyzer.stopwords = r.str("stopwords", kMaxString);
-  const std::uint32_t n_extra = r.u32("extra stopword count");
-  for (std::uint32_t i = 0; i < n_extra; ++i) o.analyzer.extra_stopwords.push_back(r.str("extra stopword", kMaxString));
-  o.analyzer.stemmer = r.str("stemmer", kMaxString);
-  o.analyzer.english_possessive = r.u8("english_possessive") != 0;
-  o.analyzer.max_token_length = static_cast<std::size_t>(r.u64("max_token_length"));
-  std::unique_ptr<Bm25Index> index;
-  try {
-    index = std::make_unique<Bm25Index>(o);
-  } catch (const InvalidArgument& e) {
-    r.fail(std::string("invalid stored options: ") + e.what());
-  }
-  Impl& m = *index->impl_;
-  const std::uint64_t n_docs = r.u64("document count");
-  if (n_docs >= std::numeric_limits<std::uint32_t>::max())
-    r.fail("document count " + std::to_string(n_docs) + " too large");
-  for (std::uint64_t i = 0; i < n_docs; ++i) {
-    std::string id = r.str("document id", kMaxString);
-    if (!m.id_to_doc.emplace(id, static_cast<std::uint32_t>(i)).second) r.fail("duplicate document id '" + id + "'");
-    m.ids.push_back(std::move(id));
-  }
-  r.array(m.lengths, n_docs, "document lengths");
-  std::vector<std::uint64_t> recount(n_docs, 0);
-  const std::uint64_t n_terms = r.u64("vocabulary size");
-  for (std::uint64_t t = 0; t < n_terms; ++t) {
-    std::string term = r.str("term", kMaxString);
-    if (term.empty()) r.fail("empty term at vocabulary position " + std::to_string(t));
-    if (n_terms >= TermTable::kNone) r.fail("vocabulary size " + std::to_string(n_terms) + " too large");
-    if (!m.vocab.insert(term).second) r.fail("duplicate term '" + term + "'");
-    const std::uint64_t df = r.u64("posting count");
-    if (df == 0 || df > n_docs)
-      r.fail("term '" + term + "' has " + std::to_string(df) + " postings for " + std::to_string(n_docs) +
-             " documents");
-    std::vector<Posting> plist;
-    r.array(plist, df, "postings");
-    for (std::size_t i = 0; i < plist.size(); ++i) {
-      if (plist[i].doc >= n_docs || (i > 0 && plist[i].doc <= plist[i - 1].doc) || plist[i].tf == 0) {
-        r.fail("corrupted postings of term '" + term + "'");
-      }
-      recount[plist[i].doc] += plist[i].tf;
-    }
-    m.postings.push_back(std::move(plist));
-  }
-  for (std::uint64_t d = 0; d < n_docs; ++d) {
-    if (recount[d] != m.lengths[d]) {
-      r.fail("document '" + m.ids[d] + "' length " + std::to_string(m.lengths[d]) + " does not match its postings (" +
-             std::to_string(recount[d]) + ")");
-    }
-    m.total_terms += m.lengths[d];
-    if (m.lengths[d] > 0) ++m.docs_with_terms;
-  }
-  r.expect_magic(kEndMagic, sizeof kEndMagic, "bad end marker (corrupted or truncated BM25 index)");
-  m.refresh_norms();
-  m.refresh_bounds(0);
-  return std::move(*index);
-}
 
 }  // namespace radlite

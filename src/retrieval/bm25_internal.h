@@ -6,8 +6,11 @@
 #include <radlite/retrieval/bm25.h>
 #include <radlite/retrieval/hit.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -21,6 +24,14 @@ namespace bm25_internal {
 struct Posting {
   std::uint32_t doc;
   std::uint32_t tf;
+};
+
+/// One term's postings, wherever they are stored (a vector, or the mapped index file).
+struct PostingSpan {
+  const Posting* data = nullptr;
+  std::size_t size = 0;
+  const Posting* begin() const { return data; }
+  const Posting* end() const { return data + size; }
 };
 
 /// idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)), N = documents with at least one term.
@@ -83,8 +94,17 @@ struct Bm25Index::Impl {
   std::unordered_map<std::string, std::uint32_t> id_to_doc;
   std::vector<std::uint32_t> lengths;
   TermTable vocab;                             // term <-> term number
-  std::vector<std::vector<Posting>> postings;  // term number -> postings in doc order
+  std::vector<std::vector<Posting>> postings;  // term number -> postings in doc order (unless mapped)
   std::vector<std::uint32_t> max_tf, min_len;  // per term: for the MaxScore bound
+  // Bm25Index::view(): the postings are read in place, term t's at mapped_postings[offsets[t], offsets[t+1]).
+  // The offsets were checked at load; each term's postings are checked when first used (check_term), unless
+  // view() checked them all, so a corrupted file gives a FormatError, never a read out of bounds.
+  bool mapped = false;
+  const Posting* mapped_postings = nullptr;
+  const char* mapped_offsets = nullptr;  // u64[vocab.size() + 1], read with memcpy
+  std::unique_ptr<std::atomic<bool>[]> checked;
+  std::shared_ptr<const void> owner;  // keeps the mapping alive
+  std::string what;                   // names the file in errors
   std::uint64_t total_terms = 0;
   std::uint64_t docs_with_terms = 0;
   std::vector<double> norms;  // k1 * (1 - b + b * len / avglen) per doc, refreshed after every add()
@@ -99,6 +119,20 @@ struct Bm25Index::Impl {
     for (std::size_t i = 0; i < lengths.size(); ++i)
       norms[i] = bm25_internal::length_norm(options.k1, options.b, lengths[i], avg);
   }
+  std::size_t terms() const { return vocab.size(); }
+  bm25_internal::PostingSpan plist(std::uint32_t t) const {
+    if (!mapped) return {postings[t].data(), postings[t].size()};
+    if (!checked[t].load(std::memory_order_acquire)) check_term(t);
+    std::uint64_t a, b;
+    std::memcpy(&a, mapped_offsets + 8 * std::size_t{t}, 8);
+    std::memcpy(&b, mapped_offsets + 8 * (std::size_t{t} + 1), 8);
+    return {mapped_postings + a, static_cast<std::size_t>(b - a)};
+  }
+  // FormatError naming `what` unless term t's mapped postings are in doc order, within the documents, with
+  // tf >= 1 and within the stored MaxScore bounds (max_tf, min_len): the scoring kernels rely on all four.
+  void check_term(std::uint32_t t) const;
+  // Copies mapped postings into `postings` (before add() changes the index).
+  void own();
   // Recomputes max_tf / min_len of the terms from `first_term` on, and updates all terms for the documents
   // from `first_doc` on (after add() or load()).
   void refresh_bounds(std::uint32_t first_doc);

@@ -77,12 +77,21 @@ std::unique_ptr<HnswIndex> HnswIndex::build(const DenseIndex& vectors, const Par
   unsigned threads = params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, n / 1000)));
   // The first point alone, so the graph has an entry point before threads insert concurrently.
-  if (n > 0) m.graph->addPoint(vectors.vector(0), 0);
+  // hnswlib copies each point into the graph as float32 (float16 storage is converted here).
+  std::vector<float> first(m.dim);
+  if (n > 0) {
+    vectors.copy_vector(0, first.data());
+    m.graph->addPoint(first.data(), 0);
+  }
   std::atomic<std::size_t> next{1};
   std::exception_ptr error;
   auto work = [&] {
     try {
-      for (std::size_t i = next++; i < n; i = next++) m.graph->addPoint(vectors.vector(i), i);
+      std::vector<float> v(m.dim);
+      for (std::size_t i = next++; i < n; i = next++) {
+        vectors.copy_vector(i, v.data());
+        m.graph->addPoint(v.data(), i);
+      }
     } catch (...) {
       error = std::current_exception();
     }
@@ -142,16 +151,13 @@ std::vector<Hit> HnswIndex::search(const DenseIndex& vectors, const float* query
   const Impl& m = *impl_;
   if (k == 0 || m.graph->cur_element_count == 0) return {};
   auto found = m.graph->searchKnn(query, std::max(ef, k));
-  const bool avx2 = dense_kernels::avx2_available();
   TopK top(k);
   while (!found.empty()) {
     const std::size_t row = found.top().second;
     found.pop();
     if (skip && skip[row]) continue;
-    // Exact re-ranking: the same kernel as exact search, so a hit's score is its exact score.
-    float score;
-    dense_kernels::dot_rows(vectors.vector(row), 1, m.dim, query, &score, avx2);
-    top.push(row, score);
+    // Exact re-ranking from the stored vectors (float32 or float16): a hit's score is its exact score.
+    top.push(row, vectors.score(row, query));
   }
   return top.take();
 }

@@ -21,6 +21,15 @@ const char kTombEnd[8] = "RLTBEND";
 
 const char* metric_name(DenseMetric m) { return m == DenseMetric::kCosine ? "cosine" : "inner_product"; }
 
+const char* dtype_name(VectorDtype d) { return d == VectorDtype::kFloat16 ? "float16" : "float32"; }
+
+VectorDtype vector_dtype_from(const json& dense, const io::JsonPlace& at) {
+  const std::string name = io::get_string(dense, "vector_dtype", at, "float32");
+  if (name == "float32") return VectorDtype::kFloat32;
+  if (name == "float16") return VectorDtype::kFloat16;
+  io::format_error(at.at("vector_dtype"), "unknown vector dtype '" + name + "' (this radlite knows float32, float16)");
+}
+
 json analyzer_json(const AnalyzerOptions& a) {
   return json{{"lowercase", a.lowercase},
               {"stopwords", a.stopwords},
@@ -69,10 +78,6 @@ std::vector<BeirDocument> read_documents(std::istream& in, const std::string& pa
   }
   if (in.bad()) throw IoError(path + ": read failed");
   return docs;
-}
-
-void write_documents(std::ostream& out, const std::vector<BeirDocument>& docs) {
-  for (const auto& d : docs) out << json{{"_id", d.id}, {"title", d.title}, {"text", d.text}}.dump() << '\n';
 }
 
 void write_tombstones(std::ostream& out, const PipelineSegment& seg) {

@@ -16,7 +16,6 @@
 #include <ostream>
 #include <random>
 
-#include "retrieval/dense_kernels.h"
 #include "retrieval/top_k.h"
 
 namespace radlite::retrieval_internal {
@@ -55,12 +54,16 @@ std::unique_ptr<IvfPqIndex> IvfPqIndex::build(const DenseIndex& vectors, const P
     const std::size_t train = std::min(n, std::max(params.train_size, nlist * 39));
     const std::size_t stride = n / train;
     std::vector<float> sample(train * dim);
-    for (std::size_t i = 0; i < train; ++i)
-      std::copy(vectors.vector(i * stride), vectors.vector(i * stride) + dim, sample.begin() + i * dim);
+    for (std::size_t i = 0; i < train; ++i) vectors.copy_vector(i * stride, sample.data() + i * dim);
     out->impl_->index->train(static_cast<faiss::Index::idx_t>(train), sample.data());
-    const std::size_t block = 65536;
-    for (std::size_t start = 0; start < n; start += block)
-      out->impl_->index->add(static_cast<faiss::Index::idx_t>(std::min(block, n - start)), vectors.vector(start));
+    // Added in blocks of float32 rows (float16 storage is converted block by block).
+    const std::size_t block = 8192;
+    std::vector<float> rows(block * dim);
+    for (std::size_t start = 0; start < n; start += block) {
+      const std::size_t count = std::min(block, n - start);
+      for (std::size_t i = 0; i < count; ++i) vectors.copy_vector(start + i, rows.data() + i * dim);
+      out->impl_->index->add(static_cast<faiss::Index::idx_t>(count), rows.data());
+    }
   } catch (const faiss::FaissException& e) {
     throw InvalidArgument(std::string("ivfpq: FAISS failed to build the index: ") + e.what());
   }
@@ -99,15 +102,12 @@ std::vector<Hit> IvfPqIndex::search(const DenseIndex& vectors, const float* quer
   faiss::SearchParametersIVF params;
   params.nprobe = std::max<std::size_t>(1, std::min(nprobe, index.nlist));
   index.search(1, query, static_cast<faiss::Index::idx_t>(want), distances.data(), labels.data(), &params);
-  const bool avx2 = dense_kernels::avx2_available();
   TopK top(k);
   for (faiss::Index::idx_t label : labels) {
     if (label < 0) continue;  // fewer than `want` vectors in the probed cells
     const auto row = static_cast<std::size_t>(label);
     if (skip && skip[row]) continue;
-    float score;
-    dense_kernels::dot_rows(vectors.vector(row), 1, impl_->dim, query, &score, avx2);
-    top.push(row, score);
+    top.push(row, vectors.score(row, query));  // exact, from the stored float32 or float16 vector
   }
   return top.take();
 }

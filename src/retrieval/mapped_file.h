@@ -31,12 +31,13 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
-/// An istream over a mapped file's bytes (for the formats parsed field by field).
+/// An istream over a mapped file's bytes, or any bytes in memory (for the formats parsed field by field).
 class MappedStream : private std::streambuf, public std::istream {
  public:
-  explicit MappedStream(const MappedFile& f) : std::istream(static_cast<std::streambuf*>(this)) {
-    char* p = const_cast<char*>(f.data());  // read-only use: the get area is never written
-    setg(p, p, p + f.size());
+  explicit MappedStream(const MappedFile& f) : MappedStream(f.data(), f.size()) {}
+  MappedStream(const char* data, std::size_t size) : std::istream(static_cast<std::streambuf*>(this)) {
+    char* p = const_cast<char*>(data);  // read-only use: the get area is never written
+    setg(p, p, p + size);
   }
 
  protected:

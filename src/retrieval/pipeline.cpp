@@ -124,7 +124,7 @@ void Pipeline::add_documents(const std::vector<BeirDocument>& documents, const P
       std::copy(m.values().begin(), m.values().end(), embeddings.row(start));
       if (progress) progress(end, n);
     }
-    seg->dense.emplace(s.dim, DenseOptions{s.options.dense_metric});
+    seg->dense.emplace(s.dim, DenseOptions{s.options.dense_metric, s.options.vector_dtype});
     seg->dense->add(embeddings);
     s.build_graph(*seg);
   }
@@ -144,7 +144,7 @@ void Pipeline::add_documents(const std::vector<BeirDocument>& documents, const P
       }
     }
   }
-  seg->docs = documents;
+  seg->docs = retrieval_internal::DocumentStore(documents);
   seg->deleted.assign(n, 0);
   // Nothing below throws except on allocation failure: the earlier versions of replaced ids are deleted
   // only now that the new ones are ready.
@@ -346,14 +346,14 @@ std::vector<PipelineHit> Pipeline::Impl::assemble(const std::string& query, cons
     ranked.push_back(std::move(h));
   }
   if (ranked.size() > o.k) ranked.resize(o.k);
-  for (PipelineHit& h : ranked) h.id = doc(h.doc).id;
+  for (PipelineHit& h : ranked) h.id = doc_id(h.doc);  // the text stays unread
   return ranked;
 }
 
 std::size_t Pipeline::size() const { return impl_->slots; }
 std::size_t Pipeline::live_size() const { return impl_->by_id.size(); }
 
-const BeirDocument& Pipeline::document(std::size_t doc) const {
+BeirDocument Pipeline::document(std::size_t doc) const {
   if (doc >= impl_->slots)
     throw InvalidArgument("Pipeline::document: doc " + std::to_string(doc) + " out of range (size " +
                           std::to_string(impl_->slots) + ")");

@@ -26,13 +26,14 @@
 #include <vector>
 
 #include "retrieval/bm25_internal.h"
+#include "retrieval/document_store.h"
 #include "retrieval/hnsw_index.h"
 #include "retrieval/ivfpq_index.h"
 
 namespace radlite {
 
 struct PipelineSegment {
-  std::vector<BeirDocument> docs;
+  retrieval_internal::DocumentStore docs;  // in memory, or read on demand from the mapped documents file
   std::optional<Bm25Index> bm25;
   std::optional<DenseIndex> dense;
   std::shared_ptr<const retrieval_internal::HnswIndex> hnsw;    // DenseKind::kHnsw: the graph over `dense`
@@ -80,9 +81,13 @@ struct Pipeline::Impl {
   bool has_bm25() const { return options.bm25; }
   bool has_dense() const { return dim > 0; }
   std::pair<const PipelineSegment*, std::size_t> locate(std::size_t doc) const;
-  const BeirDocument& doc(std::size_t d) const {
+  BeirDocument doc(std::size_t d) const {
     auto [seg, local] = locate(d);
-    return seg->docs[local];
+    return seg->docs.get(local);
+  }
+  std::string_view doc_id(std::size_t d) const {
+    auto [seg, local] = locate(d);
+    return seg->docs.id(local);
   }
 
   // Recomputes bases, the collection statistics and every segment's norms (after add, delete, merge, load).

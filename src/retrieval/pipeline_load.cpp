@@ -83,9 +83,9 @@ void check_counts(const PipelineSegment& seg, const std::string& docs_path, cons
       throw FormatError(bm25_path + ": " + std::to_string(seg.bm25->size()) + " documents, " + docs_path + " has " +
                         std::to_string(seg.size()));
     for (std::size_t i = 0; i < seg.size(); ++i)
-      if (seg.bm25->id(i) != seg.docs[i].id)
+      if (seg.bm25->id(i) != seg.docs.id(i))
         throw FormatError(bm25_path + ": document " + std::to_string(i) + " is '" + seg.bm25->id(i) + "', " +
-                          docs_path + " has '" + seg.docs[i].id + "'");
+                          docs_path + " has '" + std::string(seg.docs.id(i)) + "'");
   }
   if (seg.dense && (seg.dense->size() != seg.size() || seg.dense->dim() != dim))
     throw FormatError(dense_path + ": " + std::to_string(seg.dense->size()) + " x " + std::to_string(seg.dense->dim()) +
@@ -139,6 +139,8 @@ IndexInfo Pipeline::info(const std::string& dir_in) {
     info.dimension = static_cast<std::size_t>(io::get_uint(enc, "dimension", at.at("bi_encoder"), SIZE_MAX));
     info.dense_kind =
         m.contains("dense") ? io::get_string(io::require(m, "dense", at), "kind", at.at("dense")) : "exact";
+    info.vector_dtype = dtype_name(m.contains("dense") ? vector_dtype_from(io::require(m, "dense", at), at.at("dense"))
+                                                       : VectorDtype::kFloat32);
   }
   if (info.format_version == 1) {
     info.segments.push_back(
@@ -210,6 +212,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
       const json& dense = io::require(manifest, "dense", at);
       const io::JsonPlace dat = at.at("dense");
       const std::string kind = io::get_string(dense, "kind", dat);
+      impl->options.vector_dtype = vector_dtype_from(dense, dat);
       if (kind == "hnsw") {
         impl->options.dense_kind = DenseKind::kHnsw;
         impl->options.hnsw.m = io::get_uint(dense, "m", dat, SIZE_MAX);
@@ -232,6 +235,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     const json* files;
     io::JsonPlace at;  // the segment's place in the manifest (the manifest itself for version 1)
     std::uint64_t documents = 0, deleted = 0;
+    std::string docs_index;  // "" for version 1; absent from segments saved before offsets files
     io::JsonPlace files_at() const { return at.at("files"); }
   };
   auto file_list = [](const json& obj, const io::JsonPlace& p) -> const json& {
@@ -242,7 +246,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   std::vector<Part> parts;
   if (format_version == 1) {
     parts.push_back(
-        Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", "", &file_list(manifest, at), at, n_docs, 0});
+        Part{kV1DocumentsFile, kV1Bm25File, kV1DenseFile, "", "", "", &file_list(manifest, at), at, n_docs, 0, ""});
   } else {
     const json& segs = io::require(manifest, "segments", at);
     if (!segs.is_array()) io::format_error(at.at("segments"), "expected an array, got " + io::describe(segs));
@@ -258,7 +262,8 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
         io::format_error(sat.at("tombstones"), "expected a string or null, got " + io::describe(tomb));
       parts.push_back(Part{name + kDocsSuffix, name + kBm25Suffix, name + kDenseSuffix,
                            tomb.is_null() ? "" : tomb.get<std::string>(), name + kHnswSuffix, name + kIvfPqSuffix,
-                           &files, sat, io::get_uint(seg, "documents", sat), io::get_uint(seg, "deleted", sat)});
+                           &files, sat, io::get_uint(seg, "documents", sat), io::get_uint(seg, "deleted", sat),
+                           name + kDocsIndexSuffix});
     }
   }
 
@@ -279,11 +284,23 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     if (!part.tombstones.empty())
       tomb_file.emplace(open_verified(dir, part.tombstones, *part.files, part.files_at(), verify));
     auto seg = std::make_shared<PipelineSegment>();
-    seg->docs = read_documents(docs_file.in(), docs_file.path);
+    if (options.map_documents && !part.docs_index.empty() && part.files->contains(part.docs_index)) {
+      // Only the offsets and ids are read now; each document's line when it is asked for.
+      IndexFile idx = open_verified(dir, part.docs_index, *part.files, part.files_at(), verify);
+      seg->docs = ri::DocumentStore::mapped(docs_file.map, idx.map);
+    } else {
+      seg->docs = ri::DocumentStore(read_documents(docs_file.in(), docs_file.path));  // saved before offsets files
+    }
     if (seg->size() != part.documents)
       throw FormatError(docs_file.path + ": " + std::to_string(seg->size()) + " documents, the manifest records " +
                         std::to_string(part.documents));
-    if (bm25_file) seg->bm25.emplace(Bm25Index::load(bm25_file->in(), bm25_file->path));
+    // The postings stay in the mapping too; each term's are checked when first searched (or all now, when
+    // the checksum pass reads every page anyway).
+    if (bm25_file && !options.map_postings)
+      seg->bm25.emplace(Bm25Index::load(bm25_file->in(), bm25_file->path));
+    else if (bm25_file)
+      seg->bm25.emplace(
+          Bm25Index::view(bm25_file->map->data(), bm25_file->map->size(), bm25_file->map, bm25_file->path, verify));
     // The vectors stay in the mapping (shared with other processes that load this index).
     if (dense_file && !options.map_vectors)
       seg->dense.emplace(DenseIndex::load(dense_file->in(), dense_file->path));
@@ -296,6 +313,9 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
                                         ivfpq_file->path);
     check_counts(*seg, docs_file.path, bm25_file ? bm25_file->path : "", dense_file ? dense_file->path : "", impl->dim);
     if (seg->dense) impl->options.dense_metric = seg->dense->options().metric;
+    if (seg->dense && seg->dense->options().dtype != impl->options.vector_dtype)
+      throw FormatError(dense_file->path + ": vectors stored as " + dtype_name(seg->dense->options().dtype) +
+                        ", the manifest records " + dtype_name(impl->options.vector_dtype));
     if (seg->bm25 && (seg->bm25->options().k1 != impl->options.bm25_options.k1 ||
                       seg->bm25->options().b != impl->options.bm25_options.b))
       throw FormatError(bm25_file->path + ": BM25 parameters differ from the manifest's");
@@ -314,7 +334,7 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
     live += seg->live();
     if (format_version == 2) {
       seg->stored.name = part.docs.substr(0, part.docs.size() - std::string(kDocsSuffix).size());
-      for (const std::string* f : {&part.docs, &part.bm25, &part.dense, &part.hnsw, &part.ivfpq})
+      for (const std::string* f : {&part.docs, &part.docs_index, &part.bm25, &part.dense, &part.hnsw, &part.ivfpq})
         if (part.files->contains(*f)) seg->stored.files[*f] = part.files->at(*f);
       seg->stored.tombstones = part.tombstones;
       seg->stored.tombstones_count = tombstones.size();
@@ -329,8 +349,9 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
   // Live ids are unique (deleted versions of an updated document share their id with the live one).
   for (const auto& seg : impl->segments)
     for (std::size_t i = 0; i < seg->size(); ++i)
-      if (!seg->deleted[i] && !impl->by_id.emplace(seg->docs[i].id, seg->base + i).second)
-        throw FormatError(manifest_path + ": duplicate document id '" + seg->docs[i].id + "' among the live documents");
+      if (!seg->deleted[i] && !impl->by_id.emplace(seg->docs.id(i), seg->base + i).second)
+        throw FormatError(manifest_path + ": duplicate document id '" + std::string(seg->docs.id(i)) +
+                          "' among the live documents");
   if (format_version == 2 && dir == dir_in) {
     // Saving back into this directory can then append instead of rewriting.
     impl->saved_dir = absolute_dir(dir);

@@ -202,8 +202,11 @@ void Pipeline::save(const std::string& dir) const {
     SegmentPlan& p = plans[g];
     if (p.write_segment) {
       const std::string& n = p.stored.name;
+      std::vector<std::uint64_t> lines;
       p.stored.files[n + kDocsSuffix] =
-          file_entry(write(n + kDocsSuffix, [&](std::ostream& out) { write_documents(out, seg.docs); }));
+          file_entry(write(n + kDocsSuffix, [&](std::ostream& out) { lines = seg.docs.write_documents(out); }));
+      p.stored.files[n + kDocsIndexSuffix] =
+          file_entry(write(n + kDocsIndexSuffix, [&](std::ostream& out) { seg.docs.write_index(out, lines); }));
       if (seg.bm25)
         p.stored.files[n + kBm25Suffix] =
             file_entry(write(n + kBm25Suffix, [&](std::ostream& out) { seg.bm25->save(out); }));
@@ -258,6 +261,8 @@ void Pipeline::save(const std::string& dir) const {
     } else {
       manifest["dense"] = json{{"kind", "exact"}};
     }
+    // Only float16 is recorded, so float32 manifests stay as earlier builds wrote (and read) them.
+    if (s.options.vector_dtype == VectorDtype::kFloat16) manifest["dense"]["vector_dtype"] = "float16";
   } else {
     manifest["bi_encoder"] = nullptr;
   }

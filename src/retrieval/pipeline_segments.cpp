@@ -46,7 +46,7 @@ void Pipeline::Impl::rebuild_ids() {
   by_id.reserve(slots);
   for (const auto& seg : segments)
     for (std::size_t i = 0; i < seg->size(); ++i)
-      if (!seg->deleted[i]) by_id.emplace(seg->docs[i].id, seg->base + i);
+      if (!seg->deleted[i]) by_id.emplace(seg->docs.id(i), seg->base + i);
 }
 
 void Pipeline::Impl::mark_deleted(PipelineSegment& seg, std::size_t local) {
@@ -59,8 +59,8 @@ void Pipeline::Impl::mark_deleted(PipelineSegment& seg, std::size_t local) {
   seg.deleted_terms += len;
   if (len > 0) ++seg.deleted_with_terms;
   // The document's distinct terms, from its text: the same analysis that indexed it.
-  if (seg.deleted_df.size() < m.postings.size()) seg.deleted_df.resize(m.postings.size(), 0);
-  std::vector<std::string> terms = analyzer->analyze(document_text(seg.docs[local]));
+  if (seg.deleted_df.size() < m.terms()) seg.deleted_df.resize(m.terms(), 0);
+  std::vector<std::string> terms = analyzer->analyze(document_text(seg.docs.get(local)));
   std::sort(terms.begin(), terms.end());
   terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
   for (const auto& t : terms) {
@@ -104,7 +104,7 @@ static std::vector<QueryTerm> weigh(const Pipeline::Impl& s, const std::vector<s
       const std::uint32_t id = m.vocab.find(*term);
       if (id == TermTable::kNone) continue;
       q.term_in_segment[g] = id;
-      df += m.postings[id].size() - (seg.deleted_df.empty() ? 0 : seg.deleted_df[id]);
+      df += m.plist(id).size - (seg.deleted_df.empty() ? 0 : seg.deleted_df[id]);
     }
     if (df == 0) continue;  // a single index of the live documents would not know the term
     q.weight = bi::idf(s.live_with_terms, df) * static_cast<double>(qtf);
@@ -129,9 +129,10 @@ std::vector<Hit> Pipeline::Impl::bm25_search(const std::vector<std::string>& ana
     for (const auto& q : qterms) {
       const std::uint32_t id = q.term_in_segment[g];
       if (id == TermTable::kNone) continue;
+      const bi::PostingSpan plist = m.plist(id);
       bi::TermPostings tp;
-      tp.data = m.postings[id].data();
-      tp.size = m.postings[id].size();
+      tp.data = plist.data;
+      tp.size = plist.size;
       tp.weight = q.weight;
       tp.max_ratio = bi::ratio_bound(m.max_tf[id], m.min_len[id], k1, b, avg);
       s.lists.push_back(tp);
@@ -157,7 +158,7 @@ double Pipeline::Impl::bm25_score(const std::vector<std::string>& analyzed, std:
   for (const auto& q : weigh(*this, analyzed)) {
     const std::uint32_t id = q.term_in_segment[g];
     if (id == TermTable::kNone) continue;
-    const auto& plist = m.postings[id];
+    const bi::PostingSpan plist = m.plist(id);
     auto it = std::lower_bound(plist.begin(), plist.end(), local,
                                [](const bi::Posting& p, std::size_t d) { return p.doc < d; });
     if (it == plist.end() || it->doc != local) continue;
@@ -237,20 +238,25 @@ std::shared_ptr<PipelineSegment> Pipeline::Impl::merged(std::size_t first, std::
   auto out = std::make_shared<PipelineSegment>();
   std::size_t live = 0;
   for (std::size_t g = first; g < last; ++g) live += segments[g]->live();
-  out->docs.reserve(live);
+  std::vector<BeirDocument> docs;
+  docs.reserve(live);
   std::vector<std::string> ids, texts;
-  if (has_dense()) out->dense.emplace(dim, DenseOptions{options.dense_metric});
+  if (has_dense()) out->dense.emplace(dim, DenseOptions{options.dense_metric, options.vector_dtype});
+  std::vector<float> vec(dim);
   for (std::size_t g = first; g < last; ++g) {
     const PipelineSegment& seg = *segments[g];
     for (std::size_t i = 0; i < seg.size(); ++i) {
       if (seg.deleted[i]) continue;
-      out->docs.push_back(seg.docs[i]);
+      docs.push_back(seg.docs.get(i));
       if (has_bm25()) {
-        ids.push_back(seg.docs[i].id);
-        texts.push_back(document_text(seg.docs[i]));
+        ids.push_back(docs.back().id);
+        texts.push_back(document_text(docs.back()));
       }
-      // The stored (already normalised) vector, copied bit for bit.
-      if (has_dense()) out->dense->add_stored(seg.dense->vector(i), 1);
+      // The stored (already normalised) vector, copied bit for bit (float16 -> float -> float16 is exact).
+      if (has_dense()) {
+        seg.dense->copy_vector(i, vec.data());
+        out->dense->add_stored(vec.data(), 1);
+      }
     }
   }
   if (has_bm25()) {
@@ -258,6 +264,7 @@ std::shared_ptr<PipelineSegment> Pipeline::Impl::merged(std::size_t first, std::
     out->bm25->add(ids, texts);
   }
   build_graph(*out);
+  out->docs = retrieval_internal::DocumentStore(std::move(docs));
   out->deleted.assign(out->docs.size(), 0);
   return out;
 }

@@ -1,15 +1,15 @@
 // Scale benchmark for issue 10 (a program, not a test). One run measures, on synthetic data:
 //   dense:  N clustered unit vectors (768-d by default), Q queries from the same clusters; exact search
-//           (the baseline) vs HNSW at several efSearch: recall@10 against exact, queries/s on one thread,
-//           build time, peak RSS over the phase (each index kind runs in its own child process);
+//           (the baseline; also with float16 storage) vs HNSW at several efSearch: recall@10 against exact, queries/s
+//           on one thread, build time, peak RSS over the phase (each index kind runs in its own child process);
 //   bm25:   N documents with a Zipf vocabulary and report-like lengths; MaxScore top-10 queries/s vs
 //           exhaustive scoring (the baseline, and the oracle: hits must be identical), index memory;
 //   append: an N-document index (BM25 + exact vectors) saved, then 1,000 documents appended and saved
 //           (time vs the full save), a delete visible after reload, merge identical to a fresh build;
-//   load:   load time and RSS of that index with vectors mapped vs copied into memory.
+//   load:   load time and RSS of that index with postings, documents and vectors mapped vs read into memory.
 // Run with OMP_NUM_THREADS set to the build threads (FAISS trains with OpenMP; one query uses one thread).
 // Usage: bench_scale [--docs N] [--bm25-docs N] [--dim D] [--queries Q] [--threads T] [--hnsw-m M] [--dir PATH]
-//                    [--skip dense,bm25,append]
+//                    [--skip dense,approx,bm25,append]   (approx: the HNSW and IVF-PQ rows of dense)
 #include <radlite/retrieval/bm25.h>
 #include <radlite/retrieval/pipeline.h>
 
@@ -25,6 +25,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -164,6 +165,27 @@ void bench_dense(const Args& a) {
     std::printf("  exact   build %7.1f s  %8.1f q/s  recall@10 1.000  index memory %7.0f MiB\n", build, exact_qps,
                 proc_mib("VmRSS:") - rss0);
   }
+  in_child("exact float16", [&] {
+    // float16 storage: half the vector memory and bandwidth; recall against float32 storage.
+    const double rss0 = proc_mib("VmRSS:");
+    PipelineOptions po;
+    po.bm25 = false;
+    po.vector_dtype = VectorDtype::kFloat16;
+    Pipeline half(enc, nullptr, po);
+    auto t0 = Clock::now();
+    half.add(vector_docs(a.docs));
+    const double build = since(t0);
+    const double mem = proc_mib("VmRSS:") - rss0;
+    std::size_t found = 0;
+    t0 = Clock::now();
+    for (std::size_t q = 0; q < a.queries; ++q)
+      for (const auto& h : half.search(queries[q], dense_only(10, 1)))
+        found += std::count(truth[q].begin(), truth[q].end(), h.id);
+    const double qps = static_cast<double>(a.queries) / since(t0);
+    std::printf("  exact float16  build %5.1f s  %8.1f q/s (%.2fx float32)  recall@10 %.3f  index memory %7.0f MiB\n",
+                build, qps, qps / exact_qps, static_cast<double>(found) / (10.0 * a.queries), mem);
+  });
+  if (a.skip.find("approx") != std::string::npos) return;  // exact search only (float32 vs float16)
   in_child("ivfpq", [&] {
     PipelineOptions po;
     po.bm25 = false;
@@ -310,6 +332,31 @@ void bench_bm25(const Args& a) {
         index.vocabulary_size(), index.average_length(), build, mem);
     std::printf("  MaxScore %8.1f q/s  exhaustive %8.1f q/s (%.1fx)  identical top-10 for %zu of %zu queries\n", qps,
                 qps_ex, qps / qps_ex, same, queries.size());
+    // The same index saved and read in place (what a loaded pipeline searches): each term's postings are
+    // checked on first use, so the first pass pays that once.
+    std::stringstream buf;
+    index.save(buf);
+    auto bytes = std::make_shared<std::string>(buf.str());
+    const Bm25Index mapped = Bm25Index::view(bytes->data(), bytes->size(), bytes, "bench", false);
+    double qps_mapped[2];
+    std::size_t same_mapped = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+      t0 = Clock::now();
+      for (std::size_t q = 0; q < queries.size(); ++q) {
+        const auto hits = mapped.search(queries[q], 10);
+        if (pass == 1) {
+          bool eq = hits.size() == pruned[q].size();
+          for (std::size_t i = 0; eq && i < hits.size(); ++i)
+            eq = hits[i].doc == pruned[q][i].doc && hits[i].score == pruned[q][i].score;
+          same_mapped += eq;
+        }
+      }
+      qps_mapped[pass] = static_cast<double>(queries.size()) / since(t0);
+    }
+    std::printf(
+        "  MaxScore on the file in place (Bm25Index::view): first pass %8.1f q/s, second %8.1f q/s; "
+        "identical top-10 for %zu of %zu queries\n",
+        qps_mapped[0], qps_mapped[1], same_mapped, queries.size());
   });
 }
 
@@ -370,19 +417,31 @@ void bench_append(const Args& a) {
                 merge_s, same, total);
     r.save(a.dir);
   });
-  for (bool mapped : {true, false}) {
+  // Everything mapped (the default), then each kind of file read into memory as before it was mapped:
+  // copied = 2 is the earlier default (vectors mapped, postings and documents read), 3 the version-1 load.
+  for (int copied = 0; copied < 4; ++copied) {
     in_child("load", [&] {
       Matrix dummy(1, std::min<std::size_t>(a.dim, 768));
       auto enc = std::make_shared<TableEncoder>(&dummy, &dummy);
       LoadOptions lo;
       lo.verify_checksums = false;
-      lo.map_vectors = mapped;
+      lo.map_postings = copied < 1;
+      lo.map_documents = copied < 2;
+      lo.map_vectors = copied < 3;
       const double rss0 = proc_mib("VmRSS:");
       auto t0 = Clock::now();
       Pipeline p = Pipeline::load(a.dir, enc, nullptr, lo);
       const double s = since(t0);
-      std::printf("load (%s vectors, no checksum pass): %.2f s, RSS +%.0f MiB\n", mapped ? "mapped" : "copied", s,
-                  proc_mib("VmRSS:") - rss0);
+      const double rss = proc_mib("VmRSS:") - rss0;
+      // One search and its hits' documents: what a query reads of the mapped files.
+      t0 = Clock::now();
+      std::size_t bytes = 0;
+      for (const PipelineHit& h : p.search("q0 w120 w77 w3051", {10})) bytes += p.document(h.doc).text.size();
+      std::printf(
+          "load (postings %s, documents %s, vectors %s, no checksum pass): %.2f s, RSS +%.0f MiB; first search + "
+          "10 documents %.1f ms, RSS +%.0f MiB (%zu text bytes)\n",
+          lo.map_postings ? "mapped" : "copied", lo.map_documents ? "mapped" : "read",
+          lo.map_vectors ? "mapped" : "copied", s, rss, 1000.0 * since(t0), proc_mib("VmRSS:") - rss0 - rss, bytes);
     });
   }
   in_child("load", [&] {
@@ -391,7 +450,7 @@ void bench_append(const Args& a) {
     const double rss0 = proc_mib("VmRSS:");
     auto t0 = Clock::now();
     Pipeline p = Pipeline::load(a.dir, enc, nullptr);
-    std::printf("load (mapped vectors, sha256 of every file): %.2f s, RSS +%.0f MiB\n", since(t0),
+    std::printf("load (all mapped, sha256 of every file): %.2f s, RSS +%.0f MiB\n", since(t0),
                 proc_mib("VmRSS:") - rss0);
   });
 }

@@ -183,8 +183,8 @@ TEST(PipelinePersistence, EveryCorruptedOrTruncatedFileIsNamed) {
   pipe.add({{"late", "", "a second segment"}});
   pipe.remove({"d3"});  // a tombstone file too
   // Every file of both segments: documents, BM25, vectors, and the first segment's tombstones.
-  for (const std::string suffix :
-       {"-0.docs.jsonl", "-0.bm25.bin", "-0.dense.bin", "-1.docs.jsonl", "-1.bm25.bin", "-1.dense.bin", "tombstones"}) {
+  for (const std::string suffix : {"-0.docs.jsonl", "-0.docs.idx", "-0.bm25.bin", "-0.dense.bin", "-1.docs.jsonl",
+                                   "-1.bm25.bin", "-1.dense.bin", "tombstones"}) {
     for (const std::string how : {"flip", "truncate", "delete", "append"}) {
       SCOPED_TRACE(suffix + " " + how);
       std::string dir = base + "/" + how + "_" + suffix;

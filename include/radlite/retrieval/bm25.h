@@ -95,12 +95,22 @@ class Bm25Index {
   const Bm25Options& options() const;
   const Analyzer& analyzer() const;
 
-  /// Versioned binary form (magic "RLBM25", format version, options, ids, lengths, vocabulary, postings).
+  /// Versioned binary form (magic "RLBM25", format version 2: options, ids, vocabulary, then lengths, term
+  /// bounds, posting offsets and postings as arrays aligned to 8 bytes, so that view() scores them in place).
   /// Throws IoError when the stream fails.
   void save(std::ostream& out) const;
-  /// Reads what save() wrote; `what` names the source in errors. Truncated, corrupted or inconsistent input
-  /// throws FormatError naming `what` and the offending part; a stream failure throws IoError.
+  /// Reads what save() wrote (version 1 too) into memory; `what` names the source in errors. Truncated,
+  /// corrupted or inconsistent input throws FormatError naming `what` and the offending part; a stream
+  /// failure throws IoError.
   static Bm25Index load(std::istream& in, const std::string& what);
+  /// Reads what save() wrote from memory (e.g. a mapped file) without copying the postings: searches read
+  /// them in place, and `owner` keeps that memory alive. Checks the header, the exact size, the posting
+  /// offsets and the end marker (FormatError naming `what`); with `check_postings` also every posting, as
+  /// load() does (this touches every page). Otherwise each term's postings are checked the first time a
+  /// search uses them, so a corrupted file gives a FormatError then, never a read out of bounds. Version-1
+  /// data is copied. add() on such an index first copies the postings.
+  static Bm25Index view(const char* data, std::size_t size, std::shared_ptr<const void> owner, const std::string& what,
+                        bool check_postings = true);
 
   struct Impl;
   /// radlite-internal (the segmented index of the pipeline reads postings and lengths through it).

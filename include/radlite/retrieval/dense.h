@@ -18,6 +18,7 @@
 #include <radlite/retrieval/hit.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -30,8 +31,16 @@ enum class DenseMetric {
   kCosine,        // dot product of L2-normalised vectors
 };
 
+/// How stored vectors are held in memory and on disk. Queries and scores stay float32 either way.
+enum class VectorDtype {
+  kFloat32,  // exact
+  kFloat16,  // IEEE half precision (rounded to nearest even when added): half the memory, file size and
+             // bandwidth; scores differ from float32 storage by ~1e-3 relative (values of unit vectors)
+};
+
 struct DenseOptions {
   DenseMetric metric = DenseMetric::kInnerProduct;
+  VectorDtype dtype = VectorDtype::kFloat32;
 };
 
 class DenseIndex {
@@ -39,7 +48,8 @@ class DenseIndex {
   /// dim >= 1 (InvalidArgument otherwise).
   explicit DenseIndex(std::size_t dim, DenseOptions options = {});
 
-  /// Appends the rows of `vectors` (vectors.cols must equal dim(); non-finite values -> InvalidArgument).
+  /// Appends the rows of `vectors` (vectors.cols must equal dim(); non-finite values, or with float16 storage
+  /// values beyond its range (65504), -> InvalidArgument).
   void add(const Matrix& vectors);
 
   /// Appends `n` rows exactly as given (no normalisation, even for kCosine): copies vectors already stored
@@ -55,11 +65,20 @@ class DenseIndex {
   std::size_t size() const { return rows_; }
   std::size_t dim() const { return dim_; }
   const DenseOptions& options() const { return options_; }
-  /// Stored vector `doc` (normalised when the metric is cosine); InvalidArgument if doc >= size().
+  /// Stored vector `doc` (normalised when the metric is cosine); InvalidArgument if doc >= size(), or when the
+  /// vectors are stored as float16 (use copy_vector()).
   const float* vector(std::size_t doc) const;
+  /// Stored vector `doc` as dim() floats into `out` (any dtype); InvalidArgument if doc >= size().
+  void copy_vector(std::size_t doc, float* out) const;
+  /// The score of stored vector `doc` for a query already transformed by prepare_query(): the kernel exact
+  /// search uses for one query (re-ranking of approximate candidates). No range check.
+  float score(std::size_t doc, const float* prepared_query) const;
+  /// Bytes the stored vectors take (in memory or in the mapping): size() * dim() * 4 or * 2.
+  std::size_t vector_bytes() const { return rows_ * dim_ * element_size(); }
 
-  /// Versioned binary form (magic "RLDENSE", version 2, metric, rows, dim, padding to byte 64, then
-  /// little-endian floats row-major, then an end marker). Version 1 (no padding) still loads.
+  /// Versioned binary form (magic "RLDENSE", version, metric, rows, dim, padding to byte 64, then the
+  /// little-endian values row-major, then an end marker): version 2 for float32 storage, version 3 (a dtype
+  /// byte after the metric) for float16. Version 1 (float32, no padding) still loads.
   void save(std::ostream& out) const;
   /// FormatError naming `what` on truncated/corrupted input; IoError on stream failure.
   static DenseIndex load(std::istream& in, const std::string& what);
@@ -76,14 +95,21 @@ class DenseIndex {
   bool mapped() const { return view_ != nullptr; }
 
  private:
-  const float* rows_data() const { return view_ ? view_ : data_.data(); }
-  void own();  // copies viewed vectors into data_ (before a change)
+  bool half() const { return options_.dtype == VectorDtype::kFloat16; }
+  std::size_t element_size() const { return half() ? 2 : 4; }
+  const float* rows_data() const { return view_ ? reinterpret_cast<const float*>(view_) : data_.data(); }
+  const std::uint16_t* halves_data() const {
+    return view_ ? reinterpret_cast<const std::uint16_t*>(view_) : halves_.data();
+  }
+  void own();                                     // copies viewed vectors into data_ / halves_ (before a change)
+  void append(const float* rows, std::size_t n);  // stores n rows in the dtype (float16: rounded)
 
   std::size_t dim_;
   DenseOptions options_;
   std::size_t rows_ = 0;
-  std::vector<float> data_;            // rows_ * dim_, row-major (when not viewed)
-  const float* view_ = nullptr;        // the vectors in view()'s memory
+  std::vector<float> data_;            // float32: rows_ * dim_, row-major (when not viewed)
+  std::vector<std::uint16_t> halves_;  // float16: rows_ * dim_ IEEE halves, row-major (when not viewed)
+  const char* view_ = nullptr;         // the vectors in view()'s memory
   std::shared_ptr<const void> owner_;  // keeps that memory alive
 };
 

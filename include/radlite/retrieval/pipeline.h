@@ -48,16 +48,18 @@
 //
 // Persistence: an index directory holds manifest.json (format version, generation, bi-encoder identity and
 // dimension, BM25 options, the segment list with the sha256 and size of every file) and per segment
-// `<segment>.docs.jsonl`, `<segment>.bm25.bin`, `<segment>.dense.bin` and `<segment>.del-<generation>.bin`
-// (its tombstones). save(dir) into the directory this pipeline was loaded from or last saved to (same index,
-// same generation) writes only new segments and changed tombstone sets, fsyncs them, then replaces
-// manifest.json by rename (the atomic switch) and deletes files no manifest references any more: time in
-// proportion to the change. Any other save writes everything into a temp sibling directory and swaps it in
-// atomically. A save killed at any point leaves the previous generation loadable. load() verifies the format
-// version, sizes and checksums (FormatError naming the file) and that the bi-encoder has the identity that
-// made the embeddings (ModelError otherwise); version-1 directories (one unsegmented index) still load, and
-// the next save writes version 2. A load that overlaps a save of the same directory by another process may
-// see files of both or miss a deleted file and fail with FormatError (never a silently mixed index); retry.
+// `<segment>.docs.jsonl` with `<segment>.docs.idx` (line offsets and ids), `<segment>.bm25.bin`,
+// `<segment>.dense.bin` and `<segment>.del-<generation>.bin` (its tombstones). load() maps them: vectors and
+// postings are searched in place and a document's text is read when asked for. save(dir) into the directory
+// this pipeline was loaded from or last saved to (same index, same generation) writes only new segments and
+// changed tombstone sets, fsyncs them, then replaces manifest.json by rename (the atomic switch) and deletes
+// files no manifest references any more: time in proportion to the change. Any other save writes everything
+// into a temp sibling directory and swaps it in atomically. A save killed at any point leaves the previous
+// generation loadable. load() verifies the format version, sizes and checksums (FormatError naming the file)
+// and that the bi-encoder has the identity that made the embeddings (ModelError otherwise); version-1
+// directories (one unsegmented index) still load, and the next save writes version 2. A load that overlaps a
+// save of the same directory by another process may see files of both or miss a deleted file and fail with
+// FormatError (never a silently mixed index); retry.
 //
 // Thread safety: search(), search_batch(), save() and the accessors are const and may run concurrently
 // (the models are required to be thread-safe, see text_models.h). add() and set_reranker() modify the
@@ -95,6 +97,10 @@ namespace radlite {
 ///     on nprobe and the shortlist (ef_search); training k-means takes a while (tens of seconds at 100k).
 /// Both approximate kinds re-rank their candidates by the exact inner product, so the scores they return are
 /// exact scores; only which documents are found is approximate.
+/// With PipelineOptions::vector_dtype = kFloat16 the stored vectors (the exact scan, the re-ranking, the vector
+/// files) take half the bytes; scores are those of the rounded vectors (on CancerGov with a bag-of-words
+/// encoder: 99.9% of the top-10 hits shared with float32 storage, nDCG@10 within 0.0002). HNSW's graph keeps
+/// its own float32 copy.
 enum class DenseKind {
   kExact,  // brute force over every vector: exact, O(N) per query; the default (best below ~100k documents)
   kHnsw,   // HNSW graph (hnswlib): approximate candidates re-ranked exactly; SearchOptions.ef_search
@@ -118,11 +124,12 @@ struct HnswOptions {
 struct PipelineOptions {
   bool bm25 = true;          // build a BM25 index (needed for the BM25 stage and the final fusion)
   Bm25Options bm25_options;  // k1 1.2, b 0.75, lowercase-only analyzer (see bm25.h)
-  DenseMetric dense_metric = DenseMetric::kCosine;  // RadLITE-Encoder is trained for cosine similarity
-  DenseKind dense_kind = DenseKind::kExact;         // per segment: exact scan or an HNSW graph
-  HnswOptions hnsw;                                 // for DenseKind::kHnsw
-  IvfPqOptions ivfpq;                               // for DenseKind::kIvfPq
-  std::size_t encode_batch_size = 32;               // documents per encode_texts() call in add(), >= 1 (not saved)
+  DenseMetric dense_metric = DenseMetric::kCosine;   // RadLITE-Encoder is trained for cosine similarity
+  DenseKind dense_kind = DenseKind::kExact;          // per segment: exact scan or an HNSW graph
+  VectorDtype vector_dtype = VectorDtype::kFloat32;  // stored vectors: float16 halves their memory and files
+  HnswOptions hnsw;                                  // for DenseKind::kHnsw
+  IvfPqOptions ivfpq;                                // for DenseKind::kIvfPq
+  std::size_t encode_batch_size = 32;                // documents per encode_texts() call in add(), >= 1 (not saved)
   std::size_t max_segments = 16;  // merge policy: add() merges adjacent segments beyond this (0: never)
 };
 
@@ -177,10 +184,14 @@ struct PipelineHit {
 };
 
 /// How Pipeline::load reads an index directory. Index files are memory-mapped (dense vectors are searched
-/// in place, shared between processes); the checksums are what makes a load read every byte.
+/// in place, documents are read by offset when asked for, pages are shared between processes); the
+/// checksums are what makes a load read every byte, so a fast load sets verify_checksums = false.
 struct LoadOptions {
   bool verify_checksums = true;  // sha256 of every file; false: sizes and structure only (fast load)
   bool map_vectors = true;       // false: copy the dense vectors into memory (the version-1 behaviour)
+  bool map_documents = true;     // false: parse every document into memory at load (as segments saved
+                                 // without a <segment>.docs.idx offsets file always are)
+  bool map_postings = true;      // false: copy the BM25 postings into memory (as version-1 BM25 files always are)
 };
 
 /// What an index directory holds, from its manifest alone (Pipeline::info; no model needed).
@@ -190,7 +201,8 @@ struct IndexInfo {
   std::uint64_t documents = 0;   // live documents
   std::string encoder_identity;  // "" without embeddings
   std::size_t dimension = 0;
-  std::string dense_kind;  // "exact", "hnsw", "ivfpq" ("" without embeddings)
+  std::string dense_kind;    // "exact", "hnsw", "ivfpq" ("" without embeddings)
+  std::string vector_dtype;  // "float32", "float16" ("" without embeddings)
   bool bm25 = false;
   std::vector<PipelineSegmentInfo> segments;  // one unnamed segment for version 1
 };
@@ -233,8 +245,11 @@ class Pipeline {
 
   std::size_t size() const;       // documents stored (doc numbers are < size()), deleted ones included
   std::size_t live_size() const;  // documents not deleted
-  const BeirDocument& document(std::size_t doc) const;  // InvalidArgument when doc >= size()
-  bool is_deleted(std::size_t doc) const;               // InvalidArgument when doc >= size()
+  /// A copy of document `doc` (InvalidArgument when doc >= size()). A loaded index reads it from the
+  /// memory-mapped documents file now (FormatError naming the file when that line is corrupted): loading
+  /// reads no document text, and a search reads only the texts the reranker scores.
+  BeirDocument document(std::size_t doc) const;
+  bool is_deleted(std::size_t doc) const;  // InvalidArgument when doc >= size()
   /// The doc number of a live document's id, or -1 when absent (or deleted).
   std::int64_t find(const std::string& id) const;
   bool has_bm25() const;
