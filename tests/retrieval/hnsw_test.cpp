@@ -11,12 +11,14 @@
 #include <random>
 #include <set>
 
+#include "pipeline_fixtures.h"
 #include "radlite/error.h"
 #include "radlite/retrieval/pipeline.h"
 #include "retrieval/fake_models.h"
 
 namespace fs = std::filesystem;
 using namespace radlite;
+using pipeline_tests::dense_only;
 using radlite::test_models::HashingEncoder;
 
 namespace {
@@ -42,15 +44,6 @@ std::vector<std::string> queries(unsigned seed) {
     out.push_back(text);
   }
   return out;
-}
-
-SearchOptions dense_only(std::size_t k) {
-  SearchOptions o;
-  o.k = k;
-  o.candidates = k;
-  o.use_bm25 = false;
-  o.use_reranker = false;
-  return o;
 }
 
 // Mean recall@k of `approx` against `exact` over the queries; also checks each approximate hit's score is the

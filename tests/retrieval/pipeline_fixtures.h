@@ -1,5 +1,6 @@
 // What the Pipeline tests (pipeline_*_test.cpp, crash_safe_save_test.cpp) share: a small radiology corpus with
-// its queries, a larger random one, a bit-for-bit comparison of two result lists, and scratch directories.
+// its queries, a larger random one, a bit-for-bit comparison of two result lists, dense-only search options and
+// scratch directories.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -66,6 +67,16 @@ inline std::vector<BeirDocument> random_word_corpus(std::size_t n) {
     docs.push_back({"doc" + std::to_string(i), "", text});
   }
   return docs;
+}
+
+/// Dense retrieval alone: k hits from k dense candidates, no BM25, no reranker.
+inline radlite::SearchOptions dense_only(std::size_t k) {
+  radlite::SearchOptions o;
+  o.k = k;
+  o.candidates = k;
+  o.use_bm25 = false;
+  o.use_reranker = false;
+  return o;
 }
 
 inline std::string temp_dir(const std::string& name) {

@@ -35,15 +35,6 @@ std::uint64_t dense_bytes(const std::string& dir) {
   return total;
 }
 
-SearchOptions dense_only(std::size_t k) {
-  SearchOptions o;
-  o.k = k;
-  o.candidates = k;
-  o.use_bm25 = false;
-  o.use_reranker = false;
-  return o;
-}
-
 }  // namespace
 
 TEST(VectorDtype, Float16HitsMatchFloat32OnCancerGov) {
