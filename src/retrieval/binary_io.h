@@ -110,6 +110,12 @@ class Reader {
   }
   const std::string& what() const { return what_; }
   std::uint64_t offset() const { return offset_; }
+  // Moves past n bytes (FormatError if fewer are left).
+  void skip(std::uint64_t n, const char* field) {
+    in_.seekg(static_cast<std::streamoff>(n), std::ios_base::cur);
+    if (!in_) fail(std::string("truncated while reading ") + field);
+    offset_ += n;
+  }
   // Reads what Writer::pad wrote (FormatError unless it is zeros).
   void padding(std::size_t align) {
     char got[64];

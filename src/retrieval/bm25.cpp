@@ -59,7 +59,7 @@ void Bm25Index::Impl::query_terms(const std::vector<std::string>& analyzed,
 
 std::vector<Hit> Bm25Index::Impl::search_terms(const std::vector<std::string>& analyzed, std::size_t k,
                                                bm25_internal::Scratch& s, bool exhaustive) const {
-  if (k == 0 || ids.empty()) return {};
+  if (k == 0 || n_docs == 0) return {};
   query_terms(analyzed, s.qterms);
   s.lists.clear();
   const double avg = avglen();
@@ -72,7 +72,7 @@ std::vector<Hit> Bm25Index::Impl::search_terms(const std::vector<std::string>& a
     tp.max_ratio = bm25_internal::ratio_bound(max_tf[term], min_len[term], options.k1, options.b, avg);
     s.lists.push_back(tp);
   }
-  return bm25_internal::top_k(s.lists, norms.data(), nullptr, ids.size(), k, s, exhaustive);
+  return bm25_internal::top_k(s.lists, norms.data(), nullptr, n_docs, k, s, exhaustive);
 }
 
 Bm25Index::Bm25Index(Bm25Options options) {
@@ -90,7 +90,7 @@ void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::
     throw InvalidArgument("bm25: add() got " + std::to_string(ids.size()) + " ids but " + std::to_string(texts.size()) +
                           " texts");
   }
-  if (m.ids.size() + ids.size() > std::numeric_limits<std::uint32_t>::max() - 1u) {
+  if (m.n_docs + ids.size() > std::numeric_limits<std::uint32_t>::max() - 1u) {
     throw InvalidArgument("bm25: too many documents (the index holds at most 2^32 - 2)");
   }
   // Validate everything and analyze before touching the index, so a failure leaves it unchanged.
@@ -151,7 +151,7 @@ void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::
   }
   m.postings.resize(m.vocab.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto doc = static_cast<std::uint32_t>(m.ids.size());
+    const auto doc = static_cast<std::uint32_t>(m.n_docs++);
     m.ids.push_back(ids[i]);
     m.id_to_doc.emplace(ids[i], doc);
     m.lengths.push_back(new_lengths[i]);
@@ -160,7 +160,7 @@ void Bm25Index::add(const std::vector<std::string>& ids, const std::vector<std::
     for (const auto& [t, tf] : doc_terms[i]) m.postings[t].push_back({doc, tf});
   }
   m.refresh_norms();
-  m.refresh_bounds(static_cast<std::uint32_t>(m.ids.size() - ids.size()));
+  m.refresh_bounds(static_cast<std::uint32_t>(m.n_docs - ids.size()));
 }
 
 std::vector<Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
@@ -219,8 +219,8 @@ std::vector<std::vector<Hit>> Bm25Index::search_batch(const std::vector<std::str
 
 double Bm25Index::score(std::string_view query, std::size_t doc) const {
   const Impl& m = *impl_;
-  if (doc >= m.ids.size())
-    throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(m.ids.size()) +
+  if (doc >= m.n_docs)
+    throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " + std::to_string(m.n_docs) +
                           ")");
   std::vector<std::string> analyzed = m.analyzer.analyze(query);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> qterms;
@@ -237,24 +237,26 @@ double Bm25Index::score(std::string_view query, std::size_t doc) const {
   return total;
 }
 
-std::size_t Bm25Index::size() const { return impl_->ids.size(); }
+std::size_t Bm25Index::size() const { return impl_->n_docs; }
 
 const std::string& Bm25Index::id(std::size_t doc) const {
-  if (doc >= impl_->ids.size())
+  if (doc >= impl_->n_docs)
     throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " +
-                          std::to_string(impl_->ids.size()) + ")");
+                          std::to_string(impl_->n_docs) + ")");
+  impl_->need_ids();
   return impl_->ids[doc];
 }
 
 std::int64_t Bm25Index::find(std::string_view id) const {
+  impl_->need_ids();
   auto it = impl_->id_to_doc.find(std::string(id));
   return it == impl_->id_to_doc.end() ? -1 : static_cast<std::int64_t>(it->second);
 }
 
 std::uint32_t Bm25Index::doc_length(std::size_t doc) const {
-  if (doc >= impl_->ids.size())
+  if (doc >= impl_->n_docs)
     throw InvalidArgument("bm25: doc " + std::to_string(doc) + " out of range (size " +
-                          std::to_string(impl_->ids.size()) + ")");
+                          std::to_string(impl_->n_docs) + ")");
   return impl_->lengths[doc];
 }
 

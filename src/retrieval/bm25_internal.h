@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -90,8 +91,16 @@ struct Bm25Index::Impl {
   using Posting = bm25_internal::Posting;
   Bm25Options options;
   Analyzer analyzer;
-  std::vector<std::string> ids;
-  std::unordered_map<std::string, std::uint32_t> id_to_doc;
+  std::size_t n_docs = 0;
+  // The ids, in memory after add() or load(). After view() they stay in the mapped file (mapped_ids: u32
+  // length + bytes each, checked to fit at view) until id() or find() first needs them: need_ids() then
+  // builds both tables and checks that the ids are unique, so a load that only searches never pays for them.
+  mutable std::vector<std::string> ids;
+  mutable std::unordered_map<std::string, std::uint32_t> id_to_doc;
+  const char* mapped_ids = nullptr;
+  std::size_t mapped_id_bytes = 0;
+  mutable std::atomic<bool> ids_ready{true};
+  mutable std::mutex ids_mutex;
   std::vector<std::uint32_t> lengths;
   TermTable vocab;                             // term <-> term number
   std::vector<std::vector<Posting>> postings;  // term number -> postings in doc order (unless mapped)
@@ -120,6 +129,23 @@ struct Bm25Index::Impl {
       norms[i] = bm25_internal::length_norm(options.k1, options.b, lengths[i], avg);
   }
   std::size_t terms() const { return vocab.size(); }
+  // Fills ids and id_to_doc from the mapped ids if not yet done (FormatError naming `what` on a duplicate).
+  void need_ids() const;
+  // Calls f(string_view) with every id in doc order, without building the tables.
+  template <class F>
+  void each_id(F f) const {
+    if (ids_ready.load(std::memory_order_acquire)) {
+      for (const auto& id : ids) f(std::string_view(id));
+      return;
+    }
+    const char* p = mapped_ids;
+    for (std::size_t d = 0; d < n_docs; ++d) {
+      std::uint32_t len;
+      std::memcpy(&len, p, 4);
+      f(std::string_view(p + 4, len));
+      p += 4 + std::size_t{len};
+    }
+  }
   bm25_internal::PostingSpan plist(std::uint32_t t) const {
     if (!mapped) return {postings[t].data(), postings[t].size()};
     if (!checked[t].load(std::memory_order_acquire)) check_term(t);

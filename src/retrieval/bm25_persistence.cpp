@@ -70,15 +70,35 @@ Bm25Index make_index(retrieval_io::Reader& r, const Bm25Options& o) {
   }
 }
 
-// The ids, and for version 2 the terms and the posting count.
-void read_names(retrieval_io::Reader& r, Header& h, Bm25Index::Impl& m) {
+// The ids (read, or with `data` the mapped file's ids located and left in place), and for version 2 the
+// terms and the posting count.
+void read_names(retrieval_io::Reader& r, Header& h, Bm25Index::Impl& m, const char* data = nullptr,
+                std::size_t size = 0) {
   h.docs = r.u64("document count");
   if (h.docs >= std::numeric_limits<std::uint32_t>::max())
     r.fail("document count " + std::to_string(h.docs) + " too large");
-  for (std::uint64_t i = 0; i < h.docs; ++i) {
-    std::string id = r.str("document id", kMaxString);
-    if (!m.id_to_doc.emplace(id, static_cast<std::uint32_t>(i)).second) r.fail("duplicate document id '" + id + "'");
-    m.ids.push_back(std::move(id));
+  m.n_docs = static_cast<std::size_t>(h.docs);
+  if (data) {
+    // Each id's length is checked to stay within the file; the reader then continues after the last one.
+    const std::size_t start = static_cast<std::size_t>(r.offset());
+    std::size_t at = start;
+    for (std::uint64_t i = 0; i < h.docs; ++i) {
+      std::uint32_t len;
+      if (size - at < 4) r.fail("truncated while reading document id");
+      std::memcpy(&len, data + at, 4);
+      if (size - at - 4 < len) r.fail("truncated while reading document id");
+      at += 4 + std::size_t{len};
+    }
+    m.mapped_ids = data + start;
+    m.mapped_id_bytes = at - start;
+    m.ids_ready.store(false, std::memory_order_release);
+    r.skip(at - start, "document ids");
+  } else {
+    for (std::uint64_t i = 0; i < h.docs; ++i) {
+      std::string id = r.str("document id", kMaxString);
+      if (!m.id_to_doc.emplace(id, static_cast<std::uint32_t>(i)).second) r.fail("duplicate document id '" + id + "'");
+      m.ids.push_back(std::move(id));
+    }
   }
   if (h.version == 1) return;  // lengths, then terms with their postings
   h.terms = r.u64("vocabulary size");
@@ -101,12 +121,12 @@ void finish(Bm25Index::Impl& m, bool check_all, const std::string& what) {
   }
   m.refresh_norms();
   if (!check_all) return;
-  std::vector<std::uint64_t> recount(m.ids.size(), 0);
+  std::vector<std::uint64_t> recount(m.n_docs, 0);
   for (std::uint32_t t = 0; t < m.terms(); ++t)
     for (const Posting& p : m.plist(t)) recount[p.doc] += p.tf;
-  for (std::size_t d = 0; d < m.ids.size(); ++d)
+  for (std::size_t d = 0; d < m.n_docs; ++d)
     if (recount[d] != m.lengths[d])
-      throw FormatError(what + ": document '" + m.ids[d] + "' length " + std::to_string(m.lengths[d]) +
+      throw FormatError(what + ": document " + std::to_string(d) + " length " + std::to_string(m.lengths[d]) +
                         " does not match its postings (" + std::to_string(recount[d]) + ")");
 }
 
@@ -158,13 +178,32 @@ void Bm25Index::Impl::check_term(std::uint32_t t) const {
   const Posting* p = mapped_postings + a;
   const std::size_t n = static_cast<std::size_t>(b - a);
   for (std::size_t i = 0; i < n; ++i)
-    if (p[i].doc >= ids.size() || (i > 0 && p[i].doc <= p[i - 1].doc) || p[i].tf == 0 || p[i].tf > max_tf[t] ||
+    if (p[i].doc >= n_docs || (i > 0 && p[i].doc <= p[i - 1].doc) || p[i].tf == 0 || p[i].tf > max_tf[t] ||
         lengths[p[i].doc] < min_len[t])
       throw FormatError(what + ": corrupted postings of term '" + vocab.term(t) + "'");
   checked[t].store(true, std::memory_order_release);
 }
 
+void Bm25Index::Impl::need_ids() const {
+  if (ids_ready.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(ids_mutex);
+  if (ids_ready.load(std::memory_order_relaxed)) return;
+  std::vector<std::string> all;
+  std::unordered_map<std::string, std::uint32_t> to_doc;
+  all.reserve(n_docs);
+  to_doc.reserve(n_docs);
+  each_id([&](std::string_view id) {
+    if (!to_doc.emplace(std::string(id), static_cast<std::uint32_t>(all.size())).second)
+      throw FormatError(what + ": duplicate document id '" + std::string(id) + "' (corrupted BM25 index)");
+    all.emplace_back(id);
+  });
+  ids = std::move(all);
+  id_to_doc = std::move(to_doc);
+  ids_ready.store(true, std::memory_order_release);
+}
+
 void Bm25Index::Impl::own() {
+  need_ids();  // before the mapping they are read from goes
   if (!mapped) return;
   postings.resize(terms());
   for (std::uint32_t t = 0; t < terms(); ++t) {
@@ -193,8 +232,11 @@ void Bm25Index::save(std::ostream& out) const {
   w.str(a.stemmer);
   w.u8(a.english_possessive ? 1 : 0);
   w.u64(a.max_token_length);
-  w.u64(m.ids.size());
-  for (const auto& id : m.ids) w.str(id);
+  w.u64(m.n_docs);
+  if (m.ids_ready.load(std::memory_order_acquire))
+    for (const auto& id : m.ids) w.str(id);
+  else
+    w.bytes(m.mapped_ids, m.mapped_id_bytes);  // the same u32 length + bytes records, as mapped
   w.u64(m.terms());
   for (std::uint32_t t = 0; t < m.terms(); ++t) w.str(m.vocab.term(t));
   std::uint64_t total = 0;
@@ -262,7 +304,7 @@ Bm25Index Bm25Index::view(const char* data, std::size_t size, std::shared_ptr<co
   }
   Bm25Index index = make_index(r, options);
   Impl& m = *index.impl_;
-  read_names(r, h, m);
+  read_names(r, h, m, data, size);
   // The exact size, without overflow: counts are bounded by the bytes left before anything is allocated.
   const std::uint64_t start = r.offset(), left = size - start;
   const std::uint64_t len_bytes = (4 * h.docs + 7) / 8 * 8, bound_bytes = (8 * h.terms + 7) / 8 * 8;

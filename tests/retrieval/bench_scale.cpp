@@ -9,8 +9,9 @@
 //   load:   load time and RSS of that index with postings, documents and vectors mapped vs read into memory.
 // Run with OMP_NUM_THREADS set to the build threads (FAISS trains with OpenMP; one query uses one thread).
 // Usage: bench_scale [--docs N] [--bm25-docs N] [--dim D] [--queries Q] [--threads T] [--hnsw-m M] [--dir PATH]
-//                    [--skip dense,approx,hnsw,bm25,append]   (approx: the HNSW and IVF-PQ rows of dense;
-//                    hnsw: the HNSW rows only)
+//                    [--skip dense,approx,hnsw,bm25,append,build,cleanup]   (approx: the HNSW and IVF-PQ rows of
+//                    dense; hnsw: the HNSW rows only; build: the load rows alone, on the index in --dir;
+//                    cleanup: leave the index in --dir for such a run)
 #include <radlite/retrieval/bm25.h>
 #include <radlite/retrieval/pipeline.h>
 
@@ -371,7 +372,8 @@ void bench_bm25(const Args& a) {
 
 void bench_append(const Args& a) {
   const std::size_t n = a.docs;
-  in_child("append", [&] {
+  // "--skip build": only the load rows, on the index an earlier run left in --dir.
+  if (a.skip.find("build") == std::string::npos) in_child("append", [&] {
     Matrix centres;
     const Matrix vecs = clustered(n + 1000, std::min<std::size_t>(a.dim, 768), 1000, 5, nullptr, &centres);
     const Matrix qs = clustered(20, vecs.cols(), 1000, 6, &centres, nullptr);
@@ -495,6 +497,6 @@ int main(int argc, char** argv) {
   if (a.skip.find("dense") == std::string::npos) bench_dense(a);
   if (a.skip.find("bm25") == std::string::npos) bench_bm25(a);
   if (a.skip.find("append") == std::string::npos) bench_append(a);
-  fs::remove_all(a.dir);
+  if (a.skip.find("cleanup") == std::string::npos) fs::remove_all(a.dir);
   return 0;
 }

@@ -193,3 +193,36 @@ TEST(Bm25Mapped, CorruptedDataIsRefusedAtViewOrOnFirstUse) {
     expect_error("truncated at " + std::to_string(n), [&] { view(good.substr(0, n), false); });
   expect_error("one byte more", [&] { view(good + "x", false); });
 }
+
+// A view leaves the ids in the file: searching, counting and saving never build the id tables; the first
+// id() or find() does, and only then is a duplicate id (a corrupted file) reported, naming the file.
+TEST(Bm25Mapped, IdsStayInTheFileUntilAskedFor) {
+  Bm25Index index;
+  index.add({"doc-a", "doc-b", "doc-c"}, {"renal cyst", "lung nodule", "renal mass"});
+  const std::string bytes = saved(index);
+  {
+    const Bm25Index v = view(bytes);
+    EXPECT_EQ(v.size(), 3u);
+    EXPECT_EQ(saved(v), bytes);  // the ids copied as they are mapped
+    ASSERT_EQ(v.search("renal", 3).size(), 2u);
+    EXPECT_EQ(v.id(2), "doc-c");
+    EXPECT_EQ(v.find("doc-b"), 1);
+    EXPECT_EQ(v.find("doc-z"), -1);
+  }
+  std::string dup = bytes;
+  const std::size_t at = dup.find("doc-b");
+  ASSERT_NE(at, std::string::npos);
+  dup[at + 4] = 'a';  // two documents named doc-a
+  const Bm25Index v = view(dup);
+  EXPECT_EQ(v.search("lung", 1).size(), 1u);
+  try {
+    (void)v.find("doc-a");
+    FAIL() << "duplicate id accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("idx/bm25.bin"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("duplicate document id 'doc-a'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)v.id(0), FormatError);
+  std::stringstream in(dup);
+  EXPECT_THROW(Bm25Index::load(in, "copy"), FormatError);  // load() reads the ids and checks them at once
+}

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "radlite/error.h"
+#include "radlite/retrieval/bm25.h"
 #include "radlite/retrieval/pipeline.h"
 #include "retrieval/fake_models.h"
 #include "support/scratch_dir.h"
@@ -371,4 +372,56 @@ TEST(Segments, ReplaceGuardKnowsSegmentFilesAndLeftovers) {
   }
   EXPECT_TRUE(fs::exists(dir + "/notes.txt"));
   EXPECT_EQ(Pipeline::load(dir, nullptr, nullptr).live_size(), 3u);
+}
+
+// Block-max MaxScore over segments with deleted documents against exhaustive scoring of a single index of
+// the live documents: Zipf text long enough that whole blocks of postings are skipped.
+TEST(Segments, Bm25PruningOverSegmentsAndDeletesMatchesExhaustiveScoring) {
+  std::mt19937 rng(11);
+  std::vector<double> cdf(4000);
+  double sum = 0.0;
+  for (std::size_t r = 0; r < cdf.size(); ++r) cdf[r] = sum += 1.0 / static_cast<double>(r + 1);
+  auto word = [&] {
+    const double u = std::uniform_real_distribution<double>(0.0, sum)(rng);
+    return "w" + std::to_string(std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+  };
+  std::vector<BeirDocument> docs;
+  for (int d = 0; d < 9000; ++d) {
+    std::string text;
+    for (int i = 0, n = 5 + static_cast<int>(rng() % 120); i < n; ++i) text += word() + " ";
+    docs.push_back({"d" + std::to_string(d), "", text});
+  }
+  Pipeline p(nullptr, nullptr);
+  for (int s = 0; s < 3; ++s) p.add(std::vector<BeirDocument>(docs.begin() + s * 3000, docs.begin() + (s + 1) * 3000));
+  std::vector<std::string> victims;
+  for (int d = 0; d < 9000; d += 1 + static_cast<int>(rng() % 9)) victims.push_back("d" + std::to_string(d));
+  p.remove(victims);
+  ASSERT_EQ(p.segments().size(), 3u);
+  const auto live = live_documents(p);
+  std::vector<std::string> ids, texts;
+  for (const auto& d : live) {
+    ids.push_back(d.id);
+    texts.push_back(d.text);
+  }
+  Bm25Index single;
+  single.add(ids, texts);
+  std::size_t compared = 0;
+  for (int q = 0; q < 150; ++q) {
+    std::string query;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 6); i < n; ++i) query += word() + " ";
+    for (std::size_t k : {1u, 10u, 40u}) {
+      SearchOptions o;
+      o.k = o.candidates = k;
+      o.use_dense = o.use_reranker = false;
+      const auto got = p.search(query, o);
+      const auto want = single.search_exhaustive(query, k);
+      ASSERT_EQ(got.size(), want.size()) << query;
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        ASSERT_EQ(got[i].id, ids[want[i].doc]) << query << " k " << k << " rank " << i;
+        ASSERT_EQ(got[i].bm25, want[i].score) << query << " k " << k << " rank " << i;
+      }
+      compared += want.size();
+    }
+  }
+  EXPECT_GT(compared, 5000u);
 }
