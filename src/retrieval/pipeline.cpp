@@ -100,7 +100,7 @@ void Pipeline::add_documents(const std::vector<BeirDocument>& documents, const P
     check_utf8(d.id, "id", "#" + std::to_string(i));
     check_utf8(d.title, "title", d.id);
     check_utf8(d.text, "text", d.id);
-    if ((!replace && s.by_id.count(d.id)) || !batch_ids.emplace(d.id, i).second)
+    if ((!replace && s.find_id(d.id) >= 0) || !batch_ids.emplace(d.id, i).second)
       throw InvalidArgument("duplicate document id '" + d.id + "'");
   }
   if (n == 0) {
@@ -150,17 +150,17 @@ void Pipeline::add_documents(const std::vector<BeirDocument>& documents, const P
   // only now that the new ones are ready.
   if (replace) {
     for (const auto& id : ids) {
-      auto it = s.by_id.find(id);
-      if (it == s.by_id.end()) continue;
-      auto [old, local] = s.locate(it->second);
+      const std::int64_t old_doc = s.find_id(id);
+      if (old_doc < 0) continue;
+      auto [old, local] = s.locate(static_cast<std::size_t>(old_doc));
       s.mark_deleted(const_cast<PipelineSegment&>(*old), local);
-      s.by_id.erase(it);
+      s.erase_id(id);
     }
   }
-  seg->base = s.slots;
-  for (std::size_t i = 0; i < n; ++i) s.by_id.emplace(ids[i], s.slots + i);
+  const std::size_t first = s.slots;
   s.segments.push_back(std::move(seg));
   s.refresh();
+  for (std::size_t i = 0; i < n; ++i) s.insert_id(ids[i], first + i);
   const std::size_t before = s.segments.size();
   s.apply_merge_policy();
   if (s.segments.size() != before) s.rebuild_ids();
@@ -170,11 +170,11 @@ std::size_t Pipeline::remove(const std::vector<std::string>& ids) {
   Impl& s = *impl_;
   std::size_t removed = 0;
   for (const auto& id : ids) {
-    auto it = s.by_id.find(id);
-    if (it == s.by_id.end()) continue;
-    auto [seg, local] = s.locate(it->second);
+    const std::int64_t doc = s.find_id(id);
+    if (doc < 0) continue;
+    auto [seg, local] = s.locate(static_cast<std::size_t>(doc));
     s.mark_deleted(const_cast<PipelineSegment&>(*seg), local);
-    s.by_id.erase(it);
+    s.erase_id(id);
     ++removed;
   }
   if (removed > 0) s.refresh();
@@ -366,8 +366,7 @@ bool Pipeline::is_deleted(std::size_t doc) const {
 }
 
 std::int64_t Pipeline::find(const std::string& id) const {
-  auto it = impl_->by_id.find(id);
-  return it == impl_->by_id.end() ? -1 : static_cast<std::int64_t>(it->second);
+  return impl_->find_id(id);
 }
 
 bool Pipeline::has_bm25() const { return impl_->has_bm25(); }

@@ -28,6 +28,7 @@
 #include "retrieval/bm25_internal.h"
 #include "retrieval/document_store.h"
 #include "retrieval/hnsw_index.h"
+#include "retrieval/id_index.h"
 #include "retrieval/ivfpq_index.h"
 
 namespace radlite {
@@ -68,7 +69,7 @@ struct Pipeline::Impl {
   std::string encoder_identity;
   std::optional<Analyzer> analyzer;  // BM25's, for queries and deletes
   std::vector<std::shared_ptr<PipelineSegment>> segments;
-  std::unordered_map<std::string, std::size_t> by_id;  // live documents only
+  retrieval_internal::IdIndex by_id;  // live documents only (through find_id, insert_id, erase_id)
   std::size_t slots = 0;                               // documents stored, deleted included (doc numbers are < slots)
   std::uint64_t live_with_terms = 0, live_terms = 0;   // collection-wide BM25 statistics
 
@@ -88,6 +89,16 @@ struct Pipeline::Impl {
   std::string_view doc_id(std::size_t d) const {
     auto [seg, local] = locate(d);
     return seg->docs.id(local);
+  }
+  std::int64_t find_id(std::string_view id) const {
+    return by_id.find(id, [this](std::size_t d) { return doc_id(d); });
+  }
+  // Both need doc's segment in `segments` (with its base set).
+  bool insert_id(std::string_view id, std::size_t doc) {
+    return by_id.insert(id, doc, [this](std::size_t d) { return doc_id(d); });
+  }
+  bool erase_id(std::string_view id) {
+    return by_id.erase(id, [this](std::size_t d) { return doc_id(d); });
   }
 
   // Recomputes bases, the collection statistics and every segment's norms (after add, delete, merge, load).

@@ -351,9 +351,10 @@ Pipeline Pipeline::load(const std::string& dir_in, std::shared_ptr<const TextEnc
                       " live documents in the segments, the manifest records " + std::to_string(n_docs));
   impl->refresh();
   // Live ids are unique (deleted versions of an updated document share their id with the live one).
+  impl->by_id.clear(live);
   for (const auto& seg : impl->segments)
     for (std::size_t i = 0; i < seg->size(); ++i)
-      if (!seg->deleted[i] && !impl->by_id.emplace(seg->docs.id(i), seg->base + i).second)
+      if (!seg->deleted[i] && !impl->insert_id(seg->docs.id(i), seg->base + i))
         throw FormatError(manifest_path + ": duplicate document id '" + std::string(seg->docs.id(i)) +
                           "' among the live documents");
   if (format_version == 2 && dir == dir_in) {

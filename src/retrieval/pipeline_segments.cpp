@@ -42,11 +42,10 @@ void Pipeline::Impl::refresh() {
 }
 
 void Pipeline::Impl::rebuild_ids() {
-  by_id.clear();
-  by_id.reserve(slots);
+  by_id.clear(slots);
   for (const auto& seg : segments)
     for (std::size_t i = 0; i < seg->size(); ++i)
-      if (!seg->deleted[i]) by_id.emplace(seg->docs.id(i), seg->base + i);
+      if (!seg->deleted[i]) insert_id(seg->docs.id(i), seg->base + i);
 }
 
 void Pipeline::Impl::mark_deleted(PipelineSegment& seg, std::size_t local) {
