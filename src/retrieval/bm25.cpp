@@ -28,6 +28,7 @@ void validate(const Bm25Options& o) {
 }  // namespace
 
 void Bm25Index::Impl::refresh_bounds(std::uint32_t first_doc) {
+  block_cache.reset(postings.size());
   max_tf.resize(postings.size(), 0);
   min_len.resize(postings.size(), std::numeric_limits<std::uint32_t>::max());
   for (std::size_t t = 0; t < postings.size(); ++t) {
@@ -64,13 +65,7 @@ std::vector<Hit> Bm25Index::Impl::search_terms(const std::vector<std::string>& a
   s.lists.clear();
   const double avg = avglen();
   for (const auto& [term, qtf] : s.qterms) {
-    const bm25_internal::PostingSpan plist = this->plist(term);
-    bm25_internal::TermPostings tp;
-    tp.data = plist.data;
-    tp.size = plist.size;
-    tp.weight = idf(plist.size) * static_cast<double>(qtf);
-    tp.max_ratio = bm25_internal::ratio_bound(max_tf[term], min_len[term], options.k1, options.b, avg);
-    s.lists.push_back(tp);
+    s.lists.push_back(term_postings(term, idf(plist(term).size) * static_cast<double>(qtf), avg));
   }
   return bm25_internal::top_k(s.lists, norms.data(), nullptr, n_docs, k, s, exhaustive);
 }

@@ -6,6 +6,7 @@
 #include <radlite/retrieval/bm25.h>
 #include <radlite/retrieval/hit.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -51,14 +52,71 @@ inline double length_norm(double k1, double b, std::uint32_t len, double avg) {
   return avg > 0.0 ? k1 * (1.0 - b + b * static_cast<double>(len) / avg) : k1;
 }
 
-/// One query term's postings in one index, with its weight idf * (query term frequency) and an upper bound
+/// Block-max bounds (Ding & Suel 2011, as PISA and Lucene keep them): a term's postings cut into blocks of
+/// kBlockPostings, each with its largest tf and its shortest document. tf / (tf + norm) grows with tf and
+/// shrinks with the length, so ratio_bound(max_tf, min_len) bounds every posting of the block whatever the
+/// average length is (it changes as segments are added and documents deleted).
+constexpr std::size_t kBlockPostings = 64;
+struct BlockMax {
+  std::uint32_t max_tf;
+  std::uint32_t min_len;
+};
+using BlockMaxList = std::vector<BlockMax>;
+
+/// The block bounds of `n` postings whose documents have the given lengths.
+inline BlockMaxList block_bounds(const Posting* p, std::size_t n, const std::uint32_t* lengths) {
+  BlockMaxList out((n + kBlockPostings - 1) / kBlockPostings);
+  for (std::size_t b = 0; b < out.size(); ++b) {
+    const std::size_t end = std::min(n, (b + 1) * kBlockPostings);
+    BlockMax m{0, 0xFFFFFFFFu};
+    for (std::size_t i = b * kBlockPostings; i < end; ++i) {
+      m.max_tf = std::max(m.max_tf, p[i].tf);
+      m.min_len = std::min(m.min_len, lengths[p[i].doc]);
+    }
+    out[b] = m;
+  }
+  return out;
+}
+
+/// Per-term block bounds, computed when a term is first searched and then kept. const searches may run
+/// concurrently: a computed list is published with a compare-and-swap (a thread that loses frees its own).
+class BlockCache {
+ public:
+  BlockCache() = default;
+  BlockCache(const BlockCache&) = delete;
+  BlockCache& operator=(const BlockCache&) = delete;
+  ~BlockCache() { reset(0); }
+  /// Drops every list (the postings changed) and makes room for `terms` terms. Not concurrent with get().
+  void reset(std::size_t terms) {
+    for (std::size_t t = 0; t < size_; ++t) delete slots_[t].load(std::memory_order_relaxed);
+    slots_.reset(terms ? new std::atomic<const BlockMaxList*>[terms] : nullptr);
+    for (std::size_t t = 0; t < terms; ++t) slots_[t].store(nullptr, std::memory_order_relaxed);
+    size_ = terms;
+  }
+  template <class Make>
+  const BlockMaxList& get(std::uint32_t t, Make make) const {
+    const BlockMaxList* have = slots_[t].load(std::memory_order_acquire);
+    if (have) return *have;
+    auto mine = std::make_unique<const BlockMaxList>(make());
+    if (slots_[t].compare_exchange_strong(have, mine.get(), std::memory_order_acq_rel)) return *mine.release();
+    return *have;
+  }
+
+ private:
+  std::unique_ptr<std::atomic<const BlockMaxList*>[]> slots_;
+  std::size_t size_ = 0;
+};
+
+/// One query term's postings in one index, with its weight idf * (query term frequency), an upper bound
 /// of tf / (tf + norm) over its postings (any value >= the true maximum; used to skip documents that cannot
-/// enter the top k).
+/// enter the top k), and its block bounds with the BM25 parameters that turn them into ratio bounds.
 struct TermPostings {
   const Posting* data = nullptr;
   std::size_t size = 0;
   double weight = 0.0;
   double max_ratio = 1.0;
+  const BlockMax* blocks = nullptr;  // (size + kBlockPostings - 1) / kBlockPostings of them
+  double k1 = 0.0, b = 0.0, avg = 0.0;
 };
 
 struct Scratch {
@@ -120,6 +178,8 @@ struct Bm25Index::Impl {
 
   explicit Impl(Bm25Options o) : options(std::move(o)), analyzer(options.analyzer) {}
 
+  mutable bm25_internal::BlockCache block_cache;  // reset whenever the postings or the vocabulary change
+
   double avglen() const { return bm25_internal::average_length(total_terms, docs_with_terms); }
   double idf(std::size_t df) const { return bm25_internal::idf(docs_with_terms, df); }
   void refresh_norms() {
@@ -129,6 +189,27 @@ struct Bm25Index::Impl {
       norms[i] = bm25_internal::length_norm(options.k1, options.b, lengths[i], avg);
   }
   std::size_t terms() const { return vocab.size(); }
+  /// Term t's block bounds (computed on first use; its postings are checked first when mapped).
+  const bm25_internal::BlockMaxList& blocks(std::uint32_t t) const {
+    return block_cache.get(t, [&] {
+      const bm25_internal::PostingSpan s = plist(t);
+      return bm25_internal::block_bounds(s.data, s.size, lengths.data());
+    });
+  }
+  /// Query term t's postings with its weight, bounds and block bounds, for top_k.
+  bm25_internal::TermPostings term_postings(std::uint32_t t, double weight, double avg) const {
+    const bm25_internal::PostingSpan s = plist(t);
+    bm25_internal::TermPostings tp;
+    tp.data = s.data;
+    tp.size = s.size;
+    tp.weight = weight;
+    tp.max_ratio = bm25_internal::ratio_bound(max_tf[t], min_len[t], options.k1, options.b, avg);
+    tp.blocks = blocks(t).data();
+    tp.k1 = options.k1;
+    tp.b = options.b;
+    tp.avg = avg;
+    return tp;
+  }
   // Fills ids and id_to_doc from the mapped ids if not yet done (FormatError naming `what` on a duplicate).
   void need_ids() const;
   // Calls f(string_view) with every id in doc order, without building the tables.

@@ -120,6 +120,7 @@ void finish(Bm25Index::Impl& m, bool check_all, const std::string& what) {
     if (len > 0) ++m.docs_with_terms;
   }
   m.refresh_norms();
+  m.block_cache.reset(m.terms());
   if (!check_all) return;
   std::vector<std::uint64_t> recount(m.n_docs, 0);
   for (std::uint32_t t = 0; t < m.terms(); ++t)

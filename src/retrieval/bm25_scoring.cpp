@@ -1,5 +1,6 @@
 // BM25 top-k scoring over posting lists: exhaustive term-at-a-time (the reference) and MaxScore
-// (Turtle & Flood 1995, as PISA and Lucene use it), which skips documents that cannot enter the top k.
+// (Turtle & Flood 1995, as PISA and Lucene use it), which skips documents that cannot enter the top k, with
+// block-max bounds (Ding & Suel 2011) on the essential term when one remains, which skip whole blocks of it.
 //
 // Both compute a document's score as 0.0 + c_1 + c_2 + ... with c_i = weight_i * tf / (tf + norm) in the
 // order of the query terms, so their scores are bit-identical; only the set of documents scored differs.
@@ -7,11 +8,14 @@
 #include "retrieval/top_k.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
 namespace radlite::bm25_internal {
 namespace {
+
+constexpr std::size_t kPrefetchAhead = 16;
 
 inline double contribution(double weight, std::uint32_t tf_count, double norm) {
   const double tf = static_cast<double>(tf_count);
@@ -61,8 +65,12 @@ std::vector<Hit> exhaustive_top_k(const std::vector<TermPostings>& terms, const 
   return top.take();
 }
 
-// First position >= from in `t` whose doc is >= doc (galloping, then binary search).
+// First position >= from in `t` whose doc is >= doc: a short linear scan (MaxScore's targets are mostly a
+// few postings ahead, where a scan beats the mispredicted branches of a search), then galloping and a
+// binary search.
 std::size_t seek(const TermPostings& t, std::size_t from, std::uint32_t doc) {
+  for (const std::size_t near = std::min(t.size, from + 8); from < near; ++from)
+    if (t.data[from].doc >= doc) return from;
   std::size_t step = 1, hi = from;
   while (hi < t.size && t.data[hi].doc < doc) {
     from = hi + 1;
@@ -97,7 +105,45 @@ std::vector<Hit> maxscore_top_k(const std::vector<TermPostings>& terms, const do
   TopK top(k);
   double threshold = -std::numeric_limits<double>::infinity();
   std::size_t first_essential = 0;  // order[0 .. first_essential) are non-essential: they alone cannot enter
+  std::size_t bm_list = n, bm_block = 0;  // the essential term and block last judged by its block bound
+  bool bm_may_enter = true;
   for (;;) {
+    if (top.full() && first_essential + 1 == n) {
+      // One essential term (the usual case once the top k is full, and the costly one when that term is
+      // frequent): with every other term at its global bound, a whole block of its postings is skipped when the
+      // block's bound cannot reach the threshold (block-max, judged once per block), and inside a block each
+      // document that cannot, before the bookkeeping below.
+      const std::size_t e = order[n - 1];
+      const TermPostings& t = terms[e];
+      const double others = n > 1 ? bound_prefix[n - 2] : 0.0;
+      std::size_t& pos = s.cursor[e];
+      while (pos < t.size) {
+        const std::size_t b = pos / kBlockPostings;
+        if (bm_list != e || bm_block != b) {
+          bm_list = e;
+          bm_block = b;
+          const BlockMax& m = t.blocks[b];
+          bm_may_enter = !below(t.weight * ratio_bound(m.max_tf, m.min_len, t.k1, t.b, t.avg) + others, threshold);
+        }
+        if (!bm_may_enter) {
+          pos = (b + 1) * kBlockPostings;
+          continue;
+        }
+        // Inside the block: skip while w * tf / (tf + norm) < need, tested without the division as
+        // w * tf < need * (tf + norm) with a margin of 1e-9 of the threshold, far above rounding, so that a
+        // skipped document also fails the exact test above; the rest go through it.
+        const double need = threshold - others - 1e-9 * std::abs(threshold);
+        const std::size_t block_end = std::min(t.size, (b + 1) * kBlockPostings);
+        while (pos < block_end) {
+          const Posting p = t.data[pos];
+          if (pos + kPrefetchAhead < t.size) __builtin_prefetch(norms + t.data[pos + kPrefetchAhead].doc);
+          const double tf = static_cast<double>(p.tf);
+          if (t.weight * tf >= need * (tf + norms[p.doc])) break;
+          ++pos;
+        }
+        if (pos < block_end) break;
+      }
+    }
     std::uint32_t doc = std::numeric_limits<std::uint32_t>::max();
     for (std::size_t m = first_essential; m < n; ++m) {
       const TermPostings& t = terms[order[m]];
@@ -116,6 +162,8 @@ std::vector<Hit> maxscore_top_k(const std::vector<TermPostings>& terms, const do
         has[i] = 1;
         partial += c[i];
         ++pos;
+        // The norms of the candidates ahead are scattered over an array of N doubles: fetch them early.
+        if (pos + kPrefetchAhead < t.size) __builtin_prefetch(norms + t.data[pos + kPrefetchAhead].doc);
       }
     }
     if (deleted && deleted[doc]) continue;

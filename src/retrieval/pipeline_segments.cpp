@@ -119,7 +119,6 @@ std::vector<Hit> Pipeline::Impl::bm25_search(const std::vector<std::string>& ana
   const std::vector<QueryTerm> qterms = weigh(*this, analyzed);
   if (qterms.empty()) return all;
   const double avg = bi::average_length(live_terms, live_with_terms);
-  const double k1 = options.bm25_options.k1, b = options.bm25_options.b;
   for (std::size_t g = 0; g < segments.size(); ++g) {
     const PipelineSegment& seg = *segments[g];
     if (seg.live() == 0) continue;
@@ -128,13 +127,7 @@ std::vector<Hit> Pipeline::Impl::bm25_search(const std::vector<std::string>& ana
     for (const auto& q : qterms) {
       const std::uint32_t id = q.term_in_segment[g];
       if (id == TermTable::kNone) continue;
-      const bi::PostingSpan plist = m.plist(id);
-      bi::TermPostings tp;
-      tp.data = plist.data;
-      tp.size = plist.size;
-      tp.weight = q.weight;
-      tp.max_ratio = bi::ratio_bound(m.max_tf[id], m.min_len[id], k1, b, avg);
-      s.lists.push_back(tp);
+      s.lists.push_back(m.term_postings(id, q.weight, avg));
     }
     if (s.lists.empty()) continue;
     std::vector<Hit> hits = bi::top_k(s.lists, seg.norms.data(), seg.deleted_count ? seg.deleted.data() : nullptr,
