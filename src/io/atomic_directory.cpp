@@ -44,6 +44,8 @@ class HashingFdBuf : public std::streambuf {
  public:
   explicit HashingFdBuf(int fd) : fd_(fd), buf_(1 << 16) { setp(buf_.data(), buf_.data() + buf_.size()); }
   bool failed() const { return failed_; }
+  // Why the failed write failed (strerror of its errno: ENOSPC, EFBIG, EIO...).
+  std::string error_text() const { return std::strerror(error_); }
   std::uint64_t bytes() const { return bytes_; }
   Sha256& hash() { return hash_; }
   int sync() override { return flush_buffer() ? 0 : -1; }
@@ -69,6 +71,7 @@ class HashingFdBuf : public std::streambuf {
       if (w < 0) {
         if (errno == EINTR) continue;
         failed_ = true;
+        error_ = errno;
         return false;
       }
       p += w;
@@ -83,6 +86,7 @@ class HashingFdBuf : public std::streambuf {
   Sha256 hash_;
   std::uint64_t bytes_ = 0;
   bool failed_ = false;
+  int error_ = 0;
 };
 
 bool process_alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
@@ -168,9 +172,15 @@ WrittenFile AtomicDirectoryWriter::write_file(const std::string& name, const std
   } closer{fd};
   HashingFdBuf buf(fd);
   std::ostream out(&buf);
-  fill(out);
+  try {
+    fill(out);
+  } catch (const IoError&) {
+    // The format writers only know that their stream failed: name the file and the system's reason here.
+    if (buf.failed()) throw IoError(path + ": write failed (" + buf.error_text() + ")");
+    throw;
+  }
   out.flush();
-  if (!out || buf.failed()) throw IoError(path + ": write failed (" + errno_text() + ")");
+  if (!out || buf.failed()) throw IoError(path + ": write failed (" + (buf.failed() ? buf.error_text() : errno_text()) + ")");
   if (::fsync(fd) != 0) throw IoError(path + ": fsync failed (" + errno_text() + ")");
   closer.fd = -1;
   if (::close(fd) != 0) throw IoError(path + ": close failed (" + errno_text() + ")");

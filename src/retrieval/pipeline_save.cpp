@@ -7,8 +7,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -47,10 +49,17 @@ io::WrittenFile write_synced(const std::string& dir, const std::string& name,
   const std::string path = (fs::path(dir) / name).string();
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(path + ": cannot create");
-    fill(out);
+    if (!out) throw IoError(path + ": cannot create (" + std::strerror(errno) + ")");
+    try {
+      fill(out);
+    } catch (const IoError&) {
+      // The format writers only know that their stream failed: name the file and the system's reason (the
+      // errno of the write that failed, e.g. ENOSPC) here.
+      if (!out) throw IoError(path + ": write failed (" + std::strerror(errno) + ")");
+      throw;
+    }
     out.flush();
-    if (!out) throw IoError(path + ": write failed");
+    if (!out) throw IoError(path + ": write failed (" + std::strerror(errno) + ")");
   }
   io::WrittenFile f{name, {}, 0};
   std::ifstream in(path, std::ios::binary);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -263,4 +265,65 @@ TEST(PipelinePersistence, LoadsRacingSavesNeverMixIndexes) {
   saver.join();
   EXPECT_GT(ok, 0);
   std::printf("[ info ] %d loads succeeded, %d failed cleanly while saves ran\n", ok, failed);
+}
+
+namespace {
+
+// Runs `save` in a child process whose files may not grow past 64 KB (write() then fails with EFBIG, as on a
+// full disk it fails with ENOSPC); returns the IoError message the save threw, or what went wrong instead.
+std::string save_failure_under_file_limit(const std::function<void()>& save) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[0]);
+    ::signal(SIGXFSZ, SIG_IGN);  // the write fails instead of killing the process
+    const rlimit limit{64 * 1024, 64 * 1024};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    std::string message = "no error";
+    try {
+      save();
+    } catch (const IoError& e) {
+      message = e.what();
+    } catch (const std::exception& e) {
+      message = std::string("not an IoError: ") + e.what();
+    }
+    (void)!::write(fds[1], message.data(), message.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return message;
+}
+
+}  // namespace
+
+// A write that fails midway (file size limit here, full disk in the field) is reported with the file and the
+// system's reason, by a first save (atomic directory) and by an append (new segment files), and the index on
+// disk stays what it was.
+TEST(PipelinePersistence, FailedWriteNamesTheFileAndTheReason) {
+  auto enc = std::make_shared<HashingEncoder>(64, "test-hashing-bow-64");
+  const std::string parent = temp_dir("efbig");
+  {
+    Pipeline p = big_pipeline(3000, enc);
+    const std::string message = save_failure_under_file_limit([&] { p.save(parent + "/first"); });
+    EXPECT_NE(message.find(parent + "/"), std::string::npos) << message;
+    EXPECT_NE(message.find("write failed (File too large)"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(parent + "/first/manifest.json"));
+  }
+  Pipeline a(enc, nullptr);
+  a.add(random_word_corpus(20));
+  a.save(parent + "/index");
+  std::vector<BeirDocument> more = random_word_corpus(3000);
+  for (auto& d : more) d.id = "more-" + d.id;
+  a.add(more);
+  const std::string message = save_failure_under_file_limit([&] { a.save(parent + "/index"); });
+  EXPECT_NE(message.find(parent + "/index/seg-"), std::string::npos) << message;
+  EXPECT_NE(message.find("write failed (File too large)"), std::string::npos) << message;
+  EXPECT_EQ(Pipeline::load(parent + "/index", enc, nullptr).live_size(), 20u);
 }
