@@ -128,3 +128,30 @@ TEST(IndexMaintenanceCli, HnswIndexSearchesAndReportsItsKind) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("\"hits\""), std::string::npos) << r.out;
 }
+
+// `search --no-verify` skips the checksum pass: a changed byte inside the vectors is then not noticed (only
+// sizes and structure are checked), while the default load refuses the index, naming the file and sha256.
+TEST(IndexMaintenanceCli, SearchNoVerifySkipsOnlyTheChecksums) {
+  const std::string dir = scratch("noverify");
+  const std::string idx = dir + "/index";
+  CliResult r = run_cli("index --corpus '" + corpus_slice(dir, "a.jsonl", 0, 50) + "' --out '" + idx +
+                        "' --bi-encoder '" + kBiEncoder + "' --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string search = "search --index '" + idx + "' --bi-encoder '" + kBiEncoder + "' --threads 1 --k 3 ";
+  ASSERT_EQ(run_cli(search + "'lung cancer'").status, 0);
+  std::string dense;
+  for (const auto& e : std::filesystem::directory_iterator(idx))
+    if (e.path().string().find(".dense.bin") != std::string::npos) dense = e.path().string();
+  ASSERT_FALSE(dense.empty());
+  {
+    std::fstream f(dense, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-64, std::ios::end);  // inside the last vector
+    f.put('\x3f');
+  }
+  r = run_cli(search + "'lung cancer'");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(".dense.bin: sha256"), std::string::npos) << r.err;
+  r = run_cli(search + "--no-verify 'lung cancer'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("lung"), std::string::npos) << r.out;
+}
