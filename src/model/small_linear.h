@@ -15,10 +15,10 @@
 
 namespace radlite::model {
 
-/// Rows up to which small_linear is used instead of OpenBLAS's GEMM. Measured on one thread with RoBERTa-base's
-/// four shapes: 1.2-1.4x as fast at 32 rows, 1.0-1.2x at 64, even at 96-128, slower beyond (the packed GEMM then
-/// reuses each weight across enough rows).
-constexpr std::int64_t kSmallLinearMaxRows = 64;
+/// Rows up to which small_linear is used instead of OpenBLAS's GEMM. Measured with RoBERTa-base's four shapes,
+/// all four together: at 32 rows 1.3x as fast on one thread and 1.4x on two, at 96 rows even on one thread and
+/// 1.1x on two; at 128 rows OpenBLAS is 1.05x as fast on one thread (it reuses each weight across more rows).
+constexpr std::int64_t kSmallLinearMaxRows = 96;
 
 /// True when this build has the AVX2 kernel and the CPU supports AVX2 and FMA.
 bool small_linear_available();
