@@ -11,6 +11,7 @@
 #include <limits>
 #include <numeric>
 
+#include "model/small_linear.h"
 #include "radlite/error.h"
 
 namespace radlite::model {
@@ -209,7 +210,9 @@ std::string detect_prefix(const io::Checkpoint& ckpt, const EncoderConfig& confi
 
 TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const EncoderConfig& config,
                                        const std::string& prefix, const Placement& placement)
-    : config_(config), placement_(placement) {
+    : config_(config),
+      placement_(placement),
+      small_linear_(placement.device.is_cpu() && placement.dtype == at::kFloat && small_linear_available()) {
   const std::int64_t H = config.hidden_size, I = config.intermediate_size;
   auto w = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
     return load_weight(ckpt, prefix + name, shape, placement);
@@ -325,11 +328,16 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   at::Tensor mask_heads;  // undefined without padding: the mask would add zeros
   if (additive.defined()) mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
 
-  // out = in w^T + b, in float32 or through the layer's int8 weights.
-  auto linear_out = [](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
-                       const std::shared_ptr<const Int8Linear>& q) {
+  // out = in w^T + b, in float32 or through the layer's int8 weights. A few float32 rows on the CPU (a query) take
+  // the kernel that reads the weights in place (small_linear.h); more rows take OpenBLAS's packed GEMM.
+  const bool small = small_linear_ && T <= kSmallLinearMaxRows;
+  auto linear_out = [small](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
+                            const std::shared_ptr<const Int8Linear>& q) {
     if (q)
       out.copy_(q->forward(in));
+    else if (small && in.is_contiguous() && out.is_contiguous() && w.is_contiguous() && b.is_contiguous())
+      small_linear(in.data_ptr<float>(), in.size(0), in.size(1), w.data_ptr<float>(), b.data_ptr<float>(), w.size(0),
+                   out.data_ptr<float>());
     else
       at::addmm_out(out, b, in, w.t());
   };

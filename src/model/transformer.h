@@ -65,6 +65,7 @@ class TransformerEncoder {
   };
   EncoderConfig config_;
   Placement placement_;
+  bool small_linear_;  // float32 on a CPU with AVX2 + FMA: few rows take small_linear (small_linear.h)
   at::Tensor word_, position_, token_type_, emb_ln_w_, emb_ln_b_;
   std::vector<Layer> layers_;
 };
