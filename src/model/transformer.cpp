@@ -350,9 +350,16 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     for (std::int64_t g0 = 0; g0 < BH; g0 += group) {
       const std::int64_t gn = std::min(group, BH - g0);
       at::Tensor s = scores.narrow(0, 0, gn);
-      at::bmm_out(s, q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2));
-      s.mul_(scale);
-      if (mask_heads.defined()) s.add_(mask_heads.narrow(0, g0, gn));
+      // With a mask, scores = mask + scale * q k^T in the GEMM's own epilogue: two fewer passes over the [L, L]
+      // scores. Without one the scale stays a separate pass: baddbmm with beta = 0 over the uninitialized buffer
+      // gave non-finite scores with libtorch 1.13 (PairScorer.ThreeLabelsRefused caught it).
+      if (mask_heads.defined()) {
+        at::baddbmm_out(s, mask_heads.narrow(0, g0, gn), q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2),
+                        /*beta=*/1, /*alpha=*/scale);
+      } else {
+        at::bmm_out(s, q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2));
+        s.mul_(scale);
+      }
       at::Tensor p = probs.narrow(0, 0, gn);
       if (placement_.dtype == at::kFloat)
         at::_softmax_out(p, s, -1, false);
