@@ -65,7 +65,8 @@ std::vector<Hit> Bm25Index::Impl::search_terms(const std::vector<std::string>& a
   s.lists.clear();
   const double avg = avglen();
   for (const auto& [term, qtf] : s.qterms) {
-    s.lists.push_back(term_postings(term, idf(plist(term).size) * static_cast<double>(qtf), avg));
+    const bm25_internal::PostingSpan span = plist(term);
+    s.lists.push_back(term_postings(term, span, idf(span.size) * static_cast<double>(qtf), avg, exhaustive));
   }
   return bm25_internal::top_k(s.lists, norms.data(), nullptr, n_docs, k, s, exhaustive);
 }

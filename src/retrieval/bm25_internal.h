@@ -115,7 +115,7 @@ struct TermPostings {
   std::size_t size = 0;
   double weight = 0.0;
   double max_ratio = 1.0;
-  const BlockMax* blocks = nullptr;  // (size + kBlockPostings - 1) / kBlockPostings of them
+  const BlockMax* blocks = nullptr;  // (size + kBlockPostings - 1) / kBlockPostings of them; null for exhaustive
   double k1 = 0.0, b = 0.0, avg = 0.0;
 };
 
@@ -196,15 +196,16 @@ struct Bm25Index::Impl {
       return bm25_internal::block_bounds(s.data, s.size, lengths.data());
     });
   }
-  /// Query term t's postings with its weight, bounds and block bounds, for top_k.
-  bm25_internal::TermPostings term_postings(std::uint32_t t, double weight, double avg) const {
-    const bm25_internal::PostingSpan s = plist(t);
+  /// Query term t's postings with its weight and bounds, for top_k; its block bounds too unless the search is
+  /// exhaustive (which never reads them, so a term only searched that way never pays for computing them).
+  bm25_internal::TermPostings term_postings(std::uint32_t t, const bm25_internal::PostingSpan& s, double weight,
+                                            double avg, bool exhaustive) const {
     bm25_internal::TermPostings tp;
     tp.data = s.data;
     tp.size = s.size;
     tp.weight = weight;
     tp.max_ratio = bm25_internal::ratio_bound(max_tf[t], min_len[t], options.k1, options.b, avg);
-    tp.blocks = blocks(t).data();
+    if (!exhaustive) tp.blocks = blocks(t).data();
     tp.k1 = options.k1;
     tp.b = options.b;
     tp.avg = avg;

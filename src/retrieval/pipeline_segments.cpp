@@ -127,7 +127,7 @@ std::vector<Hit> Pipeline::Impl::bm25_search(const std::vector<std::string>& ana
     for (const auto& q : qterms) {
       const std::uint32_t id = q.term_in_segment[g];
       if (id == TermTable::kNone) continue;
-      s.lists.push_back(m.term_postings(id, q.weight, avg));
+      s.lists.push_back(m.term_postings(id, m.plist(id), q.weight, avg, exhaustive));
     }
     if (s.lists.empty()) continue;
     std::vector<Hit> hits = bi::top_k(s.lists, seg.norms.data(), seg.deleted_count ? seg.deleted.data() : nullptr,

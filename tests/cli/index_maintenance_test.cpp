@@ -39,6 +39,16 @@ std::string corpus_slice(const std::string& dir, const std::string& name, std::s
   return dir + "/" + name;
 }
 
+// `radlite index` of the bundled corpus' first n documents with the tiny bi-encoder into dir/index (plus `extra`
+// options); returns the index directory.
+std::string index_first(const std::string& dir, std::size_t n, const std::string& extra = "") {
+  const std::string idx = dir + "/index";
+  const CliResult r = run_cli("index --corpus '" + corpus_slice(dir, "a.jsonl", 0, n) + "' --out '" + idx +
+                              "' --bi-encoder '" + kBiEncoder + "' --threads 1" + extra);
+  EXPECT_EQ(r.status, 0) << r.err;
+  return idx;
+}
+
 std::vector<std::string> ids_of(const std::vector<PipelineHit>& hits) {
   std::vector<std::string> ids;
   for (const auto& h : hits) ids.push_back(h.id + "@" + std::to_string(h.score));
@@ -115,12 +125,8 @@ TEST(IndexMaintenanceCli, BadCombinationsAreRefused) {
 }
 
 TEST(IndexMaintenanceCli, HnswIndexSearchesAndReportsItsKind) {
-  const std::string dir = scratch("hnsw");
-  const std::string idx = dir + "/index";
-  CliResult r = run_cli("index --corpus '" + corpus_slice(dir, "a.jsonl", 0, 200) + "' --out '" + idx +
-                        "' --bi-encoder '" + kBiEncoder + "' --dense hnsw --threads 1");
-  ASSERT_EQ(r.status, 0) << r.err;
-  r = run_cli("info --index '" + idx + "'");
+  const std::string idx = index_first(scratch("hnsw"), 200, " --dense hnsw");
+  CliResult r = run_cli("info --index '" + idx + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("dense       hnsw, dimension 32"), std::string::npos) << r.out;
   r = run_cli("search --index '" + idx + "' --bi-encoder '" + kBiEncoder +
@@ -132,11 +138,7 @@ TEST(IndexMaintenanceCli, HnswIndexSearchesAndReportsItsKind) {
 // `search --no-verify` skips the checksum pass: a changed byte inside the vectors is then not noticed (only
 // sizes and structure are checked), while the default load refuses the index, naming the file and sha256.
 TEST(IndexMaintenanceCli, SearchNoVerifySkipsOnlyTheChecksums) {
-  const std::string dir = scratch("noverify");
-  const std::string idx = dir + "/index";
-  CliResult r = run_cli("index --corpus '" + corpus_slice(dir, "a.jsonl", 0, 50) + "' --out '" + idx +
-                        "' --bi-encoder '" + kBiEncoder + "' --threads 1");
-  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string idx = index_first(scratch("noverify"), 50);
   const std::string search = "search --index '" + idx + "' --bi-encoder '" + kBiEncoder + "' --threads 1 --k 3 ";
   ASSERT_EQ(run_cli(search + "'lung cancer'").status, 0);
   std::string dense;
@@ -148,7 +150,7 @@ TEST(IndexMaintenanceCli, SearchNoVerifySkipsOnlyTheChecksums) {
     f.seekp(-64, std::ios::end);  // inside the last vector
     f.put('\x3f');
   }
-  r = run_cli(search + "'lung cancer'");
+  CliResult r = run_cli(search + "'lung cancer'");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find(".dense.bin: sha256"), std::string::npos) << r.err;
   r = run_cli(search + "--no-verify 'lung cancer'");
