@@ -29,6 +29,7 @@ void validate(const Bm25Options& o) {
 
 void Bm25Index::Impl::refresh_bounds(std::uint32_t first_doc) {
   block_cache.reset(postings.size());
+  dense_cache.reset(postings.size());
   max_tf.resize(postings.size(), 0);
   min_len.resize(postings.size(), std::numeric_limits<std::uint32_t>::max());
   for (std::size_t t = 0; t < postings.size(); ++t) {
@@ -68,7 +69,8 @@ std::vector<Hit> Bm25Index::Impl::search_terms(const std::vector<std::string>& a
     const bm25_internal::PostingSpan span = plist(term);
     s.lists.push_back(term_postings(term, span, idf(span.size) * static_cast<double>(qtf), avg, exhaustive));
   }
-  return bm25_internal::top_k(s.lists, norms.data(), nullptr, n_docs, k, s, exhaustive);
+  return bm25_internal::top_k(s.lists, norms.data(), nullptr, n_docs, k, s,
+                             exhaustive ? bm25_internal::Strategy::kExhaustive : bm25_internal::Strategy::kAuto);
 }
 
 Bm25Index::Bm25Index(Bm25Options options) {

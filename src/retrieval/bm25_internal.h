@@ -78,34 +78,57 @@ inline BlockMaxList block_bounds(const Posting* p, std::size_t n, const std::uin
   return out;
 }
 
-/// Per-term block bounds, computed when a term is first searched and then kept. const searches may run
-/// concurrently: a computed list is published with a compare-and-swap (a thread that loses frees its own).
-class BlockCache {
+/// Per-term data computed when a term is first searched and then kept (its block bounds; for frequent terms
+/// its dense term frequencies). const searches may run concurrently: a computed value is published with a
+/// compare-and-swap (a thread that loses frees its own).
+template <class T>
+class LazyPerTerm {
  public:
-  BlockCache() = default;
-  BlockCache(const BlockCache&) = delete;
-  BlockCache& operator=(const BlockCache&) = delete;
-  ~BlockCache() { reset(0); }
-  /// Drops every list (the postings changed) and makes room for `terms` terms. Not concurrent with get().
+  LazyPerTerm() = default;
+  LazyPerTerm(const LazyPerTerm&) = delete;
+  LazyPerTerm& operator=(const LazyPerTerm&) = delete;
+  ~LazyPerTerm() { reset(0); }
+  /// Drops every value (the postings changed) and makes room for `terms` terms. Not concurrent with get().
   void reset(std::size_t terms) {
     for (std::size_t t = 0; t < size_; ++t) delete slots_[t].load(std::memory_order_relaxed);
-    slots_.reset(terms ? new std::atomic<const BlockMaxList*>[terms] : nullptr);
+    slots_.reset(terms ? new std::atomic<const T*>[terms] : nullptr);
     for (std::size_t t = 0; t < terms; ++t) slots_[t].store(nullptr, std::memory_order_relaxed);
     size_ = terms;
   }
   template <class Make>
-  const BlockMaxList& get(std::uint32_t t, Make make) const {
-    const BlockMaxList* have = slots_[t].load(std::memory_order_acquire);
+  const T& get(std::uint32_t t, Make make) const {
+    const T* have = slots_[t].load(std::memory_order_acquire);
     if (have) return *have;
-    auto mine = std::make_unique<const BlockMaxList>(make());
+    auto mine = std::make_unique<const T>(make());
     if (slots_[t].compare_exchange_strong(have, mine.get(), std::memory_order_acq_rel)) return *mine.release();
     return *have;
   }
+  /// Bytes held by the computed values (value_bytes(T) each), for memory reports.
+  template <class Bytes>
+  std::size_t bytes(Bytes value_bytes) const {
+    std::size_t total = 0;
+    for (std::size_t t = 0; t < size_; ++t)
+      if (const T* v = slots_[t].load(std::memory_order_acquire)) total += value_bytes(*v);
+    return total;
+  }
 
  private:
-  std::unique_ptr<std::atomic<const BlockMaxList*>[]> slots_;
+  std::unique_ptr<std::atomic<const T*>[]> slots_;
   std::size_t size_ = 0;
 };
+using BlockCache = LazyPerTerm<BlockMaxList>;
+
+/// Dense term frequencies: min(tf, 255) for every document of the index (0 where the term is absent). Kept
+/// for terms in at least 1 / kDenseFraction of the documents, where the array (one byte per document) is at
+/// most twice the size of the term's postings (8 bytes each) and a query of such terms only is answered by
+/// scanning every document (see top_k).
+constexpr std::size_t kDenseFraction = 16;
+using DenseTf = std::vector<std::uint8_t>;
+inline DenseTf dense_tf(const Posting* p, std::size_t n, std::size_t n_docs) {
+  DenseTf out(n_docs, 0);
+  for (std::size_t i = 0; i < n; ++i) out[p[i].doc] = static_cast<std::uint8_t>(std::min<std::uint32_t>(p[i].tf, 255));
+  return out;
+}
 
 /// One query term's postings in one index, with its weight idf * (query term frequency), an upper bound
 /// of tf / (tf + norm) over its postings (any value >= the true maximum; used to skip documents that cannot
@@ -117,6 +140,7 @@ struct TermPostings {
   double max_ratio = 1.0;
   const BlockMax* blocks = nullptr;  // (size + kBlockPostings - 1) / kBlockPostings of them; null for exhaustive
   double k1 = 0.0, b = 0.0, avg = 0.0;
+  const std::uint8_t* dense = nullptr;  // DenseTf of the term (one byte per document), or null
 };
 
 struct Scratch {
@@ -127,14 +151,26 @@ struct Scratch {
   std::vector<std::pair<std::uint32_t, double>> contributions;
   std::vector<TermPostings> lists;
   std::vector<std::size_t> cursor;
+  std::vector<std::uint32_t> candidates;
+  std::vector<std::uint8_t> spread;
+};
+
+/// How top_k visits the postings. All give identical hits and scores.
+enum class Strategy {
+  kAuto,              // kScan when every term is frequent, else MaxScore handing over to a scan if it is slower
+  kExhaustive,        // every posting scored: the oracle of the others
+  kMaxScore,          // MaxScore with block-max bounds: skips documents whose upper bound cannot reach the top k
+  kScan,              // every document screened by a float estimate from term frequencies (dense ones where the
+                      // term has them), the few that can reach the top k scored exactly
+  kMaxScoreThenScan,  // MaxScore for the first few hundred documents it scores, then a scan (for tests)
 };
 
 /// The top k documents by sum over `terms` (in their order) of weight * tf / (tf + norms[doc]), skipping
 /// documents with deleted[doc] != 0 (deleted may be null). Documents of no term are not returned.
-/// `exhaustive` scores every posting (the oracle of the pruned path); otherwise MaxScore skips documents
-/// whose upper bound cannot reach the current k-th score. Both give identical hits and scores.
+/// `allow_avx2` = false keeps kScan on its portable kernel (for tests).
 std::vector<Hit> top_k(const std::vector<TermPostings>& terms, const double* norms, const std::uint8_t* deleted,
-                       std::size_t n_docs, std::size_t k, Scratch& s, bool exhaustive = false);
+                       std::size_t n_docs, std::size_t k, Scratch& s, Strategy strategy = Strategy::kAuto,
+                       bool allow_avx2 = true);
 
 /// max over the postings of tf / (tf + k1 * (1 - b + b * len / avg)), bounded without scanning: tf is at
 /// most max_tf and len at least min_len, and the ratio grows with tf and shrinks with len.
@@ -179,6 +215,7 @@ struct Bm25Index::Impl {
   explicit Impl(Bm25Options o) : options(std::move(o)), analyzer(options.analyzer) {}
 
   mutable bm25_internal::BlockCache block_cache;  // reset whenever the postings or the vocabulary change
+  mutable bm25_internal::LazyPerTerm<bm25_internal::DenseTf> dense_cache;  // reset with block_cache
 
   double avglen() const { return bm25_internal::average_length(total_terms, docs_with_terms); }
   double idf(std::size_t df) const { return bm25_internal::idf(docs_with_terms, df); }
@@ -196,8 +233,16 @@ struct Bm25Index::Impl {
       return bm25_internal::block_bounds(s.data, s.size, lengths.data());
     });
   }
-  /// Query term t's postings with its weight and bounds, for top_k; its block bounds too unless the search is
-  /// exhaustive (which never reads them, so a term only searched that way never pays for computing them).
+  /// Term t's dense term frequencies (computed on first use).
+  const bm25_internal::DenseTf& dense(std::uint32_t t) const {
+    return dense_cache.get(t, [&] {
+      const bm25_internal::PostingSpan s = plist(t);
+      return bm25_internal::dense_tf(s.data, s.size, lengths.size());
+    });
+  }
+  /// Query term t's postings with its weight and bounds, for top_k; unless the search is exhaustive (which
+  /// never reads them, so a term only searched that way never pays for computing them), its block bounds,
+  /// and its dense term frequencies if the term is frequent.
   bm25_internal::TermPostings term_postings(std::uint32_t t, const bm25_internal::PostingSpan& s, double weight,
                                             double avg, bool exhaustive) const {
     bm25_internal::TermPostings tp;
@@ -205,7 +250,10 @@ struct Bm25Index::Impl {
     tp.size = s.size;
     tp.weight = weight;
     tp.max_ratio = bm25_internal::ratio_bound(max_tf[t], min_len[t], options.k1, options.b, avg);
-    if (!exhaustive) tp.blocks = blocks(t).data();
+    if (!exhaustive) {
+      tp.blocks = blocks(t).data();
+      if (s.size * bm25_internal::kDenseFraction >= lengths.size()) tp.dense = dense(t).data();
+    }
     tp.k1 = options.k1;
     tp.b = options.b;
     tp.avg = avg;

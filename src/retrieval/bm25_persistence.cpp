@@ -121,6 +121,7 @@ void finish(Bm25Index::Impl& m, bool check_all, const std::string& what) {
   }
   m.refresh_norms();
   m.block_cache.reset(m.terms());
+  m.dense_cache.reset(m.terms());
   if (!check_all) return;
   std::vector<std::uint64_t> recount(m.n_docs, 0);
   for (std::uint32_t t = 0; t < m.terms(); ++t)

@@ -131,7 +131,8 @@ std::vector<Hit> Pipeline::Impl::bm25_search(const std::vector<std::string>& ana
     }
     if (s.lists.empty()) continue;
     std::vector<Hit> hits = bi::top_k(s.lists, seg.norms.data(), seg.deleted_count ? seg.deleted.data() : nullptr,
-                                      seg.size(), k, s, exhaustive);
+                                      seg.size(), k, s,
+                                      exhaustive ? bi::Strategy::kExhaustive : bi::Strategy::kAuto);
     for (Hit& h : hits) h.doc += seg.base;
     all.insert(all.end(), hits.begin(), hits.end());
   }

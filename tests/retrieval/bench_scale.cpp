@@ -2,7 +2,7 @@
 //   dense:  N clustered unit vectors (768-d by default), Q queries from the same clusters; exact search
 //           (the baseline; also with float16 storage) vs HNSW at several efSearch: recall@10 against exact, queries/s
 //           on one thread, build time, peak RSS over the phase (each index kind runs in its own child process);
-//   bm25:   N documents with a Zipf vocabulary and report-like lengths; MaxScore top-10 queries/s vs
+//   bm25:   N documents with a Zipf vocabulary and report-like lengths; top-10 queries/s (MaxScore or a scan) vs
 //           exhaustive scoring (the baseline, and the oracle: hits must be identical), index memory;
 //   append: an N-document index (BM25 + exact vectors) saved, then 1,000 documents appended and saved
 //           (time vs the full save), a delete visible after reload, merge identical to a fresh build;
@@ -338,9 +338,16 @@ void bench_bm25(const Args& a) {
       queries.push_back(s);
     }
     std::vector<std::vector<Hit>> pruned(queries.size()), exhaustive(queries.size());
-    t0 = Clock::now();
-    for (std::size_t q = 0; q < queries.size(); ++q) pruned[q] = index.search(queries[q], 10);
-    const double qps = static_cast<double>(queries.size()) / since(t0);
+    // The first pass also computes each query term's block bounds and, for frequent terms, dense term
+    // frequencies (kept for later queries); the second is the steady state.
+    double qps_passes[2];
+    for (int pass = 0; pass < 2; ++pass) {
+      t0 = Clock::now();
+      for (std::size_t q = 0; q < queries.size(); ++q) pruned[q] = index.search(queries[q], 10);
+      qps_passes[pass] = static_cast<double>(queries.size()) / since(t0);
+    }
+    const double qps = qps_passes[1];
+    const double mem_searched = proc_mib("VmRSS:") - rss0;
     t0 = Clock::now();
     for (std::size_t q = 0; q < queries.size(); ++q) exhaustive[q] = index.search_exhaustive(queries[q], 10);
     const double qps_ex = static_cast<double>(queries.size()) / since(t0);
@@ -354,8 +361,12 @@ void bench_bm25(const Args& a) {
     std::printf(
         "bm25: %zu Zipf documents (vocabulary %zu, avg length %.0f): %s in %.1f s, index memory %.0f MiB\n",
         index.size(), index.vocabulary_size(), index.average_length(), reuse ? "read back" : "indexed", build, mem);
-    std::printf("  MaxScore %8.1f q/s  exhaustive %8.1f q/s (%.1fx)  identical top-10 for %zu of %zu queries\n", qps,
-                qps_ex, qps / qps_ex, same, queries.size());
+    std::printf(
+        "  search (MaxScore or scan, as chosen per query): first pass %8.1f q/s, second %8.1f q/s; exhaustive %8.1f "
+        "q/s (second pass %.1fx); identical top-10 for %zu of %zu queries\n",
+        qps_passes[0], qps, qps_ex, qps / qps_ex, same, queries.size());
+    std::printf("  memory after the searches %.0f MiB (+%.0f MiB of block bounds and dense term frequencies)\n",
+                mem_searched, mem_searched - mem);
     // The same index saved and read in place (what a loaded pipeline searches): each term's postings are
     // checked on first use, so the first pass pays that once.
     std::stringstream buf;
@@ -378,7 +389,7 @@ void bench_bm25(const Args& a) {
       qps_mapped[pass] = static_cast<double>(queries.size()) / since(t0);
     }
     std::printf(
-        "  MaxScore on the file in place (Bm25Index::view): first pass %8.1f q/s, second %8.1f q/s; "
+        "  search on the file in place (Bm25Index::view): first pass %8.1f q/s, second %8.1f q/s; "
         "identical top-10 for %zu of %zu queries\n",
         qps_mapped[0], qps_mapped[1], same_mapped, queries.size());
   });
