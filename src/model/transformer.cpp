@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <numeric>
 
+#include "model/attention_avx2.h"
 #include "model/small_linear.h"
 #include "radlite/error.h"
 
@@ -212,7 +214,9 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
                                        const std::string& prefix, const Placement& placement)
     : config_(config),
       placement_(placement),
-      small_linear_(placement.device.is_cpu() && placement.dtype == at::kFloat && small_linear_available()) {
+      small_linear_(placement.device.is_cpu() && placement.dtype == at::kFloat && small_linear_available()),
+      fused_attention_(placement.device.is_cpu() && placement.dtype == at::kFloat && attention_avx2_available() &&
+                       !std::getenv("RADLITE_NO_FUSED_ATTENTION")) {
   const std::int64_t H = config.hidden_size, I = config.intermediate_size;
   auto w = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
     return load_weight(ckpt, prefix + name, shape, placement);
@@ -319,9 +323,24 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   at::Tensor ctx_heads = at::empty({BH, L, dh}, opts);
   at::Tensor ctx = at::empty({T, H}, opts);
   at::Tensor sum = at::empty({T, H}, opts);  // a sublayer's output plus its residual, before LayerNorm
+  // float32 on a CPU with AVX2 + FMA: the fused kernel; otherwise scores in chunks of heads through ATen. The kernel
+  // takes each sequence's keys as a count: the mask must be ones then zeros (as make_batch writes it).
+  bool fused_attention = fused_attention_ && attention_avx2_supports(dh);
+  std::vector<std::int64_t> keys;
+  if (fused_attention) {
+    const at::Tensor m = batch.mask.contiguous();
+    const std::int64_t* mp = m.data_ptr<std::int64_t>();
+    for (std::int64_t b = 0; b < B && fused_attention; ++b) {
+      std::int64_t n = 0;
+      while (n < L && mp[b * L + n] == 1) ++n;
+      for (std::int64_t j = n; j < L && fused_attention; ++j) fused_attention = mp[b * L + j] == 0;
+      fused_attention = fused_attention && n > 0;
+      keys.push_back(n);
+    }
+  }
   const std::int64_t group = std::clamp<std::int64_t>(kScoreChunkElements / (L * L), 1, BH);
-  at::Tensor scores = at::empty({group, L, L}, opts);
-  at::Tensor probs = at::empty({group, L, L}, opts);
+  at::Tensor scores = fused_attention ? at::Tensor() : at::empty({group, L, L}, opts);
+  at::Tensor probs = fused_attention ? at::Tensor() : at::empty({group, L, L}, opts);
   const std::int64_t ffn_rows = std::clamp<std::int64_t>(kFfnChunkElements / I, 1, T);
   at::Tensor inter = at::empty({ffn_rows, I}, opts);
   // [B * nh, 1, L]: the additive mask repeated per head, so a chunk is a plain narrow.
@@ -347,7 +366,14 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     if (padded) qkv_padded.index_copy_(0, real, qkv);
     heads.view({3, B, nh, L, dh}).copy_(qkv_padded.view({B, L, 3, nh, dh}).permute({2, 0, 3, 1, 4}));
     const at::Tensor q = heads[0], k = heads[1], v = heads[2];  // [B * nh, L, dh]
-    for (std::int64_t g0 = 0; g0 < BH; g0 += group) {
+    if (fused_attention) {  // attention_avx2.h: the same result without the [L, L] scores in memory
+      const float* qp = q.data_ptr<float>();
+      const float* kp = k.data_ptr<float>();
+      const float* vp = v.data_ptr<float>();
+      float* op = ctx_heads.data_ptr<float>();
+      attention_fused(qp, kp, vp, keys.data(), nh, BH, L, dh, static_cast<float>(scale), op);
+    }
+    for (std::int64_t g0 = 0; g0 < (fused_attention ? 0 : BH); g0 += group) {
       const std::int64_t gn = std::min(group, BH - g0);
       at::Tensor s = scores.narrow(0, 0, gn);
       // With a mask, scores = mask + scale * q k^T in the GEMM's own epilogue: two fewer passes over the [L, L]

@@ -1,0 +1,195 @@
+// AVX2 + FMA fused attention (see attention_avx2.h; this file alone is compiled with -mavx2 -mfma on x86-64).
+#include "model/attention_avx2.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+namespace radlite::model {
+namespace {
+
+constexpr std::int64_t kRows = 4;  // query rows per block
+
+// e^x for 8 floats, x <= 0 (scores minus their row maximum): x = n ln 2 + r with |r| <= ln 2 / 2, e^r by a degree-6
+// polynomial (Cephes' expf coefficients), times 2^n built in the exponent bits. Relative error about 2 ulp;
+// below -87.3 the result is 0, as the float exp underflows.
+__m256 exp_nonpositive(__m256 x) {
+  const __m256 low = _mm256_set1_ps(-87.3f);
+  const __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
+  x = _mm256_max_ps(x, low);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
+}
+
+float horizontal_max(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+  return _mm_cvtss_f32(m);
+}
+
+float horizontal_sum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+// One (sequence, head): n real tokens, keys padded to np (a multiple of 16) columns in kt [dh, np].
+void one_head(const float* q, const float* k, const float* v, std::int64_t n, std::int64_t L, std::int64_t dh,
+              float scale, float* out, float* kt, float* scores) {
+  const std::int64_t np = (n + 15) / 16 * 16;
+  for (std::int64_t d = 0; d < dh; ++d) {
+    float* row = kt + d * np;
+    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * dh + d];
+    for (std::int64_t j = n; j < np; ++j) row[j] = 0.0f;
+  }
+  const __m256 vscale = _mm256_set1_ps(scale);
+  for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
+    const std::int64_t rows = std::min(kRows, n - i0);
+    const float* qi = q + i0 * dh;
+    // Scores of up to 4 rows against all keys: 4 x 16 accumulators, one pass over kt per 16 keys.
+    for (std::int64_t j = 0; j < np; j += 16) {
+      __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      const float* q0 = qi;
+      const float* q1 = rows > 1 ? qi + dh : qi;
+      const float* q2 = rows > 2 ? qi + 2 * dh : qi;
+      const float* q3 = rows > 3 ? qi + 3 * dh : qi;
+      for (std::int64_t d = 0; d < dh; ++d) {
+        const __m256 k0 = _mm256_loadu_ps(kt + d * np + j), k1 = _mm256_loadu_ps(kt + d * np + j + 8);
+        __m256 b = _mm256_broadcast_ss(q0 + d);
+        a00 = _mm256_fmadd_ps(b, k0, a00);
+        a01 = _mm256_fmadd_ps(b, k1, a01);
+        b = _mm256_broadcast_ss(q1 + d);
+        a10 = _mm256_fmadd_ps(b, k0, a10);
+        a11 = _mm256_fmadd_ps(b, k1, a11);
+        b = _mm256_broadcast_ss(q2 + d);
+        a20 = _mm256_fmadd_ps(b, k0, a20);
+        a21 = _mm256_fmadd_ps(b, k1, a21);
+        b = _mm256_broadcast_ss(q3 + d);
+        a30 = _mm256_fmadd_ps(b, k0, a30);
+        a31 = _mm256_fmadd_ps(b, k1, a31);
+      }
+      _mm256_storeu_ps(scores + 0 * np + j, _mm256_mul_ps(a00, vscale));
+      _mm256_storeu_ps(scores + 0 * np + j + 8, _mm256_mul_ps(a01, vscale));
+      _mm256_storeu_ps(scores + 1 * np + j, _mm256_mul_ps(a10, vscale));
+      _mm256_storeu_ps(scores + 1 * np + j + 8, _mm256_mul_ps(a11, vscale));
+      _mm256_storeu_ps(scores + 2 * np + j, _mm256_mul_ps(a20, vscale));
+      _mm256_storeu_ps(scores + 2 * np + j + 8, _mm256_mul_ps(a21, vscale));
+      _mm256_storeu_ps(scores + 3 * np + j, _mm256_mul_ps(a30, vscale));
+      _mm256_storeu_ps(scores + 3 * np + j + 8, _mm256_mul_ps(a31, vscale));
+    }
+    // Softmax numerators in place (keys n .. np - 1 set to 0), and 1 / sum per row.
+    float inv[kRows];
+    const std::int64_t nv = n / 8 * 8;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      float* s = scores + r * np;
+      __m256 m8 = _mm256_set1_ps(-3.4e38f);
+      for (std::int64_t j = 0; j < nv; j += 8) m8 = _mm256_max_ps(m8, _mm256_loadu_ps(s + j));
+      float m = horizontal_max(m8);
+      for (std::int64_t j = nv; j < n; ++j) m = std::max(m, s[j]);
+      for (std::int64_t j = n; j < np; ++j) s[j] = -3.4e38f;  // exp gives exactly 0
+      const __m256 mv = _mm256_set1_ps(m);
+      __m256 sum8 = _mm256_setzero_ps();
+      for (std::int64_t j = 0; j < np; j += 8) {
+        const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(s + j), mv));
+        _mm256_storeu_ps(s + j, e);
+        sum8 = _mm256_add_ps(sum8, e);
+      }
+      inv[r] = 1.0f / horizontal_sum(sum8);
+    }
+    // Output rows: sum_j e_j v_j, 16 columns at a time for 4 rows, then times 1 / sum.
+    for (std::int64_t c = 0; c < dh; c += 16) {
+      const bool two = c + 8 < dh;
+      __m256 o00 = _mm256_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00, o30 = o00, o31 = o00;
+      const float* s0 = scores;
+      const float* s1 = scores + np;
+      const float* s2 = scores + 2 * np;
+      const float* s3 = scores + 3 * np;
+      for (std::int64_t j = 0; j < n; ++j) {
+        const float* vj = v + j * dh + c;
+        const __m256 v0 = _mm256_loadu_ps(vj);
+        const __m256 v1 = two ? _mm256_loadu_ps(vj + 8) : _mm256_setzero_ps();
+        __m256 b = _mm256_broadcast_ss(s0 + j);
+        o00 = _mm256_fmadd_ps(b, v0, o00);
+        o01 = _mm256_fmadd_ps(b, v1, o01);
+        b = _mm256_broadcast_ss(s1 + j);
+        o10 = _mm256_fmadd_ps(b, v0, o10);
+        o11 = _mm256_fmadd_ps(b, v1, o11);
+        b = _mm256_broadcast_ss(s2 + j);
+        o20 = _mm256_fmadd_ps(b, v0, o20);
+        o21 = _mm256_fmadd_ps(b, v1, o21);
+        b = _mm256_broadcast_ss(s3 + j);
+        o30 = _mm256_fmadd_ps(b, v0, o30);
+        o31 = _mm256_fmadd_ps(b, v1, o31);
+      }
+      const __m256 acc[kRows][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31}};
+      for (std::int64_t r = 0; r < rows; ++r) {
+        float* o = out + (i0 + r) * dh + c;
+        const __m256 f = _mm256_set1_ps(inv[r]);
+        _mm256_storeu_ps(o, _mm256_mul_ps(acc[r][0], f));
+        if (two) _mm256_storeu_ps(o + 8, _mm256_mul_ps(acc[r][1], f));
+      }
+    }
+  }
+  std::memset(out + n * dh, 0, sizeof(float) * static_cast<std::size_t>((L - n) * dh));
+}
+
+}  // namespace
+
+bool attention_avx2_available() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_FMA) || !(ecx & bit_OSXSAVE)) return false;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || !(ebx & bit_AVX2)) return false;
+  unsigned lo = 0, hi = 0;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & 6) == 6;  // the OS saves the YMM registers
+}
+
+bool attention_avx2_supports(std::int64_t head_size) { return head_size > 0 && head_size % 8 == 0 && head_size <= 256; }
+
+std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh) {
+  const std::int64_t np = (L + 15) / 16 * 16;
+  return dh * np + kRows * np;
+}
+
+void attention_avx2(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
+                    std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end, float* out,
+                    float* work) {
+  const std::int64_t np = (L + 15) / 16 * 16;
+  float* kt = work;
+  float* scores = work + dh * np;
+  for (std::int64_t g = g_begin; g < g_end; ++g) {
+    const std::int64_t n = lengths[g / heads];
+    const std::int64_t off = g * L * dh;
+    one_head(q + off, k + off, v + off, n, L, dh, scale, out + off, kt, scores);
+  }
+}
+
+}  // namespace radlite::model
+
+#else
+
+namespace radlite::model {
+bool attention_avx2_available() { return false; }
+bool attention_avx2_supports(std::int64_t) { return false; }
+std::int64_t attention_work_floats(std::int64_t, std::int64_t) { return 0; }
+void attention_avx2(const float*, const float*, const float*, const std::int64_t*, std::int64_t, std::int64_t,
+                    std::int64_t, float, std::int64_t, std::int64_t, float*, float*) {}
+}  // namespace radlite::model
+
+#endif
