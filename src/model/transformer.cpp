@@ -72,10 +72,14 @@ void populate_pages(const void* data, std::size_t n) {
 #endif
 }
 
-// Chunk sizes (elements) of the attention scores and of the FFN intermediate: 4 MB in float32, small enough to be
-// reused from the heap rather than mapped afresh, large enough for the GEMMs to run at full speed.
+// Chunk sizes (elements) of the attention scores (4 MB in float32; only the ATen attention path keeps them) and of
+// the FFN intermediate (64 MB). Each FFN chunk is two GEMMs, and OpenBLAS repacks the whole weight matrix (9.4 MB
+// for a base model's) on every call: with 1M-element chunks (341 rows of 3,072) that repacking and the shorter
+// GEMMs cost RoBERTa-base 11% of its throughput at 32x128 and 8x512 (885-897 against 989-994 tokens/s in
+// alternating runs of bench_cpu). 16M elements leaves the usual passes (up to 4,096 tokens) unchunked and still
+// bounds the buffer for larger ones.
 constexpr std::int64_t kScoreChunkElements = std::int64_t{1} << 20;
-constexpr std::int64_t kFfnChunkElements = std::int64_t{1} << 20;
+constexpr std::int64_t kFfnChunkElements = std::int64_t{1} << 24;
 
 // Non-finite values have all exponent bits set, in every IEEE-style float format: one pass over the raw bytes, no
 // temporaries (half a GB of weights scans in a fraction of the time the copy takes).

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "../support/scratch_dir.h"
 #include "golden.h"
@@ -123,23 +124,30 @@ TEST_P(RandomBiEncoder, MatchesNaiveReference) {
 INSTANTIATE_TEST_SUITE_P(PoolingModes, RandomBiEncoder,
                          ::testing::Values("mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"));
 
-// Long sequences and a wide FFN, so that the forward pass computes attention and the FFN in several chunks
-// (score chunks hold 2^20 elements: 4 of the 15 (sequence, head) pairs of 512 tokens; FFN chunks 256 rows of
-// 4096), with and without the padded-token budget splitting the passes; all against the naive reference.
+// Long sequences and a wide FFN, so that the forward pass computes the FFN in several chunks (2^24 elements: 819
+// rows of 20,480, of 1,033 tokens), with and without the padded-token budget splitting the passes, through the
+// fused attention kernel (head size 8) and through ATen's (RADLITE_NO_FUSED_ATTENTION), whose score chunks hold
+// 2^20 elements: 4 of the 15 (sequence, head) pairs of 512 tokens. All against the naive reference.
 TEST(RandomBiEncoderChunks, LongSequencesAndWideFfnMatchNaiveReference) {
   ts::TinySpec spec;
   spec.layers = 2;
-  spec.intermediate = 4096;
+  spec.intermediate = 20480;
   spec.max_positions = 514;
   ts::ScratchDir dir;
   const ts::Weights w = ts::write_tiny_model(spec, dir.path());
   write_st_layout(dir.path(), "mean", /*normalize=*/false, spec.hidden);
   const ts::NaiveEncoder naive(spec, w);
+  for (const bool fused : {true, false})
   for (std::size_t budget : {std::size_t(0), std::size_t(1024)}) {
+    if (fused)
+      ::unsetenv("RADLITE_NO_FUSED_ATTENTION");
+    else
+      ::setenv("RADLITE_NO_FUSED_ATTENTION", "1", 1);
     BiEncoderOptions opts;
     opts.compute.batch_size = 5;
     opts.compute.max_batch_tokens = budget;
     const BiEncoder enc = BiEncoder::load(dir.path(), opts);
+    ::unsetenv("RADLITE_NO_FUSED_ATTENTION");
     const auto ids = sample_ids(spec, enc.max_length());
     ASSERT_EQ(ids[1].size(), 512u);
     const auto states = model::EncoderAccess::token_states(enc, ids, {});
@@ -150,7 +158,8 @@ TEST(RandomBiEncoderChunks, LongSequencesAndWideFfnMatchNaiveReference) {
         for (std::size_t h = 0; h < ref[t].size(); ++h)
           state_diff = std::max(state_diff, std::fabs(states[i](t, h) - ref[t][h]));
     }
-    std::cout << "[reference] chunked, max_batch_tokens " << budget << ": states max_abs_diff=" << state_diff << "\n";
+    std::cout << "[reference] chunked, " << (fused ? "fused" : "ATen") << " attention, max_batch_tokens " << budget
+              << ": states max_abs_diff=" << state_diff << "\n";
     EXPECT_LT(state_diff, kTol);
     // Not vacuous: attending to the padded keys changes the short sequences' states.
     model::Perturbation unmasked;
