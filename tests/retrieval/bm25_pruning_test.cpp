@@ -33,21 +33,30 @@ struct Zipf {
   std::vector<double> cdf;
 };
 
-}  // namespace
-
-TEST(Bm25Pruning, IdenticalToExhaustiveScoring) {
-  std::mt19937 rng(7);
-  Zipf zipf(20000);
+// 20,000 documents of 5 to max_len Zipf words; with `repeats`, every 997th also repeats one of the three most
+// frequent terms 255-344 times (past the one-byte term frequencies of the scan).
+Bm25Index zipf_index(std::mt19937& rng, Zipf& zipf, int max_len, bool repeats) {
   std::vector<std::string> ids, texts;
   for (int d = 0; d < 20000; ++d) {
-    int len = std::uniform_int_distribution<int>(5, 150)(rng);
+    int len = std::uniform_int_distribution<int>(5, max_len)(rng);
     std::string t;
     for (int i = 0; i < len; ++i) t += word(zipf.draw(rng)) + " ";
+    if (repeats && d % 997 == 0)
+      for (int i = 0; i < 255 + d % 90; ++i) t += word(d % 3) + " ";
     ids.push_back("d" + std::to_string(d));
     texts.push_back(t);
   }
   Bm25Index index;
   index.add(ids, texts);
+  return index;
+}
+
+}  // namespace
+
+TEST(Bm25Pruning, IdenticalToExhaustiveScoring) {
+  std::mt19937 rng(7);
+  Zipf zipf(20000);
+  const Bm25Index index = zipf_index(rng, zipf, 150, false);
   std::size_t compared = 0;
   for (int q = 0; q < 300; ++q) {
     int nterms = std::uniform_int_distribution<int>(1, 8)(rng);
@@ -103,19 +112,7 @@ std::vector<Hit> run(const Bm25Index& index, const std::string& query, std::size
 TEST(Bm25Pruning, EveryStrategyIdenticalToExhaustiveScoring) {
   std::mt19937 rng(11);
   Zipf zipf(20000);
-  std::vector<std::string> ids, texts;
-  for (int d = 0; d < 20000; ++d) {
-    int len = std::uniform_int_distribution<int>(5, 200)(rng);
-    std::string t;
-    for (int i = 0; i < len; ++i) t += word(zipf.draw(rng)) + " ";
-    // A few documents repeat a frequent term 255 times or more: the dense frequencies cap it.
-    if (d % 997 == 0)
-      for (int i = 0; i < 255 + d % 90; ++i) t += word(d % 3) + " ";
-    ids.push_back("d" + std::to_string(d));
-    texts.push_back(t);
-  }
-  Bm25Index index;
-  index.add(ids, texts);
+  const Bm25Index index = zipf_index(rng, zipf, 200, true);
   std::vector<std::uint8_t> deleted(index.size());
   for (auto& x : deleted) x = std::uniform_int_distribution<int>(0, 9)(rng) == 0;
   ASSERT_TRUE(index.internals().dense(index.internals().vocab.find("w1")).size() == index.size());
