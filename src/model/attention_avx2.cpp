@@ -1,11 +1,12 @@
 // AVX2 + FMA fused attention (see attention_avx2.h; this file alone is compiled with -mavx2 -mfma on x86-64).
 #include "model/attention_avx2.h"
 
+#include "model/small_linear.h"
+
 #include <algorithm>
 #include <cstring>
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
-#include <cpuid.h>
 #include <immintrin.h>
 
 namespace radlite::model {
@@ -151,14 +152,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t n, st
 
 }  // namespace
 
-bool attention_avx2_available() {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_FMA) || !(ecx & bit_OSXSAVE)) return false;
-  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || !(ebx & bit_AVX2)) return false;
-  unsigned lo = 0, hi = 0;
-  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  return (lo & 6) == 6;  // the OS saves the YMM registers
-}
+bool attention_avx2_available() { return small_linear_available(); }  // the same instructions: AVX2 + FMA
 
 bool attention_avx2_supports(std::int64_t head_size) { return head_size > 0 && head_size % 8 == 0 && head_size <= 256; }
 

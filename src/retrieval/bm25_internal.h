@@ -103,14 +103,6 @@ class LazyPerTerm {
     if (slots_[t].compare_exchange_strong(have, mine.get(), std::memory_order_acq_rel)) return *mine.release();
     return *have;
   }
-  /// Bytes held by the computed values (value_bytes(T) each), for memory reports.
-  template <class Bytes>
-  std::size_t bytes(Bytes value_bytes) const {
-    std::size_t total = 0;
-    for (std::size_t t = 0; t < size_; ++t)
-      if (const T* v = slots_[t].load(std::memory_order_acquire)) total += value_bytes(*v);
-    return total;
-  }
 
  private:
   std::unique_ptr<std::atomic<const T*>[]> slots_;
