@@ -1,11 +1,17 @@
 #include "model/int8_linear.h"
 
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/native/quantized/PackedParams.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <mutex>
+#include <string>
+#include <vector>
 
+#include "model/int8_gemm.h"
 #include "radlite/error.h"
 
 namespace radlite::model {
@@ -27,10 +33,55 @@ void use_onednn_engine() {
   });
 }
 
+// The quantized activations of one call. Kept per calling thread and reused: a fresh 12 MB buffer per call (4,096
+// tokens x 3,072) would cost page faults every time.
+struct Scratch {
+  std::vector<std::uint8_t> q;
+  std::vector<float> scale;
+  std::vector<std::int32_t> zero;
+};
+
+// Rows of activations per work item: 64 rows x 3,072 bytes (192 KB) stay in the L2 cache while the panels pass.
+constexpr std::int64_t kRowsPerItem = 64;
+
+void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, float* out) {
+  thread_local Scratch scratch;
+  const std::int64_t padded = (rows + kInt8TileRows - 1) / kInt8TileRows * kInt8TileRows;
+  if (scratch.q.size() < static_cast<std::size_t>(padded * w.kp)) scratch.q.resize(padded * w.kp);
+  if (scratch.scale.size() < static_cast<std::size_t>(padded)) {
+    scratch.scale.resize(padded);
+    scratch.zero.resize(padded);
+  }
+  std::uint8_t* q = scratch.q.data();
+  float* scale = scratch.scale.data();
+  std::int32_t* zero = scratch.zero.data();
+  // The kernel reads whole tiles of 4 rows: rows past the last are zeros (their results are not written).
+  std::fill(q + rows * w.kp, q + padded * w.kp, std::uint8_t{0});
+  std::fill(scale + rows, scale + padded, 1.0f);
+  std::fill(zero + rows, zero + padded, 0);
+  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 16) / w.kp), [&](std::int64_t r0, std::int64_t r1) {
+    int8_quantize_rows_avx2(x, w.k, w.kp, r0, r1, q, scale, zero);
+  });
+  // Work items: blocks of rows x groups of panels, enough of them for the threads to share even one short query
+  // (one block of rows: then the panels are split).
+  const std::int64_t blocks = (rows + kRowsPerItem - 1) / kRowsPerItem;
+  const std::int64_t groups =
+      std::clamp<std::int64_t>((4 * at::get_num_threads() + blocks - 1) / blocks, 1, w.panels);
+  at::parallel_for(0, blocks * groups, 1, [&](std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t i = i0; i < i1; ++i) {
+      const std::int64_t block = i / groups, group = i % groups;
+      const std::int64_t r0 = block * kRowsPerItem, r1 = std::min(rows, r0 + kRowsPerItem);
+      int8_gemm_panels_avx2(w.data.data(), w.scale.data(), w.bias.data(), w.colsum.data(), w.n, w.kp, q, scale,
+                            zero, r0, r1, w.panels * group / groups, w.panels * (group + 1) / groups, out);
+    }
+  });
+}
+
 }  // namespace
 
 struct Int8Linear::Packed {
-  c10::intrusive_ptr<LinearPackedParamsBase> params;
+  c10::intrusive_ptr<LinearPackedParamsBase> params;  // oneDNN's kernel
+  Int8PackedWeights own;                               // radlite's (own.n > 0)
 };
 
 bool Int8Linear::full_range() {
@@ -43,9 +94,14 @@ bool Int8Linear::full_range() {
 }
 
 Int8Linear::Int8Linear(const at::Tensor& weight, const at::Tensor& bias) : packed_(std::make_unique<Packed>()) {
-  use_onednn_engine();
   const at::Tensor w = weight.to(at::kFloat).contiguous();
   const std::int64_t out = w.size(0);
+  if (own_kernel_chosen() && w.size(1) <= kInt8MaxDepth) {
+    const at::Tensor b = bias.to(at::kFloat).contiguous();
+    packed_->own = int8_pack_weights(w.data_ptr<float>(), b.data_ptr<float>(), out, w.size(1));
+    return;
+  }
+  use_onednn_engine();
   // Symmetric per-output-channel scales; an all-zero row gets a tiny scale instead of a division by zero.
   const at::Tensor scales = (w.abs().amax({1}).clamp_min(1e-12) / 127.0).to(at::kDouble);
   const at::Tensor qw = at::quantize_per_channel(w, scales, at::zeros({out}, at::kLong), 0, at::kQInt8);
@@ -60,8 +116,38 @@ Int8Linear::~Int8Linear() = default;
 Int8Linear::Int8Linear(Int8Linear&&) noexcept = default;
 Int8Linear& Int8Linear::operator=(Int8Linear&&) noexcept = default;
 
+bool Int8Linear::own_kernel_chosen() {
+  return int8_gemm_available() && !full_range() && !std::getenv("RADLITE_INT8_ONEDNN");
+}
+
+bool Int8Linear::own_kernel() const { return packed_->own.n > 0; }
+
 at::Tensor Int8Linear::forward(const at::Tensor& x) const {
-  return packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range());
+  if (!own_kernel()) return packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range());
+  at::Tensor out = at::empty({x.size(0), packed_->own.n}, x.options().dtype(at::kFloat));
+  forward_into(x, out);
+  return out;
+}
+
+void Int8Linear::forward_into(const at::Tensor& x, at::Tensor& out) const {
+  if (!own_kernel()) {
+    out.copy_(packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range()));
+    return;
+  }
+  const Int8PackedWeights& w = packed_->own;
+  const at::Tensor in = x.to(at::kFloat).contiguous();
+  if (in.dim() != 2 || in.size(1) != w.k || out.dim() != 2 || out.size(0) != in.size(0) || out.size(1) != w.n)
+    throw InvalidArgument("int8 Linear: input of shape " + c10::str(in.sizes()) + " and output of shape " +
+                          c10::str(out.sizes()) + " do not fit a layer of " + std::to_string(w.k) + " -> " +
+                          std::to_string(w.n));
+  if (in.size(0) == 0) return;
+  if (out.is_contiguous() && out.scalar_type() == at::kFloat) {
+    own_linear(w, in.data_ptr<float>(), in.size(0), out.data_ptr<float>());
+  } else {
+    at::Tensor tmp = at::empty(out.sizes(), in.options());
+    own_linear(w, in.data_ptr<float>(), in.size(0), tmp.data_ptr<float>());
+    out.copy_(tmp);
+  }
 }
 
 }  // namespace radlite::model

@@ -66,8 +66,9 @@ class TransformerEncoder {
   EncoderConfig config_;
   Placement placement_;
   bool small_linear_;  // float32 on a CPU with AVX2 + FMA: few rows take small_linear (small_linear.h)
-  // float32 (not int8) on a CPU with AVX2 + FMA: attention through the fused kernel (attention_avx2.h), unless the
-  // environment sets RADLITE_NO_FUSED_ATTENTION (read when a model is loaded; for comparisons and tests).
+  // float32 (and int8 on radlite's int8 kernel) on a CPU with AVX2 + FMA: attention through the fused kernel
+  // (attention_avx2.h), unless the environment sets RADLITE_NO_FUSED_ATTENTION (read when a model is loaded; for
+  // comparisons and tests).
   bool fused_attention_;
   at::Tensor word_, position_, token_type_, emb_ln_w_, emb_ln_b_;
   std::vector<Layer> layers_;

@@ -43,6 +43,36 @@ TEST(Int8Linear, PerChannelScalesKeepSmallRowsAccurate) {
   EXPECT_LT(row0, 0.05);
 }
 
+// radlite's AVX2 kernel (per-row activation scales) and oneDNN's (RADLITE_INT8_ONEDNN, one scale per call) both
+// approximate the same float product; forward_into writes through a non-contiguous output too.
+TEST(Int8Linear, OwnKernelAndOneDnnAgree) {
+  c10::InferenceMode guard;
+  at::manual_seed(5);
+  const at::Tensor w = at::randn({48, 200}) / 10, b = at::randn({48}) / 10, x = at::randn({37, 200});
+  const at::Tensor ref = at::addmm(b, x, w.t());
+  ::unsetenv("RADLITE_INT8_ONEDNN");
+  const model::Int8Linear own(w, b);
+  ::setenv("RADLITE_INT8_ONEDNN", "1", 1);
+  const model::Int8Linear onednn(w, b);
+  ::unsetenv("RADLITE_INT8_ONEDNN");
+  EXPECT_FALSE(onednn.own_kernel());
+  if (!own.own_kernel()) GTEST_SKIP() << "this CPU runs oneDNN's kernel for int8 (VNNI, or no AVX2)";
+  const double spread = ref.abs().max().item<double>();
+  const at::Tensor a = own.forward(x), o = onednn.forward(x);
+  at::Tensor strided = at::zeros({48, 37}).t();  // [37, 48], not contiguous
+  own.forward_into(x, strided);
+  const double own_err = (a - ref).abs().max().item<double>() / spread;
+  const double onednn_err = (o - ref).abs().max().item<double>() / spread;
+  std::cout << "[int8] Linear 37x200x48: max |error| / max |output|: radlite " << own_err << ", oneDNN "
+            << onednn_err << "\n";
+  EXPECT_LT(own_err, 0.03);
+  EXPECT_LT(onednn_err, 0.03);
+  EXPECT_GT(own_err, 0.0);
+  EXPECT_TRUE(at::equal(strided, a));
+  at::Tensor wrong = at::empty({37, 47});
+  EXPECT_THROW(own.forward_into(x, wrong), InvalidArgument);
+}
+
 TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
   const auto g = ts::golden("roberta-biencoder-tiny");
   const auto ids = ts::int_rows(g["input_ids"]);
