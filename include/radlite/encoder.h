@@ -46,7 +46,8 @@ enum class DType {
   F16,   // float16: CUDA only (libtorch has no float16 matrix multiply on CPU)
   BF16,  // bfloat16: CPU or CUDA; about 3 significant digits
   Int8,  // CPU only: the Linear layers' weights in int8 (one scale per output channel), activations quantized
-         // per call (dynamic quantization); embeddings, LayerNorm, attention and heads stay float32
+         // per call (dynamic quantization; one scale per token on x86-64 with AVX2 and no VNNI); embeddings,
+         // LayerNorm, attention and heads stay float32
 };
 
 /// How a model runs: where, in what dtype, how inputs are batched and truncated. Shared by both model kinds, so a
