@@ -13,6 +13,7 @@ packages=(
   libutf8proc-dev           # Unicode categories and normalization for the tokenizers
   libstemmer-dev            # Snowball/Porter stemming for BM25
   libonig-dev               # Oniguruma: the regex engine of HF tokenizers (Replace / Split patterns)
+  libdnnl-dev               # oneDNN's int8 matmul on AMX / VNNI CPUs (the library Debian's libtorch links already)
   libeigen3-dev             # dense vectors in the retrieval module
   libcli11-dev              # the radlite tool's option parsing (header-only)
   libhnswlib-dev            # HNSW graphs for approximate dense search (header-only)

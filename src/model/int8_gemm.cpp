@@ -73,4 +73,13 @@ void int8_gemm_reference(const Int8PackedWeights& w, const std::uint8_t* q, cons
     }
 }
 
+void int8_epilogue_reference(const std::int32_t* acc, std::int64_t n, const float* wscale, const float* bias,
+                             const std::int32_t* colsum, const float* scale, const std::int32_t* zero,
+                             std::int64_t r0, std::int64_t r1, float* out) {
+  for (std::int64_t r = r0; r < r1; ++r)
+    for (std::int64_t j = 0; j < n; ++j)
+      out[r * n + j] =
+          std::fma(static_cast<float>(acc[r * n + j] - zero[r] * colsum[j]), scale[r] * wscale[j], bias[j]);
+}
+
 }  // namespace radlite::model

@@ -61,7 +61,16 @@ void int8_gemm_panels_avx2(const std::int8_t* panels, const float* wscale, const
                            const float* scale, const std::int32_t* zero, std::int64_t r0, std::int64_t r1,
                            std::int64_t p0, std::int64_t p1, float* out);
 
-/// Plain C++ versions of the two above, operation for operation (the tests compare bit for bit).
+/// The formula above applied to int32 sums computed elsewhere (oneDNN's, int8_dnnl.h): acc is [rows, n]; rows
+/// [r0, r1) of out [*, n] are written. wscale, bias and colsum are the packed weights' (n columns or more).
+void int8_epilogue_avx2(const std::int32_t* acc, std::int64_t n, const float* wscale, const float* bias,
+                        const std::int32_t* colsum, const float* scale, const std::int32_t* zero, std::int64_t r0,
+                        std::int64_t r1, float* out);
+void int8_epilogue_reference(const std::int32_t* acc, std::int64_t n, const float* wscale, const float* bias,
+                             const std::int32_t* colsum, const float* scale, const std::int32_t* zero,
+                             std::int64_t r0, std::int64_t r1, float* out);
+
+/// Plain C++ versions of int8_quantize_rows_avx2 and int8_gemm_panels_avx2, operation for operation (the tests compare bit for bit).
 void int8_quantize_rows_reference(const float* x, std::int64_t k, std::int64_t kp, std::int64_t r0, std::int64_t r1,
                                   std::uint8_t* q, float* scale, std::int32_t* zero);
 void int8_gemm_reference(const Int8PackedWeights& w, const std::uint8_t* q, const float* scale,

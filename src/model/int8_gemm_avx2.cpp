@@ -4,6 +4,8 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
+#include <cmath>
+
 namespace radlite::model {
 namespace {
 
@@ -136,6 +138,25 @@ void int8_gemm_panels_avx2(const std::int8_t* panels, const float* wscale, const
   }
 }
 
+void int8_epilogue_avx2(const std::int32_t* acc, std::int64_t n, const float* wscale, const float* bias,
+                        const std::int32_t* colsum, const float* scale, const std::int32_t* zero, std::int64_t r0,
+                        std::int64_t r1, float* out) {
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const std::int32_t* a = acc + r * n;
+    float* o = out + r * n;
+    const __m256i z = _mm256_set1_epi32(zero[r]);
+    const __m256 sa = _mm256_set1_ps(scale[r]);
+    std::int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const __m256i d = _mm256_sub_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + j)),
+                                         _mm256_mullo_epi32(z, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colsum + j))));
+      _mm256_storeu_ps(o + j, _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_mul_ps(sa, _mm256_loadu_ps(wscale + j)),
+                                              _mm256_loadu_ps(bias + j)));
+    }
+    for (; j < n; ++j) o[j] = std::fma(static_cast<float>(a[j] - zero[r] * colsum[j]), scale[r] * wscale[j], bias[j]);
+  }
+}
+
 }  // namespace radlite::model
 
 #else
@@ -148,6 +169,8 @@ void int8_quantize_rows_avx2(const float*, std::int64_t, std::int64_t, std::int6
 void int8_gemm_panels_avx2(const std::int8_t*, const float*, const float*, const std::int32_t*, std::int64_t,
                            std::int64_t, const std::uint8_t*, const float*, const std::int32_t*, std::int64_t,
                            std::int64_t, std::int64_t, std::int64_t, float*) {}
+void int8_epilogue_avx2(const std::int32_t*, std::int64_t, const float*, const float*, const std::int32_t*,
+                        const float*, const std::int32_t*, std::int64_t, std::int64_t, float*) {}
 
 }  // namespace radlite::model
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/int8_dnnl.h"
 #include "model/int8_gemm.h"
 #include "radlite/error.h"
 
@@ -39,6 +40,7 @@ struct Scratch {
   std::vector<std::uint8_t> q;
   std::vector<float> scale;
   std::vector<std::int32_t> zero;
+  std::vector<std::int32_t> acc;  // oneDNN's int32 sums
 };
 
 // Rows of activations per work item: 64 rows x 3,072 bytes (192 KB) stay in the L2 cache while the panels pass.
@@ -77,11 +79,48 @@ void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, f
   });
 }
 
+void quantize_rows(const float* x, std::int64_t k, std::int64_t kp, std::int64_t rows, std::uint8_t* q, float* scale,
+                   std::int32_t* zero) {
+  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 16) / kp), [&](std::int64_t r0, std::int64_t r1) {
+    if (int8_gemm_available())
+      int8_quantize_rows_avx2(x, k, kp, r0, r1, q, scale, zero);
+    else
+      int8_quantize_rows_reference(x, k, kp, r0, r1, q, scale, zero);
+  });
+}
+
+// oneDNN sums the products (int8_dnnl.h); the scales, zero points and bias are applied here, as in own_linear.
+void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const float* x, std::int64_t rows,
+                 float* out) {
+  thread_local Scratch scratch;
+  if (scratch.q.size() < static_cast<std::size_t>(rows * w.kp)) scratch.q.resize(rows * w.kp);
+  if (scratch.scale.size() < static_cast<std::size_t>(rows)) {
+    scratch.scale.resize(rows);
+    scratch.zero.resize(rows);
+  }
+  if (scratch.acc.size() < static_cast<std::size_t>(rows * w.n)) scratch.acc.resize(rows * w.n);
+  // Plain pointers for the threads below: `scratch` names each thread's own (empty) copy there.
+  std::uint8_t* q = scratch.q.data();
+  float* scale = scratch.scale.data();
+  std::int32_t* zero = scratch.zero.data();
+  std::int32_t* acc = scratch.acc.data();
+  quantize_rows(x, w.k, w.kp, rows, q, scale, zero);
+  int8_dnnl_gemm(dw, q, rows, acc);
+  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 14) / w.n), [&](std::int64_t r0, std::int64_t r1) {
+    if (int8_gemm_available())
+      int8_epilogue_avx2(acc, w.n, w.scale.data(), w.bias.data(), w.colsum.data(), scale, zero, r0, r1, out);
+    else
+      int8_epilogue_reference(acc, w.n, w.scale.data(), w.bias.data(), w.colsum.data(), scale, zero, r0, r1, out);
+  });
+}
+
 }  // namespace
 
 struct Int8Linear::Packed {
-  c10::intrusive_ptr<LinearPackedParamsBase> params;  // oneDNN's kernel
-  Int8PackedWeights own;                               // radlite's (own.n > 0)
+  Int8Kernel kernel = Int8Kernel::Torch;
+  c10::intrusive_ptr<LinearPackedParamsBase> params;  // Torch
+  Int8PackedWeights own;                               // Own and OneDnn (OneDnn keeps no panels: data is empty)
+  Int8DnnlWeightsPtr dnnl;                             // OneDnn
 };
 
 bool Int8Linear::full_range() {
@@ -93,12 +132,45 @@ bool Int8Linear::full_range() {
 #endif
 }
 
+Int8Kernel Int8Linear::chosen_kernel() {
+  if (const char* env = std::getenv("RADLITE_INT8_KERNEL"); env && *env) {
+    const std::string name = env;
+    if (name == "own" && int8_gemm_available()) return Int8Kernel::Own;
+    if (name == "onednn" && int8_dnnl_available()) return Int8Kernel::OneDnn;
+    if (name == "torch") return Int8Kernel::Torch;
+    if (name != "own" && name != "onednn")
+      throw InvalidArgument("RADLITE_INT8_KERNEL is '" + name + "'; expected own, onednn or torch");
+    throw ModelError("RADLITE_INT8_KERNEL=" + name + ": that kernel is not available in this build on this CPU");
+  }
+  if (int8_dnnl_preferred()) return Int8Kernel::OneDnn;
+  if (int8_gemm_available()) return Int8Kernel::Own;
+  if (int8_dnnl_available()) return Int8Kernel::OneDnn;
+  return Int8Kernel::Torch;
+}
+
+const char* Int8Linear::kernel_name(Int8Kernel k) {
+  switch (k) {
+    case Int8Kernel::Own: return "radlite-avx2";
+    case Int8Kernel::OneDnn: return "onednn-matmul";
+    case Int8Kernel::Torch: return "libtorch-quantized";
+  }
+  return "?";
+}
+
 Int8Linear::Int8Linear(const at::Tensor& weight, const at::Tensor& bias) : packed_(std::make_unique<Packed>()) {
   const at::Tensor w = weight.to(at::kFloat).contiguous();
   const std::int64_t out = w.size(0);
-  if (own_kernel_chosen() && w.size(1) <= kInt8MaxDepth) {
+  Int8Kernel kernel = chosen_kernel();
+  if (kernel != Int8Kernel::Torch && w.size(1) > kInt8MaxDepth) kernel = Int8Kernel::Torch;
+  packed_->kernel = kernel;
+  if (kernel != Int8Kernel::Torch) {
     const at::Tensor b = bias.to(at::kFloat).contiguous();
     packed_->own = int8_pack_weights(w.data_ptr<float>(), b.data_ptr<float>(), out, w.size(1));
+    if (kernel == Int8Kernel::OneDnn) {
+      packed_->dnnl = int8_dnnl_pack(packed_->own);
+      packed_->own.data.clear();  // oneDNN holds its own copy, in its layout
+      packed_->own.data.shrink_to_fit();
+    }
     return;
   }
   use_onednn_engine();
@@ -116,21 +188,23 @@ Int8Linear::~Int8Linear() = default;
 Int8Linear::Int8Linear(Int8Linear&&) noexcept = default;
 Int8Linear& Int8Linear::operator=(Int8Linear&&) noexcept = default;
 
-bool Int8Linear::own_kernel_chosen() {
-  return int8_gemm_available() && !full_range() && !std::getenv("RADLITE_INT8_ONEDNN");
+Int8Kernel Int8Linear::kernel() const { return packed_->kernel; }
+
+std::string Int8Linear::kernel_detail(std::int64_t rows) const {
+  if (packed_->kernel == Int8Kernel::OneDnn)
+    return std::string(kernel_name(packed_->kernel)) + " (" + int8_dnnl_kernel_name(*packed_->dnnl, rows) + ")";
+  return kernel_name(packed_->kernel);
 }
 
-bool Int8Linear::own_kernel() const { return packed_->own.n > 0; }
-
 at::Tensor Int8Linear::forward(const at::Tensor& x) const {
-  if (!own_kernel()) return packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range());
+  if (packed_->kernel == Int8Kernel::Torch) return packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range());
   at::Tensor out = at::empty({x.size(0), packed_->own.n}, x.options().dtype(at::kFloat));
   forward_into(x, out);
   return out;
 }
 
 void Int8Linear::forward_into(const at::Tensor& x, at::Tensor& out) const {
-  if (!own_kernel()) {
+  if (packed_->kernel == Int8Kernel::Torch) {
     out.copy_(packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range()));
     return;
   }
@@ -141,11 +215,17 @@ void Int8Linear::forward_into(const at::Tensor& x, at::Tensor& out) const {
                           c10::str(out.sizes()) + " do not fit a layer of " + std::to_string(w.k) + " -> " +
                           std::to_string(w.n));
   if (in.size(0) == 0) return;
+  auto run = [&](float* dst) {
+    if (packed_->kernel == Int8Kernel::OneDnn)
+      dnnl_linear(w, *packed_->dnnl, in.data_ptr<float>(), in.size(0), dst);
+    else
+      own_linear(w, in.data_ptr<float>(), in.size(0), dst);
+  };
   if (out.is_contiguous() && out.scalar_type() == at::kFloat) {
-    own_linear(w, in.data_ptr<float>(), in.size(0), out.data_ptr<float>());
+    run(out.data_ptr<float>());
   } else {
     at::Tensor tmp = at::empty(out.sizes(), in.options());
-    own_linear(w, in.data_ptr<float>(), in.size(0), tmp.data_ptr<float>());
+    run(tmp.data_ptr<float>());
     out.copy_(tmp);
   }
 }

@@ -2,22 +2,30 @@
 //
 // Weights are quantized once, at load, to int8 with one symmetric scale per output channel (max |w| / 127 of the
 // row, so that no row loses precision to another row's outlier). Activations are quantized per call (dynamic
-// quantization), the products are accumulated in int32 and returned in float32 with the bias added. Two kernels:
+// quantization), the products are accumulated in int32 and returned in float32 with the bias added. Kernels, chosen
+// when a layer is built (Int8Linear::chosen_kernel):
 //
-// - On x86-64 with AVX2 and without VNNI: radlite's own GEMM (int8_gemm.h), with a scale and zero point per row of
-//   the activations (per token), 7 bits each. About 2x float32's GEMM rate there (int8_gemm.h has the numbers).
-// - Elsewhere (VNNI CPUs, other architectures), or with RADLITE_INT8_ONEDNN set in the environment when the layer
-//   is built (for comparisons and tests): libtorch's quantized linear on the oneDNN engine (Debian's libtorch has
-//   no fbgemm), with one scale and zero point for the whole activation tensor. Without VNNI oneDNN's kernels use
-//   7-bit activations too ("reduce_range", for the same reason as int8_gemm.h gives); with VNNI (avx512_vnni /
-//   avx_vnni) the full 8 bits.
+// - OneDnn, on CPUs with AMX or VNNI (avx512_vnni / avx_vnni) in builds with oneDNN: oneDNN's matmul sums the
+//   int32 products (int8_dnnl.h), radlite applies the scales.
+// - Own, on other x86-64 CPUs with AVX2: radlite's own GEMM (int8_gemm.h), about 2x float32's GEMM rate there.
+// - Torch, where neither is available: libtorch's quantized linear on the oneDNN engine (Debian's libtorch has no
+//   fbgemm), with one scale and zero point for the whole activation tensor; 7-bit activations without VNNI
+//   ("reduce_range"), 8 bits with it.
+//
+// Own and OneDnn quantize alike (7 bits, a scale and zero point per row of the activations, i.e. per token) and
+// give bit-identical outputs. RADLITE_INT8_KERNEL=own|onednn|torch in the environment picks one (for comparisons
+// and tests; read when a layer is built).
 #pragma once
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <memory>
+#include <string>
 
 namespace radlite::model {
+
+enum class Int8Kernel { Own, OneDnn, Torch };
 
 class Int8Linear {
  public:
@@ -32,13 +40,16 @@ class Int8Linear {
   /// The same into out ([rows, out] float32; written in place when contiguous).
   void forward_into(const at::Tensor& x, at::Tensor& out) const;
 
-  /// Whether this CPU runs the full 8-bit activation range (VNNI) or 7 bits.
+  /// Whether this CPU has VNNI, where the Torch kernel runs the full 8-bit activation range (7 bits otherwise).
   static bool full_range();
-  /// Whether this layer runs radlite's AVX2 kernel (int8_gemm.h) rather than oneDNN's.
-  bool own_kernel() const;
-  /// Whether layers built now take radlite's kernel: AVX2 + FMA, no VNNI, RADLITE_INT8_ONEDNN unset (and, per
-  /// layer, an input width up to kInt8MaxDepth).
-  static bool own_kernel_chosen();
+  /// The kernel of this layer.
+  Int8Kernel kernel() const;
+  /// Its name, and for OneDnn the kernel oneDNN picks at `rows` rows (e.g. "onednn-matmul (brg:avx512_core_amx_int8)").
+  std::string kernel_detail(std::int64_t rows) const;
+  /// The kernel layers built now take (RADLITE_INT8_KERNEL, else the CPU's best; a layer deeper than
+  /// kInt8MaxDepth falls back to Torch). Throws when RADLITE_INT8_KERNEL names an unknown or unavailable kernel.
+  static Int8Kernel chosen_kernel();
+  static const char* kernel_name(Int8Kernel k);
 
  private:
   struct Packed;

@@ -219,12 +219,12 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
     : config_(config),
       placement_(placement),
       small_linear_(placement.device.is_cpu() && placement.dtype == at::kFloat && small_linear_available()),
-      // int8 too when its layers run radlite's kernel (per-row activation scales): the smallest int8 embedding cosine
-      // to float32 over the 729 CancerGov answers is 0.999226 with the fused attention and with ATen's. With
-      // oneDNN's kernel (one scale per call) the fused attention lowered it from 0.999197 to 0.998980, below the
-      // 0.999 asked, so int8 on oneDNN keeps ATen's attention.
+      // int8 too when its layers quantize per row (kernels Own and OneDnn, identical outputs): the smallest int8
+      // embedding cosine to float32 over the 729 CancerGov answers is 0.999226 with the fused attention and with
+      // ATen's. With the Torch kernel (one scale per call) the fused attention lowered it from 0.999197 to 0.998980,
+      // below the 0.999 asked, so int8 on that kernel keeps ATen's attention.
       fused_attention_(placement.device.is_cpu() && placement.dtype == at::kFloat &&
-                       (!placement.int8 || Int8Linear::own_kernel_chosen()) && attention_avx2_available() &&
+                       (!placement.int8 || Int8Linear::chosen_kernel() != Int8Kernel::Torch) && attention_avx2_available() &&
                        !std::getenv("RADLITE_NO_FUSED_ATTENTION")) {
   const std::int64_t H = config.hidden_size, I = config.intermediate_size;
   auto w = [&](const std::string& name, const std::vector<std::int64_t>& shape) {

@@ -18,6 +18,7 @@
 //   --smoke             two-layer models and tiny subsets: checks that everything runs, measures nothing useful
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
 
 #include <cmath>
 #include <cstdio>
@@ -39,6 +40,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_util.h"
+#include "model/int8_linear.h"
 #include "radlite/encoder.h"
 #include "radlite/retrieval/beir.h"
 #include "radlite/retrieval/pipeline.h"
@@ -357,6 +359,14 @@ struct Bench {
                 at::hasMKLDNN() ? "yes" : "no", at::hasMKL() ? "yes" : "no");
     for (const auto& [f, on] : cpu.flags) out["cpu"]["flags"][f] = on;
     out["cpu"]["model"] = cpu.model;
+    if (has(args.dtypes, "int8")) {
+      // The kernel int8 layers get on this CPU (chosen at run time; RADLITE_INT8_KERNEL overrides it).
+      c10::InferenceMode guard;
+      const radlite::model::Int8Linear probe(at::randn({3072, 768}), at::zeros({3072}));
+      const std::string kernel = probe.kernel_detail(4096);
+      std::printf("int8 kernel: %s at [4096x768]x[768x3072]\n", kernel.c_str());
+      out["int8_kernel"] = kernel;
+    }
 
     radlite::set_num_threads(args.threads);
     const auto bs = bi_shape(args.smoke), cs = ce_shape(args.smoke);

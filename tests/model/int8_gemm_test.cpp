@@ -1,5 +1,6 @@
-// radlite's int8 GEMM (model/int8_gemm.h): the AVX2 kernels against the plain C++ reference bit for bit, the
-// reference against its own definition, and the result against the float product.
+// radlite's int8 GEMM (model/int8_gemm.h): the AVX2 kernels and oneDNN's int32 sums with radlite's epilogue
+// (model/int8_dnnl.h) against the plain C++ reference bit for bit, the reference against its own definition, and the
+// result against the float product.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/int8_dnnl.h"
 #include "model/int8_gemm.h"
 #include "radlite/error.h"
 
@@ -169,6 +171,79 @@ TEST(Int8Gemm, PackingRefusesDepthsTheSumsCannotHold) {
   EXPECT_THROW(int8_pack_weights(w.data(), nullptr, 1, kInt8MaxDepth + 1), radlite::InvalidArgument);
   EXPECT_THROW(int8_pack_weights(w.data(), nullptr, 1, 0), radlite::InvalidArgument);
   EXPECT_NO_THROW(int8_pack_weights(w.data(), nullptr, 1, kInt8MaxDepth));
+}
+
+TEST(Int8Gemm, EpilogueMatchesTheReferenceBitForBit) {
+  if (!int8_gemm_available()) GTEST_SKIP() << "no AVX2 kernel on this CPU";
+  const std::int64_t rows = 7, n = 37;  // 37: four vectors of 8 and a tail of 5
+  std::mt19937 gen(31);
+  std::uniform_int_distribution<std::int32_t> big(-5000000, 5000000), z(0, 127), cs(-20000, 20000);
+  std::vector<std::int32_t> acc(rows * n), zero(rows), colsum(n);
+  for (auto& v : acc) v = big(gen);
+  for (auto& v : zero) v = z(gen);
+  for (auto& v : colsum) v = cs(gen);
+  const std::vector<float> ws = normal(n, 32, 0.01f), bias = normal(n, 33), scale = normal(rows, 34, 0.1f);
+  std::vector<float> want(rows * n, NAN), got(rows * n, NAN);
+  int8_epilogue_reference(acc.data(), n, ws.data(), bias.data(), colsum.data(), scale.data(), zero.data(), 0, rows,
+                          want.data());
+  int8_epilogue_avx2(acc.data(), n, ws.data(), bias.data(), colsum.data(), scale.data(), zero.data(), 0, 3,
+                     got.data());
+  int8_epilogue_avx2(acc.data(), n, ws.data(), bias.data(), colsum.data(), scale.data(), zero.data(), 3, rows,
+                     got.data());
+  EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)));
+}
+
+// oneDNN sums the int32 products (whatever kernel it picks on this CPU: AMX, VNNI, AVX2) and radlite's epilogue
+// applies the scales: the outputs must equal the reference's bit for bit, so int8 gives the same numbers on every CPU.
+TEST(Int8Gemm, OneDnnSumsMatchTheReferenceBitForBit) {
+  if (!int8_dnnl_available()) GTEST_SKIP() << "this build has no oneDNN";
+  for (const Shape s : {Shape{1, 4, 16}, Shape{3, 7, 17}, Shape{5, 771, 3}, Shape{9, 130, 33}, Shape{33, 384, 48},
+                        Shape{130, 768, 96}}) {
+    const std::string where = std::to_string(s.rows) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n);
+    const std::vector<float> x = awkward_rows(s.rows, s.k, 41), w = normal(s.n * s.k, 42, 0.05f),
+                             b = normal(s.n, 43);
+    const Int8PackedWeights p = int8_pack_weights(w.data(), b.data(), s.n, s.k);
+    const Int8DnnlWeightsPtr d = int8_dnnl_pack(p);
+    Quantized z = quantize(x, s.rows, s.k, p.kp, false);
+    std::vector<float> want(s.rows * s.n), got(s.rows * s.n, NAN);
+    int8_gemm_reference(p, z.q.data(), z.scale.data(), z.zero.data(), s.rows, want.data());
+    std::vector<std::int32_t> acc(s.rows * s.n, -1);
+    int8_dnnl_gemm(*d, z.q.data(), s.rows, acc.data());
+    int8_epilogue_reference(acc.data(), p.n, p.scale.data(), p.bias.data(), p.colsum.data(), z.scale.data(),
+                            z.zero.data(), 0, s.rows, got.data());
+    EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
+        << where << " on " << int8_dnnl_kernel_name(*d, s.rows);
+    // The comparison can fail: one activation byte changed changes that row's outputs.
+    z.q[0] ^= 1;
+    int8_dnnl_gemm(*d, z.q.data(), s.rows, acc.data());
+    int8_epilogue_reference(acc.data(), p.n, p.scale.data(), p.bias.data(), p.colsum.data(), z.scale.data(),
+                            z.zero.data(), 0, s.rows, got.data());
+    EXPECT_NE(0, std::memcmp(want.data(), got.data(), s.n * sizeof(float))) << where;
+  }
+  std::cout << "[int8 gemm] oneDNN kernel at 130x768x96: "
+            << int8_dnnl_kernel_name(*int8_dnnl_pack(int8_pack_weights(normal(96 * 768, 1).data(), nullptr, 96, 768)),
+                                     130)
+            << "\n";
+}
+
+TEST(Int8Gemm, OneDnnExtremeValuesSumExactly) {
+  if (!int8_dnnl_available()) GTEST_SKIP() << "this build has no oneDNN";
+  // Activations at 127 against weights of +-127 over a depth of 3,072 (an FFN's down projection): sums up to
+  // 49.5 million, far past int16; oneDNN's AVX2 kernel (vpmaddubsw) would saturate with 8-bit activations.
+  const std::int64_t rows = 3, k = 3072, n = 20;
+  std::vector<float> w(n * k);
+  for (std::int64_t j = 0; j < n; ++j)
+    for (std::int64_t i = 0; i < k; ++i) w[j * k + i] = (j % 3 == 0 || (i / 2) % (j + 1) == 0) ? 1.0f : -1.0f;
+  const Int8PackedWeights p = int8_pack_weights(w.data(), nullptr, n, k);
+  std::vector<std::uint8_t> q(rows * p.kp, 127);
+  std::vector<std::int32_t> acc(rows * n);
+  int8_dnnl_gemm(*int8_dnnl_pack(p), q.data(), rows, acc.data());
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < n; ++j) {
+      std::int64_t exact = 0;
+      for (std::int64_t i = 0; i < k; ++i) exact += 127 * static_cast<std::int64_t>(w[j * k + i] * 127);
+      ASSERT_EQ(acc[r * n + j], exact) << "row " << r << " column " << j;
+    }
 }
 
 }  // namespace

@@ -5,6 +5,10 @@
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "golden.h"
 #include "model/int8_linear.h"
@@ -43,34 +47,60 @@ TEST(Int8Linear, PerChannelScalesKeepSmallRowsAccurate) {
   EXPECT_LT(row0, 0.05);
 }
 
-// radlite's AVX2 kernel (per-row activation scales) and oneDNN's (RADLITE_INT8_ONEDNN, one scale per call) both
-// approximate the same float product; forward_into writes through a non-contiguous output too.
-TEST(Int8Linear, OwnKernelAndOneDnnAgree) {
+// The kernels (RADLITE_INT8_KERNEL): radlite's AVX2 GEMM and oneDNN's matmul quantize per row and agree bit for bit;
+// libtorch's quantized linear (one scale per call) approximates the same float product. forward_into writes through
+// a non-contiguous output too.
+TEST(Int8Linear, KernelsAgree) {
   c10::InferenceMode guard;
   at::manual_seed(5);
   const at::Tensor w = at::randn({48, 200}) / 10, b = at::randn({48}) / 10, x = at::randn({37, 200});
   const at::Tensor ref = at::addmm(b, x, w.t());
-  ::unsetenv("RADLITE_INT8_ONEDNN");
-  const model::Int8Linear own(w, b);
-  ::setenv("RADLITE_INT8_ONEDNN", "1", 1);
-  const model::Int8Linear onednn(w, b);
-  ::unsetenv("RADLITE_INT8_ONEDNN");
-  EXPECT_FALSE(onednn.own_kernel());
-  if (!own.own_kernel()) GTEST_SKIP() << "this CPU runs oneDNN's kernel for int8 (VNNI, or no AVX2)";
   const double spread = ref.abs().max().item<double>();
-  const at::Tensor a = own.forward(x), o = onednn.forward(x);
-  at::Tensor strided = at::zeros({48, 37}).t();  // [37, 48], not contiguous
-  own.forward_into(x, strided);
-  const double own_err = (a - ref).abs().max().item<double>() / spread;
-  const double onednn_err = (o - ref).abs().max().item<double>() / spread;
-  std::cout << "[int8] Linear 37x200x48: max |error| / max |output|: radlite " << own_err << ", oneDNN "
-            << onednn_err << "\n";
-  EXPECT_LT(own_err, 0.03);
-  EXPECT_LT(onednn_err, 0.03);
-  EXPECT_GT(own_err, 0.0);
-  EXPECT_TRUE(at::equal(strided, a));
-  at::Tensor wrong = at::empty({37, 47});
-  EXPECT_THROW(own.forward_into(x, wrong), InvalidArgument);
+  auto build = [&](const char* kernel) {
+    ::setenv("RADLITE_INT8_KERNEL", kernel, 1);
+    model::Int8Linear layer(w, b);
+    ::unsetenv("RADLITE_INT8_KERNEL");
+    return layer;
+  };
+  const model::Int8Linear torch_layer = build("torch");
+  EXPECT_EQ(torch_layer.kernel(), model::Int8Kernel::Torch);
+  const at::Tensor t = torch_layer.forward(x);
+  const double torch_err = (t - ref).abs().max().item<double>() / spread;
+  std::cout << "[int8] Linear 37x200x48: max |error| / max |output|: libtorch-quantized " << torch_err << "\n";
+  EXPECT_LT(torch_err, 0.03);
+  EXPECT_GT(torch_err, 0.0);
+  // Each per-row kernel present: within the same bound, equal to each other, through a strided output too.
+  std::vector<std::pair<std::string, at::Tensor>> per_row;
+  for (const char* kernel : {"own", "onednn"}) {
+    ::setenv("RADLITE_INT8_KERNEL", kernel, 1);
+    const bool available = [] {
+      try {
+        (void)model::Int8Linear::chosen_kernel();
+        return true;
+      } catch (const ModelError&) {
+        return false;
+      }
+    }();
+    ::unsetenv("RADLITE_INT8_KERNEL");
+    if (!available) continue;
+    const model::Int8Linear layer = build(kernel);
+    const at::Tensor a = layer.forward(x);
+    at::Tensor strided = at::zeros({48, 37}).t();  // [37, 48], not contiguous
+    layer.forward_into(x, strided);
+    const double err = (a - ref).abs().max().item<double>() / spread;
+    std::cout << "[int8] " << layer.kernel_detail(37) << ": " << err << "\n";
+    EXPECT_LT(err, 0.03) << kernel;
+    EXPECT_GT(err, 0.0) << kernel;
+    EXPECT_TRUE(at::equal(strided, a)) << kernel;
+    at::Tensor wrong = at::empty({37, 47});
+    EXPECT_THROW(layer.forward_into(x, wrong), InvalidArgument) << kernel;
+    per_row.emplace_back(kernel, a);
+  }
+  ::setenv("RADLITE_INT8_KERNEL", "avx9", 1);
+  EXPECT_THROW(model::Int8Linear::chosen_kernel(), InvalidArgument);
+  ::unsetenv("RADLITE_INT8_KERNEL");
+  if (per_row.size() < 2) GTEST_SKIP() << "only one per-row int8 kernel on this CPU / build";
+  EXPECT_TRUE(at::equal(per_row[0].second, per_row[1].second)) << "own and onednn differ";
 }
 
 TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {

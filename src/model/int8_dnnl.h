@@ -1,0 +1,48 @@
+// The int8 GEMM on oneDNN's matmul, for CPUs with AMX or VNNI (internal to radlite).
+//
+// The same arithmetic as int8_gemm.h: 7-bit activations with a scale and zero point per row, int8 weights with a
+// scale per output column, the products summed exactly in int32. oneDNN computes only the int32 sums (uint8 x int8
+// -> int32, no scales, no zero points: exact on every kernel it picks), and radlite's epilogue
+// (int8_epilogue_avx2) applies the same formula as int8_gemm_reference. So every kernel radlite runs for int8
+// (its own AVX2 GEMM, oneDNN's AMX or VNNI or AVX2 matmul) gives bit-identical outputs on every CPU.
+//
+// oneDNN is the copy libtorch itself links (Debian's libtorch uses the system libdnnl), reached through its public
+// API; a build without it (RADLITE_HAVE_DNNL undefined) reports the kernel unavailable.
+//
+// Measured on one of this project's 2-core machines (an Intel Xeon with AMX under KVM), 2 threads, 4,096 x 768 x
+// 3,072, while a build ran beside it: oneDNN's AMX int8 matmul ("brg:avx512_core_amx_int8") about 630 G
+// operations/s, its AVX-512 VNNI one about 400, against about 125 for libtorch's quantized linear on the same
+// library (it keeps the weights in a plain layout, so oneDNN falls back to its older "gemm:jit").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "model/int8_gemm.h"
+
+namespace radlite::model {
+
+/// True when this build has oneDNN.
+bool int8_dnnl_available();
+/// True when the CPU has AMX int8 or VNNI (avx512_vnni, avx_vnni): then oneDNN's matmul is radlite's int8 kernel.
+bool int8_dnnl_preferred();
+
+/// The quantized weights of one layer, reordered once into the blocked layout oneDNN's kernel chooses.
+struct Int8DnnlWeights;
+struct Int8DnnlWeightsDeleter {
+  void operator()(Int8DnnlWeights* p) const;
+};
+using Int8DnnlWeightsPtr = std::unique_ptr<Int8DnnlWeights, Int8DnnlWeightsDeleter>;
+
+/// From the packed weights' int8 values (w.data; w.kp is the depth). Throws ModelError without oneDNN.
+Int8DnnlWeightsPtr int8_dnnl_pack(const Int8PackedWeights& w);
+
+/// acc[r][j] = sum_i q[r][i] * wq[j][i] for rows [0, rows) (q: rows of w.kp bytes; acc: rows x w.n int32).
+/// Runs on OpenMP's threads (omp_get_max_threads of the calling thread). Safe to call from several threads.
+void int8_dnnl_gemm(const Int8DnnlWeights& w, const std::uint8_t* q, std::int64_t rows, std::int32_t* acc);
+
+/// oneDNN's name for the kernel it runs for this layer at `rows` rows (e.g. "brg:avx512_core_amx_int8").
+std::string int8_dnnl_kernel_name(const Int8DnnlWeights& w, std::int64_t rows);
+
+}  // namespace radlite::model
