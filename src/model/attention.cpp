@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 #include "model/attention_avx2.h"
@@ -25,10 +26,15 @@ void attention_fused(const float* q, const float* k, const float* v, const std::
     const double target = cost[groups] * static_cast<double>(part) / static_cast<double>(parts);
     return static_cast<std::int64_t>(std::lower_bound(cost.begin(), cost.end(), target) - cost.begin());
   };
+  static const bool wide = attention_avx512_available() && !std::getenv("RADLITE_ATTENTION_AVX2");
   at::parallel_for(0, parts, 1, [&](std::int64_t p0, std::int64_t p1) {
     std::vector<float> work(static_cast<std::size_t>(attention_work_floats(L, dh)));
     const std::int64_t g0 = std::min(boundary(p0), groups), g1 = std::min(boundary(p1), groups);
-    if (g0 < g1) attention_avx2(q, k, v, lengths, heads, L, dh, scale, g0, g1, out, work.data());
+    if (g0 >= g1) return;
+    if (wide)
+      attention_avx512(q, k, v, lengths, heads, L, dh, scale, g0, g1, out, work.data());
+    else
+      attention_avx2(q, k, v, lengths, heads, L, dh, scale, g0, g1, out, work.data());
   });
 }
 

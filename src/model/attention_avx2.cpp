@@ -157,7 +157,7 @@ bool attention_avx2_available() { return small_linear_available(); }  // the sam
 bool attention_avx2_supports(std::int64_t head_size) { return head_size > 0 && head_size % 8 == 0 && head_size <= 256; }
 
 std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh) {
-  const std::int64_t np = (L + 15) / 16 * 16;
+  const std::int64_t np = (L + 31) / 32 * 32;  // keys padded to 16 here, to 32 in attention_avx512.cpp
   return dh * np + kRows * np;
 }
 

@@ -33,10 +33,18 @@ void attention_avx2(const float* q, const float* k, const float* v, const std::i
                     std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end, float* out,
                     float* work);
 
-/// Floats of scratch one attention_avx2 call needs.
+/// The same computation with AVX-512 vectors (attention_avx512.cpp), for CPUs with AVX-512F; the results agree
+/// with attention_avx2's to rounding (sums in another order), not bit for bit.
+bool attention_avx512_available();
+void attention_avx512(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
+                      std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end,
+                      float* out, float* work);
+
+/// Floats of scratch one attention_avx2 or attention_avx512 call needs.
 std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh);
 
-/// attention_avx2 over all `groups` (sequence, head) pairs, shared over ATen's intra-op threads (attention.cpp).
+/// attention_avx512 (where available, and RADLITE_ATTENTION_AVX2 is unset) or attention_avx2 over all `groups`
+/// (sequence, head) pairs, shared over ATen's intra-op threads (attention.cpp).
 void attention_fused(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
                      std::int64_t groups, std::int64_t L, std::int64_t dh, float scale, float* out);
 

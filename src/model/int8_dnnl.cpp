@@ -41,19 +41,26 @@ struct Kernel {
 class KernelCache {
  public:
   // Shared: a thread still running a kernel keeps it alive past a clear.
-  std::shared_ptr<Kernel> get(const dnnl::memory::desc& wdesc, std::int64_t k, std::int64_t n, std::int64_t rows) {
+  // f32: float32 in and out with a bias; otherwise uint8 x int8 -> int32.
+  std::shared_ptr<Kernel> get(const dnnl::memory::desc& wdesc, std::int64_t k, std::int64_t n, std::int64_t rows,
+                              bool f32 = false) {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto key = std::make_tuple(k, n, rows);
+    const auto key = std::make_tuple(f32, k, n, rows);
     auto it = kernels_.find(key);
     if (it != kernels_.end()) return it->second;
     // Bounded: a long run over texts of every length would otherwise keep one kernel per row count forever.
     if (kernels_.size() >= 512) kernels_.clear();
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    auto pd = dnnl::matmul::primitive_desc(
-        dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::u8, tag::ab), wdesc,
-                           dnnl::memory::desc({rows, n}, dt::s32, tag::ab)),
-        attr, cpu_engine());
+    auto pd = f32 ? dnnl::matmul::primitive_desc(
+                        dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::f32, tag::ab), wdesc,
+                                           dnnl::memory::desc({1, n}, dt::f32, tag::ab),
+                                           dnnl::memory::desc({rows, n}, dt::f32, tag::ab)),
+                        attr, cpu_engine())
+                  : dnnl::matmul::primitive_desc(
+                        dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::u8, tag::ab), wdesc,
+                                           dnnl::memory::desc({rows, n}, dt::s32, tag::ab)),
+                        attr, cpu_engine());
     auto kernel = std::make_shared<Kernel>(Kernel{pd, dnnl::matmul(pd)});
     kernels_.emplace(key, kernel);
     return kernel;
@@ -61,7 +68,7 @@ class KernelCache {
 
  private:
   std::mutex mu_;
-  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, std::shared_ptr<Kernel>> kernels_;
+  std::map<std::tuple<bool, std::int64_t, std::int64_t, std::int64_t>, std::shared_ptr<Kernel>> kernels_;
 };
 
 KernelCache& kernel_cache() {
@@ -134,6 +141,60 @@ std::string int8_dnnl_kernel_name(const Int8DnnlWeights& w, std::int64_t rows) {
   return kernel_cache().get(w.desc, w.k, w.n, std::max<std::int64_t>(rows, 1))->pd.impl_info_str();
 }
 
+struct F32DnnlWeights {
+  std::int64_t k = 0, n = 0;
+  dnnl::memory::desc desc;
+  dnnl::memory weights, bias;
+};
+
+F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t n, std::int64_t k) {
+  if (n < 1 || k < 1) throw InvalidArgument("float32 Linear (oneDNN): an empty weight matrix");
+  F32DnnlWeightsPtr out(new F32DnnlWeights);
+  out->k = k;
+  out->n = n;
+  auto pd = dnnl::matmul::primitive_desc(
+      dnnl::matmul::desc(dnnl::memory::desc({256, k}, dt::f32, tag::ab), dnnl::memory::desc({k, n}, dt::f32, tag::any),
+                         dnnl::memory::desc({1, n}, dt::f32, tag::ab), dnnl::memory::desc({256, n}, dt::f32, tag::ab)),
+      cpu_engine());
+  out->desc = pd.weights_desc();
+  out->weights = dnnl::memory(out->desc, cpu_engine());
+  dnnl::memory src(dnnl::memory::desc({k, n}, dt::f32, tag::ba), cpu_engine(), const_cast<float*>(w));
+  dnnl::stream stream(cpu_engine());
+  dnnl::reorder(src, out->weights).execute(stream, src, out->weights);
+  stream.wait();
+  out->bias = dnnl::memory(dnnl::memory::desc({1, n}, dt::f32, tag::ab), cpu_engine());
+  auto* b = static_cast<float*>(out->bias.get_data_handle());
+  for (std::int64_t j = 0; j < n; ++j) b[j] = bias ? bias[j] : 0.0f;
+  return out;
+}
+
+void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
+
+void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out) {
+  if (rows <= 0) return;
+  const std::shared_ptr<Kernel> kernel = kernel_cache().get(w.desc, w.k, w.n, rows, /*f32=*/true);
+  if (!(kernel->pd.weights_desc() == w.desc))
+    throw ModelError("float32 Linear (oneDNN): the kernel for " + std::to_string(rows) +
+                     " rows wants another weight layout than the one packed");
+  thread_local std::vector<std::uint8_t> scratch;
+  const std::size_t need = kernel->pd.scratchpad_desc().get_size();
+  if (scratch.size() < need) scratch.resize(need);
+  dnnl::engine& engine = cpu_engine();
+  dnnl::memory src(dnnl::memory::desc({rows, w.k}, dt::f32, tag::ab), engine, const_cast<float*>(x));
+  dnnl::memory dst(dnnl::memory::desc({rows, w.n}, dt::f32, tag::ab), engine, out);
+  dnnl::memory pad(kernel->pd.scratchpad_desc(), engine, scratch.data());
+  dnnl::stream stream(engine);
+  kernel->prim.execute(stream, {{DNNL_ARG_SRC, src},
+                                {DNNL_ARG_WEIGHTS, w.weights},
+                                {DNNL_ARG_BIAS, w.bias},
+                                {DNNL_ARG_DST, dst},
+                                {DNNL_ARG_SCRATCHPAD, pad}});
+  stream.wait();
+}
+
+std::int64_t f32_dnnl_in_features(const F32DnnlWeights& w) { return w.k; }
+std::int64_t f32_dnnl_out_features(const F32DnnlWeights& w) { return w.n; }
+
 #else  // !RADLITE_HAVE_DNNL
 
 struct Int8DnnlWeights {};
@@ -146,6 +207,16 @@ void int8_dnnl_gemm(const Int8DnnlWeights&, const std::uint8_t*, std::int64_t, s
   throw ModelError("int8 GEMM: this build of radlite has no oneDNN (libdnnl-dev)");
 }
 std::string int8_dnnl_kernel_name(const Int8DnnlWeights&, std::int64_t) { return "none"; }
+struct F32DnnlWeights {};
+F32DnnlWeightsPtr f32_dnnl_pack(const float*, const float*, std::int64_t, std::int64_t) {
+  throw ModelError("float32 Linear: this build of radlite has no oneDNN (libdnnl-dev)");
+}
+void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
+void f32_dnnl_linear(const F32DnnlWeights&, const float*, std::int64_t, float*) {
+  throw ModelError("float32 Linear: this build of radlite has no oneDNN (libdnnl-dev)");
+}
+std::int64_t f32_dnnl_in_features(const F32DnnlWeights&) { return 0; }
+std::int64_t f32_dnnl_out_features(const F32DnnlWeights&) { return 0; }
 
 #endif
 
@@ -153,6 +224,17 @@ bool int8_dnnl_preferred() {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
   static const bool fast = __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avxvnni");
   return int8_dnnl_available() && fast;
+#else
+  return false;
+#endif
+}
+
+bool f32_dnnl_preferred() {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  static const bool fast = int8_dnnl_available() && __builtin_cpu_supports("avx512f") &&
+                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                           __builtin_cpu_supports("avx512dq") && !std::getenv("RADLITE_F32_OPENBLAS");
+  return fast;
 #else
   return false;
 #endif

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/safetensors.h"
+#include "model/int8_dnnl.h"
 #include "model/int8_linear.h"
 #include "model/model_config.h"
 #include "radlite/encoder.h"
@@ -62,6 +63,9 @@ class TransformerEncoder {
     at::Tensor inter_w, inter_b, out_w, out_b, out_ln_w, out_ln_b;
     // DType::Int8: the four projections quantized (their float weights are then released).
     std::shared_ptr<const Int8Linear> qkv_q, attn_out_q, inter_q, out_q;
+    // float32 on a CPU with AVX-512 in a build with oneDNN (int8_dnnl.h): the four projections in oneDNN's layout
+    // (their at::Tensor weights are then released).
+    std::shared_ptr<const F32DnnlWeights> qkv_f, attn_out_f, inter_f, out_f;
   };
   EncoderConfig config_;
   Placement placement_;

@@ -3,7 +3,7 @@
 //   tokens/s at 32x128 and 8x512, the latency of one 32-token query, documents/s over the bundled CancerGov
 //   answers (their real length mix), cross-encoder pairs/s for 50 (question, answer) pairs at max length 512 and
 //   256, and a full pipeline query (median and p95, K2 = 50),
-// each next to the at::mm GEMM roofline measured in the same process (as a fraction of it). The CPU's relevant
+// each next to the GEMM roofline (the faster of at::mm and, where radlite uses it, oneDNN's matmul) measured in the same process (as a fraction of it). The CPU's relevant
 // flags are printed first. Few repetitions: the machine is shared.
 //
 // Usage: bench_cpu [--models DIR] [--write-models DIR] [--dtypes f32,bf16] [--threads N] [--repeat N]
@@ -40,6 +40,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_util.h"
+#include "model/int8_dnnl.h"
 #include "model/int8_linear.h"
 #include "radlite/encoder.h"
 #include "radlite/retrieval/beir.h"
@@ -209,7 +210,7 @@ struct Bench {
   Args args;
   fs::path dir;
   json out = json::object();
-  double roof_bi = 0, roof_ce = 0;  // GFLOP/s of at::mm, float32, at each model's FFN shape
+  double roof_bi = 0, roof_ce = 0;  // GFLOP/s, float32, at each model's FFN shape: at::mm or oneDNN's, the faster
 
   void row(const std::string& what, const std::string& value, double flops, double seconds, double roof) {
     std::printf("  %-46s %16s   %5.1f%% of roofline\n", what.c_str(), value.c_str(),
@@ -376,6 +377,24 @@ struct Bench {
         "GEMM roofline (at::mm float32, 4096 rows, %d threads): %.1f GFLOP/s at [x768]x[768x3072], "
         "%.1f GFLOP/s at [x384]x[384x1536]\n",
         at::get_num_threads(), roof_bi, roof_ce);
+    if (radlite::model::f32_dnnl_preferred()) {
+      // radlite's float32 layers run oneDNN's matmul on this CPU: the roofline is the faster of the two GEMMs.
+      auto dnnl_rate = [&](std::int64_t k, std::int64_t n) {
+        const at::Tensor w = at::randn({n, k}), a = at::randn({4096, k});
+        at::Tensor c = at::empty({4096, n});
+        const auto packed = radlite::model::f32_dnnl_pack(w.data_ptr<float>(), nullptr, n, k);
+        radlite::model::f32_dnnl_linear(*packed, a.data_ptr<float>(), 4096, c.data_ptr<float>());
+        const double t = radlite::bench::best_seconds(std::max(args.repeat, 2), [&] {
+          radlite::model::f32_dnnl_linear(*packed, a.data_ptr<float>(), 4096, c.data_ptr<float>());
+        });
+        return 2.0 * 4096 * static_cast<double>(k) * static_cast<double>(n) / t * 1e-9;
+      };
+      const double d_bi = dnnl_rate(bs.hidden, bs.intermediate), d_ce = dnnl_rate(cs.hidden, cs.intermediate);
+      std::printf("  oneDNN matmul float32 (radlite's float32 layers here): %.1f and %.1f GFLOP/s\n", d_bi, d_ce);
+      roof_bi = std::max(roof_bi, d_bi);
+      roof_ce = std::max(roof_ce, d_ce);
+      out["roofline_onednn_gflops"] = {{"biencoder", d_bi}, {"crossencoder", d_ce}};
+    }
     if (has(args.dtypes, "bf16")) {
       std::printf("  at::mm bfloat16 at [x768]x[768x3072]: %.1f GFLOP/s\n",
                   radlite::bench::gemm_roofline(bs, at::kBFloat16, 1));

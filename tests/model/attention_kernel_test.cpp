@@ -76,7 +76,34 @@ std::vector<float> run(const Data& d, float scale) {
   return out;
 }
 
+// One kernel directly, on one thread: attention_avx2 or attention_avx512.
+std::vector<float> run_width(const Data& d, float scale, bool wide) {
+  std::vector<float> out(d.q.size(), -1.0f), work(static_cast<std::size_t>(attention_work_floats(d.L, d.dh)));
+  const std::int64_t groups = static_cast<std::int64_t>(d.lengths.size()) * d.heads;
+  (wide ? attention_avx512 : attention_avx2)(d.q.data(), d.k.data(), d.v.data(), d.lengths.data(), d.heads, d.L,
+                                             d.dh, scale, 0, groups, out.data(), work.data());
+  return out;
+}
+
 }  // namespace
+
+// attention_fused picks the AVX-512 kernel where the CPU has it: both widths are checked here on such a CPU, head
+// sizes that fill whole vectors and ones that leave the last vector partial (masked).
+TEST(AttentionKernel, BothVectorWidthsMatchTheReference) {
+  if (!attention_avx2_available()) GTEST_SKIP() << "no AVX2 + FMA on this CPU";
+  std::mt19937 rng(17);
+  std::vector<bool> widths{false};
+  if (attention_avx512_available()) widths.push_back(true);
+  for (const bool wide : widths)
+    for (std::int64_t dh : {8, 24, 32, 40, 64, 96})
+      for (std::int64_t L : {1, 5, 31, 32, 33, 70}) {
+        const Data d = make(2, 2, L, dh, 1.0f, rng);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+        const auto got = run_width(d, scale, wide);
+        EXPECT_LT(max_diff(got, reference(d, scale)), 2e-6) << (wide ? "avx512" : "avx2") << " dh " << dh << " L " << L;
+      }
+  if (widths.size() < 2) GTEST_SKIP() << "no AVX-512F on this CPU: only the AVX2 kernel was checked";
+}
 
 TEST(AttentionKernel, MatchesDoublePrecisionSoftmaxAttention) {
   if (!attention_avx2_available()) GTEST_SKIP() << "no AVX2 + FMA on this CPU (the ATen path runs instead)";

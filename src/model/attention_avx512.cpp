@@ -1,0 +1,171 @@
+// AVX-512 fused attention: the AVX2 kernel's algorithm (attention_avx2.h) with 16-float vectors, for CPUs with
+// AVX-512F (this file alone is compiled with -mavx512f -mfma on x86-64). Query rows four at a time against 32 keys
+// per step, the softmax 16 scores per instruction, output rows 32 columns per step (masked past the head size).
+#include "model/attention_avx2.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__) && defined(__AVX512F__) && defined(__FMA__)
+#include <immintrin.h>
+
+namespace radlite::model {
+namespace {
+
+constexpr std::int64_t kRows = 4;   // query rows per block
+constexpr std::int64_t kKeys = 32;  // keys per step (two vectors)
+
+// e^x for 16 floats, x <= 0: the AVX2 kernel's exp_nonpositive (same range reduction, same Cephes coefficients).
+__m512 exp_nonpositive(__m512 x) {
+  const __m512 low = _mm512_set1_ps(-87.3f);
+  const __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ);
+  x = _mm512_max_ps(x, low);
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+  return _mm512_maskz_mul_ps(static_cast<__mmask16>(~underflow), p, _mm512_castsi512_ps(bits));
+}
+
+__mmask16 first(std::int64_t count) {
+  return count >= 16 ? static_cast<__mmask16>(0xFFFF)
+                     : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
+}
+
+// One (sequence, head): n real tokens, keys padded to np (a multiple of 32) columns in kt [dh, np].
+void one_head(const float* q, const float* k, const float* v, std::int64_t n, std::int64_t L, std::int64_t dh,
+              float scale, float* out, float* kt, float* scores) {
+  const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys;
+  for (std::int64_t d = 0; d < dh; ++d) {
+    float* row = kt + d * np;
+    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * dh + d];
+    for (std::int64_t j = n; j < np; ++j) row[j] = 0.0f;
+  }
+  const __m512 vscale = _mm512_set1_ps(scale);
+  for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
+    const std::int64_t rows = std::min(kRows, n - i0);
+    const float* qi = q + i0 * dh;
+    const float* q0 = qi;
+    const float* q1 = rows > 1 ? qi + dh : qi;
+    const float* q2 = rows > 2 ? qi + 2 * dh : qi;
+    const float* q3 = rows > 3 ? qi + 3 * dh : qi;
+    for (std::int64_t j = 0; j < np; j += kKeys) {
+      __m512 a00 = _mm512_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      for (std::int64_t d = 0; d < dh; ++d) {
+        const __m512 k0 = _mm512_loadu_ps(kt + d * np + j), k1 = _mm512_loadu_ps(kt + d * np + j + 16);
+        __m512 b = _mm512_set1_ps(q0[d]);
+        a00 = _mm512_fmadd_ps(b, k0, a00);
+        a01 = _mm512_fmadd_ps(b, k1, a01);
+        b = _mm512_set1_ps(q1[d]);
+        a10 = _mm512_fmadd_ps(b, k0, a10);
+        a11 = _mm512_fmadd_ps(b, k1, a11);
+        b = _mm512_set1_ps(q2[d]);
+        a20 = _mm512_fmadd_ps(b, k0, a20);
+        a21 = _mm512_fmadd_ps(b, k1, a21);
+        b = _mm512_set1_ps(q3[d]);
+        a30 = _mm512_fmadd_ps(b, k0, a30);
+        a31 = _mm512_fmadd_ps(b, k1, a31);
+      }
+      _mm512_storeu_ps(scores + 0 * np + j, _mm512_mul_ps(a00, vscale));
+      _mm512_storeu_ps(scores + 0 * np + j + 16, _mm512_mul_ps(a01, vscale));
+      _mm512_storeu_ps(scores + 1 * np + j, _mm512_mul_ps(a10, vscale));
+      _mm512_storeu_ps(scores + 1 * np + j + 16, _mm512_mul_ps(a11, vscale));
+      _mm512_storeu_ps(scores + 2 * np + j, _mm512_mul_ps(a20, vscale));
+      _mm512_storeu_ps(scores + 2 * np + j + 16, _mm512_mul_ps(a21, vscale));
+      _mm512_storeu_ps(scores + 3 * np + j, _mm512_mul_ps(a30, vscale));
+      _mm512_storeu_ps(scores + 3 * np + j + 16, _mm512_mul_ps(a31, vscale));
+    }
+    // Softmax numerators in place (keys n .. np - 1 set to 0), and 1 / sum per row.
+    float inv[kRows];
+    const std::int64_t nv = n / 16 * 16;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      float* s = scores + r * np;
+      __m512 m16 = _mm512_set1_ps(-3.4e38f);
+      for (std::int64_t j = 0; j < nv; j += 16) m16 = _mm512_max_ps(m16, _mm512_loadu_ps(s + j));
+      float m = _mm512_reduce_max_ps(m16);
+      for (std::int64_t j = nv; j < n; ++j) m = std::max(m, s[j]);
+      for (std::int64_t j = n; j < np; ++j) s[j] = -3.4e38f;  // exp gives exactly 0
+      const __m512 mv = _mm512_set1_ps(m);
+      __m512 sum16 = _mm512_setzero_ps();
+      for (std::int64_t j = 0; j < np; j += 16) {
+        const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv));
+        _mm512_storeu_ps(s + j, e);
+        sum16 = _mm512_add_ps(sum16, e);
+      }
+      inv[r] = 1.0f / _mm512_reduce_add_ps(sum16);
+    }
+    // Output rows: sum_j e_j v_j, 32 columns at a time for 4 rows, then times 1 / sum.
+    for (std::int64_t c = 0; c < dh; c += 32) {
+      const __mmask16 m0 = first(dh - c), m1 = first(dh - c - 16);
+      __m512 o00 = _mm512_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00, o30 = o00, o31 = o00;
+      const float* s0 = scores;
+      const float* s1 = scores + np;
+      const float* s2 = scores + 2 * np;
+      const float* s3 = scores + 3 * np;
+      for (std::int64_t j = 0; j < n; ++j) {
+        const float* vj = v + j * dh + c;
+        const __m512 v0 = _mm512_maskz_loadu_ps(m0, vj);
+        const __m512 v1 = _mm512_maskz_loadu_ps(m1, vj + 16);
+        __m512 b = _mm512_set1_ps(s0[j]);
+        o00 = _mm512_fmadd_ps(b, v0, o00);
+        o01 = _mm512_fmadd_ps(b, v1, o01);
+        b = _mm512_set1_ps(s1[j]);
+        o10 = _mm512_fmadd_ps(b, v0, o10);
+        o11 = _mm512_fmadd_ps(b, v1, o11);
+        b = _mm512_set1_ps(s2[j]);
+        o20 = _mm512_fmadd_ps(b, v0, o20);
+        o21 = _mm512_fmadd_ps(b, v1, o21);
+        b = _mm512_set1_ps(s3[j]);
+        o30 = _mm512_fmadd_ps(b, v0, o30);
+        o31 = _mm512_fmadd_ps(b, v1, o31);
+      }
+      const __m512 acc[kRows][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31}};
+      for (std::int64_t r = 0; r < rows; ++r) {
+        float* o = out + (i0 + r) * dh + c;
+        const __m512 f = _mm512_set1_ps(inv[r]);
+        _mm512_mask_storeu_ps(o, m0, _mm512_mul_ps(acc[r][0], f));
+        _mm512_mask_storeu_ps(o + 16, m1, _mm512_mul_ps(acc[r][1], f));
+      }
+    }
+  }
+  std::memset(out + n * dh, 0, sizeof(float) * static_cast<std::size_t>((L - n) * dh));
+}
+
+}  // namespace
+
+bool attention_avx512_available() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+}
+
+void attention_avx512(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
+                      std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end,
+                      float* out, float* work) {
+  const std::int64_t np = (L + kKeys - 1) / kKeys * kKeys;
+  float* kt = work;
+  float* scores = work + dh * np;
+  for (std::int64_t g = g_begin; g < g_end; ++g) {
+    const std::int64_t n = lengths[g / heads];
+    const std::int64_t off = g * L * dh;
+    one_head(q + off, k + off, v + off, n, L, dh, scale, out + off, kt, scores);
+  }
+}
+
+}  // namespace radlite::model
+
+#else
+
+namespace radlite::model {
+bool attention_avx512_available() { return false; }
+void attention_avx512(const float*, const float*, const float*, const std::int64_t*, std::int64_t, std::int64_t,
+                      std::int64_t, float, std::int64_t, std::int64_t, float*, float*) {}
+}  // namespace radlite::model
+
+#endif
