@@ -36,8 +36,7 @@ __m512 exp_nonpositive(__m512 x) {
 }
 
 __mmask16 first(std::int64_t count) {
-  return count >= 16 ? static_cast<__mmask16>(0xFFFF)
-                     : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
+  return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
 }
 
 // One (sequence, head): n real tokens, keys padded to np (a multiple of 32) columns in kt [dh, np].
@@ -141,9 +140,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t n, st
 
 }  // namespace
 
-bool attention_avx512_available() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-}
+bool attention_avx512_available() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"); }
 
 void attention_avx512(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
                       std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end,

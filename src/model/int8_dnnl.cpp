@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "radlite/error.h"
@@ -52,15 +53,14 @@ class KernelCache {
     if (kernels_.size() >= 512) kernels_.clear();
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    auto pd = f32 ? dnnl::matmul::primitive_desc(
-                        dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::f32, tag::ab), wdesc,
-                                           dnnl::memory::desc({1, n}, dt::f32, tag::ab),
-                                           dnnl::memory::desc({rows, n}, dt::f32, tag::ab)),
-                        attr, cpu_engine())
-                  : dnnl::matmul::primitive_desc(
-                        dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::u8, tag::ab), wdesc,
-                                           dnnl::memory::desc({rows, n}, dt::s32, tag::ab)),
-                        attr, cpu_engine());
+    auto pd =
+        f32 ? dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::f32, tag::ab), wdesc,
+                                                              dnnl::memory::desc({1, n}, dt::f32, tag::ab),
+                                                              dnnl::memory::desc({rows, n}, dt::f32, tag::ab)),
+                                           attr, cpu_engine())
+            : dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::u8, tag::ab), wdesc,
+                                                              dnnl::memory::desc({rows, n}, dt::s32, tag::ab)),
+                                           attr, cpu_engine());
     auto kernel = std::make_shared<Kernel>(Kernel{pd, dnnl::matmul(pd)});
     kernels_.emplace(key, kernel);
     return kernel;
@@ -74,6 +74,30 @@ class KernelCache {
 KernelCache& kernel_cache() {
   static KernelCache cache;
   return cache;
+}
+
+// Runs the kernel for `rows` rows of these weights on src and dst (plain row-major buffers); scratch memory is this
+// thread's own, so that one kernel serves several threads at once. `what` names the layer kind in errors.
+void run_matmul(const char* what, const dnnl::memory::desc& wdesc, const dnnl::memory& weights,
+                const dnnl::memory* bias, std::int64_t k, std::int64_t n, std::int64_t rows, dt src_type,
+                const void* src_data, dt dst_type, void* dst_data) {
+  const std::shared_ptr<Kernel> kernel = kernel_cache().get(wdesc, k, n, rows, /*f32=*/bias != nullptr);
+  if (!(kernel->pd.weights_desc() == wdesc))
+    throw ModelError(std::string(what) + " (oneDNN): the kernel for " + std::to_string(rows) +
+                     " rows wants another weight layout than the one packed");
+  thread_local std::vector<std::uint8_t> scratch;
+  const std::size_t need = kernel->pd.scratchpad_desc().get_size();
+  if (scratch.size() < need) scratch.resize(need);
+  dnnl::engine& engine = cpu_engine();
+  dnnl::memory src(dnnl::memory::desc({rows, k}, src_type, tag::ab), engine, const_cast<void*>(src_data));
+  dnnl::memory dst(dnnl::memory::desc({rows, n}, dst_type, tag::ab), engine, dst_data);
+  dnnl::memory pad(kernel->pd.scratchpad_desc(), engine, scratch.data());
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, *bias);
+  dnnl::stream stream(engine);
+  kernel->prim.execute(stream, args);
+  stream.wait();
 }
 
 }  // namespace
@@ -101,10 +125,9 @@ Int8DnnlWeightsPtr int8_dnnl_pack(const Int8PackedWeights& w) {
   out->n = w.n;
   // The layout oneDNN wants for these weights, asked with a typical row count.
   const dnnl::memory::desc any({w.kp, w.n}, dt::s8, tag::any);
-  auto pd = dnnl::matmul::primitive_desc(
-      dnnl::matmul::desc(dnnl::memory::desc({256, w.kp}, dt::u8, tag::ab), any,
-                         dnnl::memory::desc({256, w.n}, dt::s32, tag::ab)),
-      cpu_engine());
+  auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({256, w.kp}, dt::u8, tag::ab), any,
+                                                            dnnl::memory::desc({256, w.n}, dt::s32, tag::ab)),
+                                         cpu_engine());
   out->desc = pd.weights_desc();
   out->weights = dnnl::memory(out->desc, cpu_engine());
   dnnl::memory src(dnnl::memory::desc({w.kp, w.n}, dt::s8, tag::ba), cpu_engine(), plain.data());
@@ -117,24 +140,7 @@ Int8DnnlWeightsPtr int8_dnnl_pack(const Int8PackedWeights& w) {
 void Int8DnnlWeightsDeleter::operator()(Int8DnnlWeights* p) const { delete p; }
 
 void int8_dnnl_gemm(const Int8DnnlWeights& w, const std::uint8_t* q, std::int64_t rows, std::int32_t* acc) {
-  if (rows <= 0) return;
-  const std::shared_ptr<Kernel> kernel = kernel_cache().get(w.desc, w.k, w.n, rows);
-  if (!(kernel->pd.weights_desc() == w.desc))
-    throw ModelError("int8 GEMM (oneDNN): the kernel for " + std::to_string(rows) +
-                     " rows wants another weight layout than the one packed");
-  thread_local std::vector<std::uint8_t> scratch;
-  const std::size_t need = kernel->pd.scratchpad_desc().get_size();
-  if (scratch.size() < need) scratch.resize(need);
-  dnnl::engine& engine = cpu_engine();
-  dnnl::memory src(dnnl::memory::desc({rows, w.k}, dt::u8, tag::ab), engine, const_cast<std::uint8_t*>(q));
-  dnnl::memory dst(dnnl::memory::desc({rows, w.n}, dt::s32, tag::ab), engine, acc);
-  dnnl::memory pad(kernel->pd.scratchpad_desc(), engine, scratch.data());
-  dnnl::stream stream(engine);
-  kernel->prim.execute(stream, {{DNNL_ARG_SRC, src},
-                                {DNNL_ARG_WEIGHTS, w.weights},
-                                {DNNL_ARG_DST, dst},
-                                {DNNL_ARG_SCRATCHPAD, pad}});
-  stream.wait();
+  if (rows > 0) run_matmul("int8 GEMM", w.desc, w.weights, nullptr, w.k, w.n, rows, dt::u8, q, dt::s32, acc);
 }
 
 std::string int8_dnnl_kernel_name(const Int8DnnlWeights& w, std::int64_t rows) {
@@ -171,25 +177,7 @@ F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t 
 void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
 
 void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out) {
-  if (rows <= 0) return;
-  const std::shared_ptr<Kernel> kernel = kernel_cache().get(w.desc, w.k, w.n, rows, /*f32=*/true);
-  if (!(kernel->pd.weights_desc() == w.desc))
-    throw ModelError("float32 Linear (oneDNN): the kernel for " + std::to_string(rows) +
-                     " rows wants another weight layout than the one packed");
-  thread_local std::vector<std::uint8_t> scratch;
-  const std::size_t need = kernel->pd.scratchpad_desc().get_size();
-  if (scratch.size() < need) scratch.resize(need);
-  dnnl::engine& engine = cpu_engine();
-  dnnl::memory src(dnnl::memory::desc({rows, w.k}, dt::f32, tag::ab), engine, const_cast<float*>(x));
-  dnnl::memory dst(dnnl::memory::desc({rows, w.n}, dt::f32, tag::ab), engine, out);
-  dnnl::memory pad(kernel->pd.scratchpad_desc(), engine, scratch.data());
-  dnnl::stream stream(engine);
-  kernel->prim.execute(stream, {{DNNL_ARG_SRC, src},
-                                {DNNL_ARG_WEIGHTS, w.weights},
-                                {DNNL_ARG_BIAS, w.bias},
-                                {DNNL_ARG_DST, dst},
-                                {DNNL_ARG_SCRATCHPAD, pad}});
-  stream.wait();
+  if (rows > 0) run_matmul("float32 Linear", w.desc, w.weights, &w.bias, w.k, w.n, rows, dt::f32, x, dt::f32, out);
 }
 
 std::int64_t f32_dnnl_in_features(const F32DnnlWeights& w) { return w.k; }

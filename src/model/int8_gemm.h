@@ -11,8 +11,9 @@
 // saturates, so the sums are exact. A second step (vpmaddwd by ones) widens to int32. Measured on this project's
 // 2-core AMD EPYC (Zen 3, AVX2 only), one thread: the kernel step alone, data in the L1 cache, 98.7 G
 // multiply-adds/s; the whole GEMM at RoBERTa-base's shapes (4,096 rows) about 90 G multiply-adds/s (180 G
-// operations/s), against 68-82 for libtorch's oneDNN int8 kernel and 40-45 for OpenBLAS's float32 GEMM. CPUs with VNNI (avx512_vnni / avx_vnni) multiply
-// uint8 x int8 straight into int32 at full range; there libtorch's oneDNN kernels are used instead (int8_linear.h).
+// operations/s), against 68-82 for libtorch's oneDNN int8 kernel and 40-45 for OpenBLAS's float32 GEMM. CPUs with VNNI
+// (avx512_vnni / avx_vnni) or AMX multiply uint8 x int8 straight into int32; there oneDNN's matmul computes the same
+// int32 sums and int8_epilogue_avx2 the same outputs (int8_dnnl.h).
 //
 // Layout: the weights are packed in panels of 16 columns; a panel holds, for each group of 4 along k, the 16
 // columns' 4 values: [kp / 4][16][4] int8, kp being k rounded up to 4, padding zero. The quantized activations are
@@ -38,7 +39,7 @@ bool int8_gemm_available();
 /// Weights packed for the kernels, with per-column scale, bias and quantized column sum (padded to whole panels).
 struct Int8PackedWeights {
   std::int64_t n = 0, k = 0, kp = 0, panels = 0;
-  std::vector<std::int8_t> data;  // panels * kp * 16
+  std::vector<std::int8_t> data;   // panels * kp * 16
   std::vector<float> scale, bias;  // panels * 16; padding columns 0
   std::vector<std::int32_t> colsum;
 };
@@ -67,10 +68,11 @@ void int8_epilogue_avx2(const std::int32_t* acc, std::int64_t n, const float* ws
                         const std::int32_t* colsum, const float* scale, const std::int32_t* zero, std::int64_t r0,
                         std::int64_t r1, float* out);
 void int8_epilogue_reference(const std::int32_t* acc, std::int64_t n, const float* wscale, const float* bias,
-                             const std::int32_t* colsum, const float* scale, const std::int32_t* zero,
-                             std::int64_t r0, std::int64_t r1, float* out);
+                             const std::int32_t* colsum, const float* scale, const std::int32_t* zero, std::int64_t r0,
+                             std::int64_t r1, float* out);
 
-/// Plain C++ versions of int8_quantize_rows_avx2 and int8_gemm_panels_avx2, operation for operation (the tests compare bit for bit).
+/// Plain C++ versions of int8_quantize_rows_avx2 and int8_gemm_panels_avx2, operation for operation (the tests compare
+/// bit for bit).
 void int8_quantize_rows_reference(const float* x, std::int64_t k, std::int64_t kp, std::int64_t r0, std::int64_t r1,
                                   std::uint8_t* q, float* scale, std::int32_t* zero);
 void int8_gemm_reference(const Int8PackedWeights& w, const std::uint8_t* q, const float* scale,

@@ -148,8 +148,9 @@ void int8_epilogue_avx2(const std::int32_t* acc, std::int64_t n, const float* ws
     const __m256 sa = _mm256_set1_ps(scale[r]);
     std::int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
-      const __m256i d = _mm256_sub_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + j)),
-                                         _mm256_mullo_epi32(z, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colsum + j))));
+      const __m256i d =
+          _mm256_sub_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + j)),
+                           _mm256_mullo_epi32(z, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colsum + j))));
       _mm256_storeu_ps(o + j, _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_mul_ps(sa, _mm256_loadu_ps(wscale + j)),
                                               _mm256_loadu_ps(bias + j)));
     }

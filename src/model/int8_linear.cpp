@@ -67,14 +67,13 @@ void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, f
   // Work items: blocks of rows x groups of panels, enough of them for the threads to share even one short query
   // (one block of rows: then the panels are split).
   const std::int64_t blocks = (rows + kRowsPerItem - 1) / kRowsPerItem;
-  const std::int64_t groups =
-      std::clamp<std::int64_t>((4 * at::get_num_threads() + blocks - 1) / blocks, 1, w.panels);
+  const std::int64_t groups = std::clamp<std::int64_t>((4 * at::get_num_threads() + blocks - 1) / blocks, 1, w.panels);
   at::parallel_for(0, blocks * groups, 1, [&](std::int64_t i0, std::int64_t i1) {
     for (std::int64_t i = i0; i < i1; ++i) {
       const std::int64_t block = i / groups, group = i % groups;
       const std::int64_t r0 = block * kRowsPerItem, r1 = std::min(rows, r0 + kRowsPerItem);
-      int8_gemm_panels_avx2(w.data.data(), w.scale.data(), w.bias.data(), w.colsum.data(), w.n, w.kp, q, scale,
-                            zero, r0, r1, w.panels * group / groups, w.panels * (group + 1) / groups, out);
+      int8_gemm_panels_avx2(w.data.data(), w.scale.data(), w.bias.data(), w.colsum.data(), w.n, w.kp, q, scale, zero,
+                            r0, r1, w.panels * group / groups, w.panels * (group + 1) / groups, out);
     }
   });
 }
@@ -90,8 +89,7 @@ void quantize_rows(const float* x, std::int64_t k, std::int64_t kp, std::int64_t
 }
 
 // oneDNN sums the products (int8_dnnl.h); the scales, zero points and bias are applied here, as in own_linear.
-void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const float* x, std::int64_t rows,
-                 float* out) {
+void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const float* x, std::int64_t rows, float* out) {
   thread_local Scratch scratch;
   if (scratch.q.size() < static_cast<std::size_t>(rows * w.kp)) scratch.q.resize(rows * w.kp);
   if (scratch.scale.size() < static_cast<std::size_t>(rows)) {
@@ -119,8 +117,8 @@ void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const fl
 struct Int8Linear::Packed {
   Int8Kernel kernel = Int8Kernel::Torch;
   c10::intrusive_ptr<LinearPackedParamsBase> params;  // Torch
-  Int8PackedWeights own;                               // Own and OneDnn (OneDnn keeps no panels: data is empty)
-  Int8DnnlWeightsPtr dnnl;                             // OneDnn
+  Int8PackedWeights own;                              // Own and OneDnn (OneDnn keeps no panels: data is empty)
+  Int8DnnlWeightsPtr dnnl;                            // OneDnn
 };
 
 bool Int8Linear::full_range() {
@@ -150,9 +148,12 @@ Int8Kernel Int8Linear::chosen_kernel() {
 
 const char* Int8Linear::kernel_name(Int8Kernel k) {
   switch (k) {
-    case Int8Kernel::Own: return "radlite-avx2";
-    case Int8Kernel::OneDnn: return "onednn-matmul";
-    case Int8Kernel::Torch: return "libtorch-quantized";
+    case Int8Kernel::Own:
+      return "radlite-avx2";
+    case Int8Kernel::OneDnn:
+      return "onednn-matmul";
+    case Int8Kernel::Torch:
+      return "libtorch-quantized";
   }
   return "?";
 }
@@ -197,7 +198,8 @@ std::string Int8Linear::kernel_detail(std::int64_t rows) const {
 }
 
 at::Tensor Int8Linear::forward(const at::Tensor& x) const {
-  if (packed_->kernel == Int8Kernel::Torch) return packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range());
+  if (packed_->kernel == Int8Kernel::Torch)
+    return packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range());
   at::Tensor out = at::empty({x.size(0), packed_->own.n}, x.options().dtype(at::kFloat));
   forward_into(x, out);
   return out;

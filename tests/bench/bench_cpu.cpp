@@ -3,8 +3,9 @@
 //   tokens/s at 32x128 and 8x512, the latency of one 32-token query, documents/s over the bundled CancerGov
 //   answers (their real length mix), cross-encoder pairs/s for 50 (question, answer) pairs at max length 512 and
 //   256, and a full pipeline query (median and p95, K2 = 50),
-// each next to the GEMM roofline (the faster of at::mm and, where radlite uses it, oneDNN's matmul) measured in the same process (as a fraction of it). The CPU's relevant
-// flags are printed first. Few repetitions: the machine is shared.
+// each next to the GEMM roofline (the faster of at::mm and, where radlite uses it, oneDNN's matmul) measured in the
+// same process (as a fraction of it). The CPU's relevant flags are printed first. Few repetitions: the machine is
+// shared.
 //
 // Usage: bench_cpu [--models DIR] [--write-models DIR] [--dtypes f32,bf16] [--threads N] [--repeat N]
 //                  [--sections load,tokens,query,docs,rerank,pipeline] [--docs N] [--queries N]

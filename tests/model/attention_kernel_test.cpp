@@ -80,8 +80,8 @@ std::vector<float> run(const Data& d, float scale) {
 std::vector<float> run_width(const Data& d, float scale, bool wide) {
   std::vector<float> out(d.q.size(), -1.0f), work(static_cast<std::size_t>(attention_work_floats(d.L, d.dh)));
   const std::int64_t groups = static_cast<std::int64_t>(d.lengths.size()) * d.heads;
-  (wide ? attention_avx512 : attention_avx2)(d.q.data(), d.k.data(), d.v.data(), d.lengths.data(), d.heads, d.L,
-                                             d.dh, scale, 0, groups, out.data(), work.data());
+  (wide ? attention_avx512 : attention_avx2)(d.q.data(), d.k.data(), d.v.data(), d.lengths.data(), d.heads, d.L, d.dh,
+                                             scale, 0, groups, out.data(), work.data());
   return out;
 }
 

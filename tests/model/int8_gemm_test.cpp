@@ -40,8 +40,8 @@ Quantized quantize(const std::vector<float>& x, std::int64_t rows, std::int64_t 
   const std::int64_t padded = (rows + 3) / 4 * 4;
   Quantized z{std::vector<std::uint8_t>(padded * kp, 0xAB), std::vector<float>(padded, 1.0f),
               std::vector<std::int32_t>(padded, 0)};
-  (avx2 ? int8_quantize_rows_avx2 : int8_quantize_rows_reference)(x.data(), k, kp, 0, rows, z.q.data(),
-                                                                   z.scale.data(), z.zero.data());
+  (avx2 ? int8_quantize_rows_avx2 : int8_quantize_rows_reference)(x.data(), k, kp, 0, rows, z.q.data(), z.scale.data(),
+                                                                  z.zero.data());
   return z;
 }
 
@@ -52,12 +52,23 @@ std::vector<float> awkward_rows(std::int64_t rows, std::int64_t k, unsigned seed
   for (std::int64_t r = 0; r < rows; ++r) {
     float* row = x.data() + r * k;
     switch (r % 6) {
-      case 1: std::fill(row, row + k, 0.0f); break;
-      case 2: for (std::int64_t i = 0; i < k; ++i) row[i] = std::fabs(row[i]) + 0.5f; break;
-      case 3: for (std::int64_t i = 0; i < k; ++i) row[i] = -std::fabs(row[i]) * 3; break;
-      case 4: row[k / 2] = 1000.0f; break;
-      case 5: std::fill(row, row + k, 2.5f); break;
-      default: break;
+      case 1:
+        std::fill(row, row + k, 0.0f);
+        break;
+      case 2:
+        for (std::int64_t i = 0; i < k; ++i) row[i] = std::fabs(row[i]) + 0.5f;
+        break;
+      case 3:
+        for (std::int64_t i = 0; i < k; ++i) row[i] = -std::fabs(row[i]) * 3;
+        break;
+      case 4:
+        row[k / 2] = 1000.0f;
+        break;
+      case 5:
+        std::fill(row, row + k, 2.5f);
+        break;
+      default:
+        break;
     }
   }
   return x;
@@ -95,11 +106,10 @@ struct Shape {
 TEST(Int8Gemm, KernelMatchesTheReferenceBitForBit) {
   if (!int8_gemm_available()) GTEST_SKIP() << "no AVX2 kernel on this CPU";
   // Rows below, at and past a tile of 4; k with and without padding to 4; whole and partial panels of 16 columns.
-  for (const Shape s : {Shape{1, 4, 16}, Shape{3, 7, 17}, Shape{4, 64, 40}, Shape{5, 771, 3}, Shape{9, 130, 33},
-                        Shape{33, 384, 48}}) {
+  for (const Shape s :
+       {Shape{1, 4, 16}, Shape{3, 7, 17}, Shape{4, 64, 40}, Shape{5, 771, 3}, Shape{9, 130, 33}, Shape{33, 384, 48}}) {
     const std::string where = std::to_string(s.rows) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n);
-    const std::vector<float> x = awkward_rows(s.rows, s.k, 11), w = normal(s.n * s.k, 12, 0.05f),
-                             b = normal(s.n, 13);
+    const std::vector<float> x = awkward_rows(s.rows, s.k, 11), w = normal(s.n * s.k, 12, 0.05f), b = normal(s.n, 13);
     const Int8PackedWeights p = int8_pack_weights(w.data(), b.data(), s.n, s.k);
     const Quantized z = quantize(x, s.rows, s.k, p.kp, false);
     std::vector<float> want(s.rows * s.n), whole(s.rows * s.n, NAN), pieces(s.rows * s.n, NAN);
@@ -186,8 +196,7 @@ TEST(Int8Gemm, EpilogueMatchesTheReferenceBitForBit) {
   std::vector<float> want(rows * n, NAN), got(rows * n, NAN);
   int8_epilogue_reference(acc.data(), n, ws.data(), bias.data(), colsum.data(), scale.data(), zero.data(), 0, rows,
                           want.data());
-  int8_epilogue_avx2(acc.data(), n, ws.data(), bias.data(), colsum.data(), scale.data(), zero.data(), 0, 3,
-                     got.data());
+  int8_epilogue_avx2(acc.data(), n, ws.data(), bias.data(), colsum.data(), scale.data(), zero.data(), 0, 3, got.data());
   int8_epilogue_avx2(acc.data(), n, ws.data(), bias.data(), colsum.data(), scale.data(), zero.data(), 3, rows,
                      got.data());
   EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)));
@@ -200,8 +209,7 @@ TEST(Int8Gemm, OneDnnSumsMatchTheReferenceBitForBit) {
   for (const Shape s : {Shape{1, 4, 16}, Shape{3, 7, 17}, Shape{5, 771, 3}, Shape{9, 130, 33}, Shape{33, 384, 48},
                         Shape{130, 768, 96}}) {
     const std::string where = std::to_string(s.rows) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n);
-    const std::vector<float> x = awkward_rows(s.rows, s.k, 41), w = normal(s.n * s.k, 42, 0.05f),
-                             b = normal(s.n, 43);
+    const std::vector<float> x = awkward_rows(s.rows, s.k, 41), w = normal(s.n * s.k, 42, 0.05f), b = normal(s.n, 43);
     const Int8PackedWeights p = int8_pack_weights(w.data(), b.data(), s.n, s.k);
     const Int8DnnlWeightsPtr d = int8_dnnl_pack(p);
     Quantized z = quantize(x, s.rows, s.k, p.kp, false);
