@@ -4,9 +4,12 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <chrono>
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -117,6 +120,40 @@ TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
             << ts::max_abs_diff(got, want) << "\n";
   EXPECT_GT(worst, 0.99);
   EXPECT_GT(ts::max_abs_diff(got, want), 1e-6);  // not the float32 path
+}
+
+// One int8 model used from several threads at once gives, bit for bit, what it gives serially, with each kernel
+// available here: the per-thread scratch of the quantizer, of oneDNN's matmul and of its kernel cache at work.
+TEST(ComputeDtype, Int8ParallelCallsMatchSerialBitForBit) {
+  const auto g = ts::golden("roberta-biencoder-tiny");
+  const auto ids = ts::int_rows(g["input_ids"]);
+  // (libtorch's quantized linear, the fallback kernel, is libtorch's own concern and slow when oversubscribed.)
+  for (const char* kernel : {"own", "onednn"}) {
+    ::setenv("RADLITE_INT8_KERNEL", kernel, 1);
+    BiEncoderOptions o;
+    o.compute.dtype = DType::Int8;
+    std::optional<BiEncoder> enc;
+    try {
+      enc.emplace(BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o));
+    } catch (const ModelError&) {  // that kernel is not available in this build on this CPU
+      ::unsetenv("RADLITE_INT8_KERNEL");
+      continue;
+    }
+    ::unsetenv("RADLITE_INT8_KERNEL");
+    const Matrix serial = enc->encode_ids(ids);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<Matrix> results(3);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < results.size(); ++t)
+      threads.emplace_back([&, t] { results[t] = enc->encode_ids(ids); });
+    for (auto& th : threads) th.join();
+    std::cout << "[int8] " << kernel << ": 3 threads at once, "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
+    for (const auto& r : results) {
+      ASSERT_EQ(r.values().size(), serial.values().size()) << kernel;
+      EXPECT_TRUE(r.values() == serial.values()) << kernel << ": max diff " << ts::max_abs_diff(r, serial);
+    }
+  }
 }
 
 TEST(ComputeDtype, Int8CrossEncoderCloseToFloat32) {
