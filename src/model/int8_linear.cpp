@@ -88,15 +88,51 @@ void quantize_rows(const float* x, std::int64_t k, std::int64_t kp, std::int64_t
   });
 }
 
-// oneDNN sums the products (int8_dnnl.h); the scales, zero points and bias are applied here, as in own_linear.
-void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const float* x, std::int64_t rows, float* out) {
-  thread_local Scratch scratch;
-  if (scratch.q.size() < static_cast<std::size_t>(rows * w.kp)) scratch.q.resize(rows * w.kp);
-  if (scratch.scale.size() < static_cast<std::size_t>(rows)) {
-    scratch.scale.resize(rows);
-    scratch.zero.resize(rows);
+// Rows per work item of the chunked path below.
+constexpr std::int64_t kDnnlChunkRows = 128;
+
+void grow(Scratch& s, std::int64_t rows, std::int64_t kp, std::int64_t n) {
+  if (s.q.size() < static_cast<std::size_t>(rows * kp)) s.q.resize(rows * kp);
+  if (s.scale.size() < static_cast<std::size_t>(rows)) {
+    s.scale.resize(rows);
+    s.zero.resize(rows);
   }
-  if (scratch.acc.size() < static_cast<std::size_t>(rows * w.n)) scratch.acc.resize(rows * w.n);
+  if (s.acc.size() < static_cast<std::size_t>(rows * n)) s.acc.resize(rows * n);
+}
+
+void epilogue(const Int8PackedWeights& w, const std::int32_t* acc, const float* scale, const std::int32_t* zero,
+              std::int64_t r0, std::int64_t r1, float* out) {
+  if (int8_gemm_available())
+    int8_epilogue_avx2(acc, w.n, w.scale.data(), w.bias.data(), w.colsum.data(), scale, zero, r0, r1, out);
+  else
+    int8_epilogue_reference(acc, w.n, w.scale.data(), w.bias.data(), w.colsum.data(), scale, zero, r0, r1, out);
+}
+
+// oneDNN sums the products (int8_dnnl.h); the scales, zero points and bias are applied here, as in own_linear.
+// Many rows (a batch): each thread takes chunks of kDnnlChunkRows rows and runs quantization, oneDNN's matmul (on
+// one thread: oneDNN does not nest inside an OpenMP region) and the epilogue on them while they are in its cache,
+// with no barrier between the three. Few rows (a query): each step is spread over all threads instead.
+void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const float* x, std::int64_t rows, float* out) {
+  const std::int64_t chunks = (rows + kDnnlChunkRows - 1) / kDnnlChunkRows;
+  if (chunks >= 4 * at::get_num_threads() && !std::getenv("RADLITE_INT8_UNCHUNKED")) {
+    at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+      thread_local Scratch mine;
+      grow(mine, kDnnlChunkRows, w.kp, w.n);
+      for (std::int64_t c = c0; c < c1; ++c) {
+        const std::int64_t r0 = c * kDnnlChunkRows, rn = std::min(kDnnlChunkRows, rows - r0);
+        if (int8_gemm_available())
+          int8_quantize_rows_avx2(x + r0 * w.k, w.k, w.kp, 0, rn, mine.q.data(), mine.scale.data(), mine.zero.data());
+        else
+          int8_quantize_rows_reference(x + r0 * w.k, w.k, w.kp, 0, rn, mine.q.data(), mine.scale.data(),
+                                       mine.zero.data());
+        int8_dnnl_gemm(dw, mine.q.data(), rn, mine.acc.data());
+        epilogue(w, mine.acc.data(), mine.scale.data(), mine.zero.data(), 0, rn, out + r0 * w.n);
+      }
+    });
+    return;
+  }
+  thread_local Scratch scratch;
+  grow(scratch, rows, w.kp, w.n);
   // Plain pointers for the threads below: `scratch` names each thread's own (empty) copy there.
   std::uint8_t* q = scratch.q.data();
   float* scale = scratch.scale.data();
@@ -104,12 +140,8 @@ void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const fl
   std::int32_t* acc = scratch.acc.data();
   quantize_rows(x, w.k, w.kp, rows, q, scale, zero);
   int8_dnnl_gemm(dw, q, rows, acc);
-  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 14) / w.n), [&](std::int64_t r0, std::int64_t r1) {
-    if (int8_gemm_available())
-      int8_epilogue_avx2(acc, w.n, w.scale.data(), w.bias.data(), w.colsum.data(), scale, zero, r0, r1, out);
-    else
-      int8_epilogue_reference(acc, w.n, w.scale.data(), w.bias.data(), w.colsum.data(), scale, zero, r0, r1, out);
-  });
+  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 14) / w.n),
+                   [&](std::int64_t r0, std::int64_t r1) { epilogue(w, acc, scale, zero, r0, r1, out); });
 }
 
 }  // namespace

@@ -104,6 +104,18 @@ TEST(Int8Linear, KernelsAgree) {
   ::unsetenv("RADLITE_INT8_KERNEL");
   if (per_row.size() < 2) GTEST_SKIP() << "only one per-row int8 kernel on this CPU / build";
   EXPECT_TRUE(at::equal(per_row[0].second, per_row[1].second)) << "own and onednn differ";
+  // A batch large enough for oneDNN's chunked path (each thread quantizes, multiplies and scales its own chunks of
+  // 128 rows), with a tail chunk: the same bits as radlite's kernel and as the unchunked path.
+  const at::Tensor big = at::randn({16 * 128 + 37, 200});
+  const at::Tensor own_big = build("own").forward(big);
+  const model::Int8Linear dnnl = build("onednn");
+  const at::Tensor chunked = dnnl.forward(big);
+  ::setenv("RADLITE_INT8_UNCHUNKED", "1", 1);
+  const at::Tensor whole = dnnl.forward(big);
+  ::unsetenv("RADLITE_INT8_UNCHUNKED");
+  EXPECT_TRUE(at::equal(chunked, own_big));
+  EXPECT_TRUE(at::equal(whole, own_big));
+  EXPECT_LT((chunked - at::addmm(b, big, w.t())).abs().max().item<double>() / spread, 0.05);
 }
 
 TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
