@@ -158,7 +158,7 @@ bool attention_avx2_supports(std::int64_t head_size) { return head_size > 0 && h
 
 std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh) {
   const std::int64_t np = (L + 31) / 32 * 32;  // keys padded to 16 here, to 32 in attention_avx512.cpp
-  return dh * np + kRows * np;
+  return dh * np + 8 * np;                     // score rows: 4 here, 8 in attention_avx512.cpp
 }
 
 void attention_avx2(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
