@@ -1,11 +1,13 @@
 // DType::Int8: dynamically quantized Linear layers with per-channel weight scales, checked against float32.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -14,9 +16,11 @@
 #include <vector>
 
 #include "golden.h"
+#include "model/int8_dnnl.h"
 #include "model/int8_linear.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"
+#include "radlite/runtime.h"
 
 using namespace radlite;
 namespace ts = radlite::test_support;
@@ -166,6 +170,34 @@ TEST(ComputeDtype, Int8ParallelCallsMatchSerialBitForBit) {
       EXPECT_TRUE(r.values() == serial.values()) << kernel << ": max diff " << ts::max_abs_diff(r, serial);
     }
   }
+}
+
+// oneDNN takes its thread count from OpenMP's setting for the calling thread, and radlite::set_num_threads sets that
+// on the calling thread only. A model used from another thread must still run oneDNN on the chosen count: libtorch
+// applies its count to each thread's OpenMP setting on that thread's first parallel loop (the embedding's
+// LayerNorm, the activations' quantization), before any oneDNN call. This holds radlite to that.
+TEST(ComputeDtype, OneDnnFollowsSetNumThreadsOnOtherThreads) {
+  if (!model::int8_dnnl_available()) GTEST_SKIP() << "this build has no oneDNN";
+  const auto g = ts::golden("roberta-biencoder-tiny");
+  const auto ids = ts::int_rows(g["input_ids"]);
+  const int before = radlite::num_threads();
+  radlite::set_num_threads(1);
+  int untouched = -1, after_encode = -1;
+  std::thread worker([&] {
+    untouched = omp_get_max_threads();  // this thread's own OpenMP default
+    ::setenv("RADLITE_INT8_KERNEL", "onednn", 1);
+    BiEncoderOptions o;
+    o.compute.dtype = DType::Int8;
+    const BiEncoder enc = BiEncoder::load(ts::model_dir("roberta-biencoder-tiny"), o);
+    ::unsetenv("RADLITE_INT8_KERNEL");
+    (void)enc.encode_ids(ids);
+    after_encode = omp_get_max_threads();
+  });
+  worker.join();
+  radlite::set_num_threads(before);
+  EXPECT_EQ(after_encode, 1);
+  if (std::thread::hardware_concurrency() > 1 && !std::getenv("OMP_NUM_THREADS"))
+    EXPECT_GT(untouched, 1) << "the worker's OpenMP default was already 1: the check above proves nothing";
 }
 
 TEST(ComputeDtype, Int8CrossEncoderCloseToFloat32) {
