@@ -39,6 +39,33 @@ struct Kernel {
   dnnl::matmul prim;
 };
 
+// The matmul [rows, k] x wdesc -> [rows, n]: float32 in and out with a bias (f32), or uint8 x int8 -> int32.
+dnnl::matmul::primitive_desc matmul_desc(const dnnl::memory::desc& wdesc, std::int64_t k, std::int64_t n,
+                                         std::int64_t rows, bool f32,
+                                         const dnnl::primitive_attr& attr = dnnl::primitive_attr()) {
+  if (f32)
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::f32, tag::ab), wdesc,
+                                                           dnnl::memory::desc({1, n}, dt::f32, tag::ab),
+                                                           dnnl::memory::desc({rows, n}, dt::f32, tag::ab)),
+                                        attr, cpu_engine());
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::u8, tag::ab), wdesc,
+                                                         dnnl::memory::desc({rows, n}, dt::s32, tag::ab)),
+                                      attr, cpu_engine());
+}
+
+// A plain [n][k] weight matrix (the [k, n] matrix in oneDNN's "ba") reordered into the layout oneDNN's kernel
+// wants, asked with a typical row count (the layout does not depend on it; KernelCache::get checks).
+void blocked_weights(const void* plain, std::int64_t k, std::int64_t n, bool f32, dnnl::memory::desc& desc,
+                     dnnl::memory& weights) {
+  const dt type = f32 ? dt::f32 : dt::s8;
+  desc = matmul_desc(dnnl::memory::desc({k, n}, type, tag::any), k, n, 256, f32).weights_desc();
+  weights = dnnl::memory(desc, cpu_engine());
+  dnnl::memory src(dnnl::memory::desc({k, n}, type, tag::ba), cpu_engine(), const_cast<void*>(plain));
+  dnnl::stream stream(cpu_engine());
+  dnnl::reorder(src, weights).execute(stream, src, weights);
+  stream.wait();
+}
+
 class KernelCache {
  public:
   // Shared: a thread still running a kernel keeps it alive past a clear.
@@ -53,14 +80,7 @@ class KernelCache {
     if (kernels_.size() >= 512) kernels_.clear();
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    auto pd =
-        f32 ? dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::f32, tag::ab), wdesc,
-                                                              dnnl::memory::desc({1, n}, dt::f32, tag::ab),
-                                                              dnnl::memory::desc({rows, n}, dt::f32, tag::ab)),
-                                           attr, cpu_engine())
-            : dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({rows, k}, dt::u8, tag::ab), wdesc,
-                                                              dnnl::memory::desc({rows, n}, dt::s32, tag::ab)),
-                                           attr, cpu_engine());
+    const auto pd = matmul_desc(wdesc, k, n, rows, f32, attr);
     auto kernel = std::make_shared<Kernel>(Kernel{pd, dnnl::matmul(pd)});
     kernels_.emplace(key, kernel);
     return kernel;
@@ -123,17 +143,7 @@ Int8DnnlWeightsPtr int8_dnnl_pack(const Int8PackedWeights& w) {
   Int8DnnlWeightsPtr out(new Int8DnnlWeights);
   out->k = w.kp;
   out->n = w.n;
-  // The layout oneDNN wants for these weights, asked with a typical row count.
-  const dnnl::memory::desc any({w.kp, w.n}, dt::s8, tag::any);
-  auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(dnnl::memory::desc({256, w.kp}, dt::u8, tag::ab), any,
-                                                            dnnl::memory::desc({256, w.n}, dt::s32, tag::ab)),
-                                         cpu_engine());
-  out->desc = pd.weights_desc();
-  out->weights = dnnl::memory(out->desc, cpu_engine());
-  dnnl::memory src(dnnl::memory::desc({w.kp, w.n}, dt::s8, tag::ba), cpu_engine(), plain.data());
-  dnnl::stream stream(cpu_engine());
-  dnnl::reorder(src, out->weights).execute(stream, src, out->weights);
-  stream.wait();
+  blocked_weights(plain.data(), w.kp, w.n, /*f32=*/false, out->desc, out->weights);
   return out;
 }
 
@@ -158,16 +168,7 @@ F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t 
   F32DnnlWeightsPtr out(new F32DnnlWeights);
   out->k = k;
   out->n = n;
-  auto pd = dnnl::matmul::primitive_desc(
-      dnnl::matmul::desc(dnnl::memory::desc({256, k}, dt::f32, tag::ab), dnnl::memory::desc({k, n}, dt::f32, tag::any),
-                         dnnl::memory::desc({1, n}, dt::f32, tag::ab), dnnl::memory::desc({256, n}, dt::f32, tag::ab)),
-      cpu_engine());
-  out->desc = pd.weights_desc();
-  out->weights = dnnl::memory(out->desc, cpu_engine());
-  dnnl::memory src(dnnl::memory::desc({k, n}, dt::f32, tag::ba), cpu_engine(), const_cast<float*>(w));
-  dnnl::stream stream(cpu_engine());
-  dnnl::reorder(src, out->weights).execute(stream, src, out->weights);
-  stream.wait();
+  blocked_weights(w, k, n, /*f32=*/true, out->desc, out->weights);
   out->bias = dnnl::memory(dnnl::memory::desc({1, n}, dt::f32, tag::ab), cpu_engine());
   auto* b = static_cast<float*>(out->bias.get_data_handle());
   for (std::int64_t j = 0; j < n; ++j) b[j] = bias ? bias[j] : 0.0f;
@@ -179,9 +180,6 @@ void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
 void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out) {
   if (rows > 0) run_matmul("float32 Linear", w.desc, w.weights, &w.bias, w.k, w.n, rows, dt::f32, x, dt::f32, out);
 }
-
-std::int64_t f32_dnnl_in_features(const F32DnnlWeights& w) { return w.k; }
-std::int64_t f32_dnnl_out_features(const F32DnnlWeights& w) { return w.n; }
 
 #else  // !RADLITE_HAVE_DNNL
 
@@ -203,8 +201,6 @@ void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
 void f32_dnnl_linear(const F32DnnlWeights&, const float*, std::int64_t, float*) {
   throw ModelError("float32 Linear: this build of radlite has no oneDNN (libdnnl-dev)");
 }
-std::int64_t f32_dnnl_in_features(const F32DnnlWeights&) { return 0; }
-std::int64_t f32_dnnl_out_features(const F32DnnlWeights&) { return 0; }
 
 #endif
 

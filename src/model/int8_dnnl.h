@@ -69,7 +69,5 @@ using F32DnnlWeightsPtr = std::unique_ptr<F32DnnlWeights, F32DnnlWeightsDeleter>
 F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t n, std::int64_t k);
 /// out [rows, n] = x [rows, k] w^T + bias, both row-major and contiguous. Safe to call from several threads.
 void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out);
-std::int64_t f32_dnnl_in_features(const F32DnnlWeights& w);
-std::int64_t f32_dnnl_out_features(const F32DnnlWeights& w);
 
 }  // namespace radlite::model

@@ -43,6 +43,22 @@ struct Scratch {
   std::vector<std::int32_t> acc;  // oneDNN's int32 sums
 };
 
+// Rows [r0, r1) of x quantized (int8_gemm.h), with the AVX2 kernel where the CPU has it.
+void quantize(const float* x, std::int64_t k, std::int64_t kp, std::int64_t r0, std::int64_t r1, std::uint8_t* q,
+              float* scale, std::int32_t* zero) {
+  if (int8_gemm_available())
+    int8_quantize_rows_avx2(x, k, kp, r0, r1, q, scale, zero);
+  else
+    int8_quantize_rows_reference(x, k, kp, r0, r1, q, scale, zero);
+}
+
+// All rows, shared over the threads.
+void quantize_rows(const float* x, std::int64_t k, std::int64_t kp, std::int64_t rows, std::uint8_t* q, float* scale,
+                   std::int32_t* zero) {
+  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 16) / kp),
+                   [&](std::int64_t r0, std::int64_t r1) { quantize(x, k, kp, r0, r1, q, scale, zero); });
+}
+
 // Rows of activations per work item: 64 rows x 3,072 bytes (192 KB) stay in the L2 cache while the panels pass.
 constexpr std::int64_t kRowsPerItem = 64;
 
@@ -61,9 +77,7 @@ void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, f
   std::fill(q + rows * w.kp, q + padded * w.kp, std::uint8_t{0});
   std::fill(scale + rows, scale + padded, 1.0f);
   std::fill(zero + rows, zero + padded, 0);
-  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 16) / w.kp), [&](std::int64_t r0, std::int64_t r1) {
-    int8_quantize_rows_avx2(x, w.k, w.kp, r0, r1, q, scale, zero);
-  });
+  quantize_rows(x, w.k, w.kp, rows, q, scale, zero);
   // Work items: blocks of rows x groups of panels, enough of them for the threads to share even one short query
   // (one block of rows: then the panels are split).
   const std::int64_t blocks = (rows + kRowsPerItem - 1) / kRowsPerItem;
@@ -75,16 +89,6 @@ void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, f
       int8_gemm_panels_avx2(w.data.data(), w.scale.data(), w.bias.data(), w.colsum.data(), w.n, w.kp, q, scale, zero,
                             r0, r1, w.panels * group / groups, w.panels * (group + 1) / groups, out);
     }
-  });
-}
-
-void quantize_rows(const float* x, std::int64_t k, std::int64_t kp, std::int64_t rows, std::uint8_t* q, float* scale,
-                   std::int32_t* zero) {
-  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 16) / kp), [&](std::int64_t r0, std::int64_t r1) {
-    if (int8_gemm_available())
-      int8_quantize_rows_avx2(x, k, kp, r0, r1, q, scale, zero);
-    else
-      int8_quantize_rows_reference(x, k, kp, r0, r1, q, scale, zero);
   });
 }
 
@@ -120,11 +124,7 @@ void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const fl
       grow(mine, kDnnlChunkRows, w.kp, w.n);
       for (std::int64_t c = c0; c < c1; ++c) {
         const std::int64_t r0 = c * kDnnlChunkRows, rn = std::min(kDnnlChunkRows, rows - r0);
-        if (int8_gemm_available())
-          int8_quantize_rows_avx2(x + r0 * w.k, w.k, w.kp, 0, rn, mine.q.data(), mine.scale.data(), mine.zero.data());
-        else
-          int8_quantize_rows_reference(x + r0 * w.k, w.k, w.kp, 0, rn, mine.q.data(), mine.scale.data(),
-                                       mine.zero.data());
+        quantize(x + r0 * w.k, w.k, w.kp, 0, rn, mine.q.data(), mine.scale.data(), mine.zero.data());
         int8_dnnl_gemm(dw, mine.q.data(), rn, mine.acc.data());
         epilogue(w, mine.acc.data(), mine.scale.data(), mine.zero.data(), 0, rn, out + r0 * w.n);
       }
