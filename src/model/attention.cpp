@@ -10,14 +10,14 @@
 
 namespace radlite::model {
 
-void attention_fused(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
-                     std::int64_t groups, std::int64_t L, std::int64_t dh, float scale, float* out) {
+void attention_fused(const AttentionArgs& a, std::int64_t sequences) {
+  const std::int64_t groups = sequences * a.heads, dh = a.dh;
   // A (sequence, head) costs about n^2 for n real tokens, and a batch's sequences are sorted by length: split into
   // equal halves, the thread with the longest sequences would leave the other waiting. Each thread takes a
   // contiguous run of pairs of about equal total cost instead (the results do not depend on the split).
   std::vector<double> cost(static_cast<std::size_t>(groups) + 1, 0.0);
   for (std::int64_t g = 0; g < groups; ++g) {
-    const double n = static_cast<double>(lengths[g / heads]);
+    const double n = static_cast<double>(a.lengths[g / a.heads]);
     cost[g + 1] = cost[g] + n * (n + 2.0 * static_cast<double>(dh));
   }
   const std::int64_t parts = std::max<std::int64_t>(1, std::min<std::int64_t>(at::get_num_threads(), groups));
@@ -28,13 +28,13 @@ void attention_fused(const float* q, const float* k, const float* v, const std::
   };
   static const bool wide = attention_avx512_available() && !std::getenv("RADLITE_ATTENTION_AVX2");
   at::parallel_for(0, parts, 1, [&](std::int64_t p0, std::int64_t p1) {
-    std::vector<float> work(static_cast<std::size_t>(attention_work_floats(L, dh)));
+    std::vector<float> work(static_cast<std::size_t>(attention_work_floats(a.max_length, dh)));
     const std::int64_t g0 = std::min(boundary(p0), groups), g1 = std::min(boundary(p1), groups);
     if (g0 >= g1) return;
     if (wide)
-      attention_avx512(q, k, v, lengths, heads, L, dh, scale, g0, g1, out, work.data());
+      attention_avx512(a, g0, g1, work.data());
     else
-      attention_avx2(q, k, v, lengths, heads, L, dh, scale, g0, g1, out, work.data());
+      attention_avx2(a, g0, g1, work.data());
   });
 }
 

@@ -4,7 +4,6 @@
 #include "model/small_linear.h"
 
 #include <algorithm>
-#include <cstring>
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -51,25 +50,26 @@ float horizontal_sum(__m256 v) {
 }
 
 // One (sequence, head): n real tokens, keys padded to np (a multiple of 16) columns in kt [dh, np].
-void one_head(const float* q, const float* k, const float* v, std::int64_t n, std::int64_t L, std::int64_t dh,
-              float scale, float* out, float* kt, float* scores) {
+// Rows of q, k and v are ld floats apart, rows of out ld_out.
+void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
+              float scale, float* out, std::int64_t ld_out, float* kt, float* scores) {
   const std::int64_t np = (n + 15) / 16 * 16;
   for (std::int64_t d = 0; d < dh; ++d) {
     float* row = kt + d * np;
-    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * dh + d];
+    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * ld + d];
     for (std::int64_t j = n; j < np; ++j) row[j] = 0.0f;
   }
   const __m256 vscale = _mm256_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
-    const float* qi = q + i0 * dh;
+    const float* qi = q + i0 * ld;
     // Scores of up to 4 rows against all keys: 4 x 16 accumulators, one pass over kt per 16 keys.
     for (std::int64_t j = 0; j < np; j += 16) {
       __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
       const float* q0 = qi;
-      const float* q1 = rows > 1 ? qi + dh : qi;
-      const float* q2 = rows > 2 ? qi + 2 * dh : qi;
-      const float* q3 = rows > 3 ? qi + 3 * dh : qi;
+      const float* q1 = rows > 1 ? qi + ld : qi;
+      const float* q2 = rows > 2 ? qi + 2 * ld : qi;
+      const float* q3 = rows > 3 ? qi + 3 * ld : qi;
       for (std::int64_t d = 0; d < dh; ++d) {
         const __m256 k0 = _mm256_loadu_ps(kt + d * np + j), k1 = _mm256_loadu_ps(kt + d * np + j + 8);
         __m256 b = _mm256_broadcast_ss(q0 + d);
@@ -122,7 +122,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t n, st
       const float* s2 = scores + 2 * np;
       const float* s3 = scores + 3 * np;
       for (std::int64_t j = 0; j < n; ++j) {
-        const float* vj = v + j * dh + c;
+        const float* vj = v + j * ld + c;
         const __m256 v0 = _mm256_loadu_ps(vj);
         const __m256 v1 = two ? _mm256_loadu_ps(vj + 8) : _mm256_setzero_ps();
         __m256 b = _mm256_broadcast_ss(s0 + j);
@@ -140,14 +140,13 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t n, st
       }
       const __m256 acc[kRows][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31}};
       for (std::int64_t r = 0; r < rows; ++r) {
-        float* o = out + (i0 + r) * dh + c;
+        float* o = out + (i0 + r) * ld_out + c;
         const __m256 f = _mm256_set1_ps(inv[r]);
         _mm256_storeu_ps(o, _mm256_mul_ps(acc[r][0], f));
         if (two) _mm256_storeu_ps(o + 8, _mm256_mul_ps(acc[r][1], f));
       }
     }
   }
-  std::memset(out + n * dh, 0, sizeof(float) * static_cast<std::size_t>((L - n) * dh));
 }
 
 }  // namespace
@@ -161,16 +160,15 @@ std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh) {
   return dh * np + 8 * np;                     // score rows: 4 here, 8 in attention_avx512.cpp
 }
 
-void attention_avx2(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
-                    std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end, float* out,
-                    float* work) {
-  const std::int64_t np = (L + 15) / 16 * 16;
+void attention_avx2(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
+  const std::int64_t np = (a.max_length + 15) / 16 * 16;
   float* kt = work;
-  float* scores = work + dh * np;
+  float* scores = work + a.dh * np;
   for (std::int64_t g = g_begin; g < g_end; ++g) {
-    const std::int64_t n = lengths[g / heads];
-    const std::int64_t off = g * L * dh;
-    one_head(q + off, k + off, v + off, n, L, dh, scale, out + off, kt, scores);
+    const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
+    const std::int64_t in = a.starts[b] * a.ld + col;
+    one_head(a.q + in, a.k + in, a.v + in, a.ld, a.lengths[b], a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col,
+             a.ld_out, kt, scores);
   }
 }
 
@@ -182,8 +180,7 @@ namespace radlite::model {
 bool attention_avx2_available() { return false; }
 bool attention_avx2_supports(std::int64_t) { return false; }
 std::int64_t attention_work_floats(std::int64_t, std::int64_t) { return 0; }
-void attention_avx2(const float*, const float*, const float*, const std::int64_t*, std::int64_t, std::int64_t,
-                    std::int64_t, float, std::int64_t, std::int64_t, float*, float*) {}
+void attention_avx2(const AttentionArgs&, std::int64_t, std::int64_t, float*) {}
 }  // namespace radlite::model
 
 #endif

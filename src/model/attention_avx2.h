@@ -6,10 +6,11 @@
 // libtorch's softmax makes three passes over [L, L] scores. Measured with MiniLM-L12's shapes (16 sequences of 400
 // tokens, 2 threads), attention ran at about 40 GFLOP/s and took 38% of a layer. This kernel computes four query
 // rows at a time: their scores against all keys (kept in L1), the softmax on them, and their output rows, so the
-// scores never go to memory; keys are transposed once per (sequence, head).
+// scores never go to memory; keys are transposed once per (sequence, head). It reads the heads in place from the projections' output rows
+// and writes its output rows where the attention-output projection reads them: no copies into per-head layouts.
 //
-// Padded keys are never read: exp(lowest - max) is exactly 0 in float, so leaving them out gives the masked
-// result. Padded query rows are not computed (their outputs are zero; the encoder drops them).
+// Sequences are packed without padding: padded keys would weigh exactly 0 (exp(lowest - max) is 0 in float), so
+// leaving them out gives the masked result.
 //
 // As small_linear_avx2.cpp, the translation unit is compiled with -mavx2 -mfma and holds no shared inline or
 // template code; call only when attention_avx2_available().
@@ -25,27 +26,40 @@ bool attention_avx2_available();
 /// Head sizes the kernel takes (a multiple of 8, at most 256).
 bool attention_avx2_supports(std::int64_t head_size);
 
-/// For each (sequence, head) index g in [g_begin, g_end): q, k, v and out are [G, L, dh] contiguous, g's sequence
-/// is g / heads and has lengths[g / heads] real tokens (>= 1, <= L). Rows i < n of out[g] get
-/// sum_j softmax_j(scale * q_i . k_j) v_j over j < n; rows n .. L - 1 get zeros. `work` holds at least
-/// attention_work_floats(L, dh) floats, used by this call only.
-void attention_avx2(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
-                    std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end, float* out,
-                    float* work);
+/// Where a fused attention call reads and writes: token-major rows, as the encoder's projections produce them.
+/// Sequence b's real tokens are rows starts[b] .. starts[b] + lengths[b] - 1 (lengths[b] >= 1); head h of a row is
+/// its dh floats from column h * dh. Query, key and value rows are `ld` floats apart (3 * hidden when they are the
+/// three thirds of the fused QKV projection's output), output rows `ld_out`. Padded positions do not exist in this
+/// layout, so nothing reads or writes them.
+struct AttentionArgs {
+  const float* q = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  std::int64_t ld = 0;
+  float* out = nullptr;
+  std::int64_t ld_out = 0;
+  const std::int64_t* starts = nullptr;
+  const std::int64_t* lengths = nullptr;
+  std::int64_t heads = 0, dh = 0;
+  float scale = 1.0f;
+  std::int64_t max_length = 0;  // the largest lengths[b]: sizes the scratch
+};
+
+/// For each (sequence, head) index g in [g_begin, g_end) (sequence g / heads, head g % heads): row i of its output
+/// gets sum_j softmax_j(scale * q_i . k_j) v_j over the sequence's tokens j. `work` holds at least
+/// attention_work_floats(a.max_length, a.dh) floats, used by this call only.
+void attention_avx2(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work);
 
 /// The same computation with AVX-512 vectors (attention_avx512.cpp), for CPUs with AVX-512F; the results agree
 /// with attention_avx2's to rounding (sums in another order), not bit for bit.
 bool attention_avx512_available();
-void attention_avx512(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
-                      std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end,
-                      float* out, float* work);
+void attention_avx512(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work);
 
 /// Floats of scratch one attention_avx2 or attention_avx512 call needs.
 std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh);
 
-/// attention_avx512 (where available, and RADLITE_ATTENTION_AVX2 is unset) or attention_avx2 over all `groups`
-/// (sequence, head) pairs, shared over ATen's intra-op threads (attention.cpp).
-void attention_fused(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
-                     std::int64_t groups, std::int64_t L, std::int64_t dh, float scale, float* out);
+/// attention_avx512 (where available, and RADLITE_ATTENTION_AVX2 is unset) or attention_avx2 over all
+/// sequences * heads (sequence, head) pairs, shared over ATen's intra-op threads (attention.cpp).
+void attention_fused(const AttentionArgs& a, std::int64_t sequences);
 
 }  // namespace radlite::model

@@ -6,7 +6,6 @@
 #include "model/attention_avx2.h"
 
 #include <algorithm>
-#include <cstring>
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__FMA__)
 #include <immintrin.h>
@@ -42,19 +41,20 @@ __mmask16 first(std::int64_t count) {
 }
 
 // One (sequence, head): n real tokens, keys padded to np (a multiple of 32) columns in kt [dh, np].
-void one_head(const float* q, const float* k, const float* v, std::int64_t n, std::int64_t L, std::int64_t dh,
-              float scale, float* out, float* kt, float* scores) {
+// Rows of q, k and v are ld floats apart, rows of out ld_out.
+void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
+              float scale, float* out, std::int64_t ld_out, float* kt, float* scores) {
   const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys;
   for (std::int64_t d = 0; d < dh; ++d) {
     float* row = kt + d * np;
-    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * dh + d];
+    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * ld + d];
     for (std::int64_t j = n; j < np; ++j) row[j] = 0.0f;
   }
   const __m512 vscale = _mm512_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
     const float* qr[kRows];
-    for (std::int64_t r = 0; r < kRows; ++r) qr[r] = q + (i0 + (r < rows ? r : 0)) * dh;
+    for (std::int64_t r = 0; r < kRows; ++r) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
     for (std::int64_t j = 0; j < np; j += kKeys) {
       __m512 a00 = _mm512_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
       __m512 a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
@@ -120,7 +120,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t n, st
       __m512 o40 = o00, o41 = o00, o50 = o00, o51 = o00, o60 = o00, o61 = o00, o70 = o00, o71 = o00;
       const float* s0 = scores;
       for (std::int64_t j = 0; j < n; ++j) {
-        const float* vj = v + j * dh + c;
+        const float* vj = v + j * ld + c;
         const __m512 v0 = _mm512_maskz_loadu_ps(m0, vj);
         const __m512 v1 = _mm512_maskz_loadu_ps(m1, vj + 16);
         __m512 b = _mm512_set1_ps(s0[j]);
@@ -151,30 +151,28 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t n, st
       const __m512 acc[kRows][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31},
                                     {o40, o41}, {o50, o51}, {o60, o61}, {o70, o71}};
       for (std::int64_t r = 0; r < rows; ++r) {
-        float* o = out + (i0 + r) * dh + c;
+        float* o = out + (i0 + r) * ld_out + c;
         const __m512 f = _mm512_set1_ps(inv[r]);
         _mm512_mask_storeu_ps(o, m0, _mm512_mul_ps(acc[r][0], f));
         _mm512_mask_storeu_ps(o + 16, m1, _mm512_mul_ps(acc[r][1], f));
       }
     }
   }
-  std::memset(out + n * dh, 0, sizeof(float) * static_cast<std::size_t>((L - n) * dh));
 }
 
 }  // namespace
 
 bool attention_avx512_available() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"); }
 
-void attention_avx512(const float* q, const float* k, const float* v, const std::int64_t* lengths, std::int64_t heads,
-                      std::int64_t L, std::int64_t dh, float scale, std::int64_t g_begin, std::int64_t g_end,
-                      float* out, float* work) {
-  const std::int64_t np = (L + kKeys - 1) / kKeys * kKeys;
+void attention_avx512(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
+  const std::int64_t np = (a.max_length + kKeys - 1) / kKeys * kKeys;
   float* kt = work;
-  float* scores = work + dh * np;
+  float* scores = work + a.dh * np;
   for (std::int64_t g = g_begin; g < g_end; ++g) {
-    const std::int64_t n = lengths[g / heads];
-    const std::int64_t off = g * L * dh;
-    one_head(q + off, k + off, v + off, n, L, dh, scale, out + off, kt, scores);
+    const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
+    const std::int64_t in = a.starts[b] * a.ld + col;
+    one_head(a.q + in, a.k + in, a.v + in, a.ld, a.lengths[b], a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col,
+             a.ld_out, kt, scores);
   }
 }
 
@@ -184,8 +182,7 @@ void attention_avx512(const float* q, const float* k, const float* v, const std:
 
 namespace radlite::model {
 bool attention_avx512_available() { return false; }
-void attention_avx512(const float*, const float*, const float*, const std::int64_t*, std::int64_t, std::int64_t,
-                      std::int64_t, float, std::int64_t, std::int64_t, float*, float*) {}
+void attention_avx512(const AttentionArgs&, std::int64_t, std::int64_t, float*) {}
 }  // namespace radlite::model
 
 #endif

@@ -179,31 +179,38 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   const at::TensorOptions opts = x.options();
   x = padded ? x.view({B * L, H}).index_select(0, real) : x.view({T, H});
   at::Tensor qkv = at::empty({T, 3 * H}, opts);
-  // The padded layouts attention reads and writes. Padded keys and values stay zero (finite, and masked out).
-  at::Tensor qkv_padded = padded ? at::zeros({B * L, 3 * H}, opts) : qkv;
-  at::Tensor ctx_padded = padded ? at::empty({B * L, H}, opts) : at::Tensor();
-  at::Tensor heads = at::empty({3, BH, L, dh}, opts);  // q, k, v with each (sequence, head) contiguous
-  at::Tensor ctx_heads = at::empty({BH, L, dh}, opts);
   at::Tensor ctx = at::empty({T, H}, opts);
   at::Tensor sum = at::empty({T, H}, opts);  // a sublayer's output plus its residual, before LayerNorm
-  // float32 on a CPU with AVX2 + FMA: the fused kernel; otherwise scores in chunks of heads through ATen. The kernel
-  // takes each sequence's keys as a count: the mask must be ones then zeros (as make_batch writes it).
+  // float32 on a CPU with AVX2 + FMA: the fused kernel, reading the heads in place from qkv's packed rows and
+  // writing ctx's (attention_avx2.h). It takes each sequence's keys as a count: the mask must be ones then zeros,
+  // as make_batch writes it, matching the lengths the rows were packed by.
   bool fused_attention = fused_attention_ && attention_avx2_supports(dh);
-  std::vector<std::int64_t> keys;
+  std::vector<std::int64_t> starts;
   if (fused_attention) {
     const at::Tensor m = batch.mask.contiguous();
     const std::int64_t* mp = m.data_ptr<std::int64_t>();
+    std::int64_t start = 0;
     for (std::int64_t b = 0; b < B && fused_attention; ++b) {
       std::int64_t n = 0;
       while (n < L && mp[b * L + n] == 1) ++n;
       for (std::int64_t j = n; j < L && fused_attention; ++j) fused_attention = mp[b * L + j] == 0;
-      fused_attention = fused_attention && n > 0;
-      keys.push_back(n);
+      fused_attention = fused_attention && n > 0 && n == batch.lengths[static_cast<std::size_t>(b)];
+      starts.push_back(start);
+      start += n;
     }
   }
+  // The other path (other dtypes and devices): the padded [B * L] layout, heads copied out to [B * nh, L, dh], the
+  // scores through ATen in chunks of heads. Padded keys and values stay zero (finite, and masked out).
+  at::Tensor qkv_padded, ctx_padded, heads, ctx_heads, scores, probs;
   const std::int64_t group = std::clamp<std::int64_t>(kScoreChunkElements / (L * L), 1, BH);
-  at::Tensor scores = fused_attention ? at::Tensor() : at::empty({group, L, L}, opts);
-  at::Tensor probs = fused_attention ? at::Tensor() : at::empty({group, L, L}, opts);
+  if (!fused_attention) {
+    qkv_padded = padded ? at::zeros({B * L, 3 * H}, opts) : qkv;
+    ctx_padded = padded ? at::empty({B * L, H}, opts) : at::Tensor();
+    heads = at::empty({3, BH, L, dh}, opts);  // q, k, v with each (sequence, head) contiguous
+    ctx_heads = at::empty({BH, L, dh}, opts);
+    scores = at::empty({group, L, L}, opts);
+    probs = at::empty({group, L, L}, opts);
+  }
   const std::int64_t ffn_rows = std::clamp<std::int64_t>(kFfnChunkElements / I, 1, T);
   at::Tensor inter = at::empty({ffn_rows, I}, opts);
   // [B * nh, 1, L]: the additive mask repeated per head, so a chunk is a plain narrow.
@@ -237,42 +244,52 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
 
   for (const Layer& l : layers_) {
     linear_out(qkv, x, l.qkv_w, l.qkv_b, l.qkv_q, l.qkv_f);
-    if (padded) qkv_padded.index_copy_(0, real, qkv);
-    heads.view({3, B, nh, L, dh}).copy_(qkv_padded.view({B, L, 3, nh, dh}).permute({2, 0, 3, 1, 4}));
-    const at::Tensor q = heads[0], k = heads[1], v = heads[2];  // [B * nh, L, dh]
-    if (fused_attention) {  // attention_avx2.h: the same result without the [L, L] scores in memory
-      const float* qp = q.data_ptr<float>();
-      const float* kp = k.data_ptr<float>();
-      const float* vp = v.data_ptr<float>();
-      float* op = ctx_heads.data_ptr<float>();
-      attention_fused(qp, kp, vp, keys.data(), nh, BH, L, dh, static_cast<float>(scale), op);
-    }
-    for (std::int64_t g0 = 0; g0 < (fused_attention ? 0 : BH); g0 += group) {
-      const std::int64_t gn = std::min(group, BH - g0);
-      at::Tensor s = scores.narrow(0, 0, gn);
-      // With a mask, scores = mask + scale * q k^T in the GEMM's own epilogue: two fewer passes over the [L, L]
-      // scores. Without one the scale stays a separate pass: baddbmm with beta = 0 over the uninitialized buffer
-      // gave non-finite scores with libtorch 1.13 (PairScorer.ThreeLabelsRefused caught it).
-      if (mask_heads.defined()) {
-        at::baddbmm_out(s, mask_heads.narrow(0, g0, gn), q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2),
-                        /*beta=*/1, /*alpha=*/scale);
-      } else {
-        at::bmm_out(s, q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2));
-        s.mul_(scale);
-      }
-      at::Tensor p = probs.narrow(0, 0, gn);
-      if (placement_.dtype == at::kFloat)
-        at::_softmax_out(p, s, -1, false);
-      else
-        p.copy_(at::softmax(s, -1, at::kFloat));  // half / bfloat16: normalize in float, as transformers does
-      at::Tensor out = ctx_heads.narrow(0, g0, gn);
-      at::bmm_out(out, p, v.narrow(0, g0, gn));
-    }
-    if (padded) {
-      ctx_padded.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
-      at::index_select_out(ctx, ctx_padded, 0, real);
+    if (fused_attention) {
+      AttentionArgs a;
+      a.q = qkv.data_ptr<float>();
+      a.k = a.q + H;
+      a.v = a.q + 2 * H;
+      a.ld = 3 * H;
+      a.out = ctx.data_ptr<float>();
+      a.ld_out = H;
+      a.starts = starts.data();
+      a.lengths = batch.lengths.data();
+      a.heads = nh;
+      a.dh = dh;
+      a.scale = static_cast<float>(scale);
+      a.max_length = L;
+      attention_fused(a, B);
     } else {
-      ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
+      if (padded) qkv_padded.index_copy_(0, real, qkv);
+      heads.view({3, B, nh, L, dh}).copy_(qkv_padded.view({B, L, 3, nh, dh}).permute({2, 0, 3, 1, 4}));
+      const at::Tensor q = heads[0], k = heads[1], v = heads[2];  // [B * nh, L, dh]
+      for (std::int64_t g0 = 0; g0 < BH; g0 += group) {
+        const std::int64_t gn = std::min(group, BH - g0);
+        at::Tensor s = scores.narrow(0, 0, gn);
+        // With a mask, scores = mask + scale * q k^T in the GEMM's own epilogue: two fewer passes over the [L, L]
+        // scores. Without one the scale stays a separate pass: baddbmm with beta = 0 over the uninitialized buffer
+        // gave non-finite scores with libtorch 1.13 (PairScorer.ThreeLabelsRefused caught it).
+        if (mask_heads.defined()) {
+          at::baddbmm_out(s, mask_heads.narrow(0, g0, gn), q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2),
+                          /*beta=*/1, /*alpha=*/scale);
+        } else {
+          at::bmm_out(s, q.narrow(0, g0, gn), k.narrow(0, g0, gn).transpose(1, 2));
+          s.mul_(scale);
+        }
+        at::Tensor p = probs.narrow(0, 0, gn);
+        if (placement_.dtype == at::kFloat)
+          at::_softmax_out(p, s, -1, false);
+        else
+          p.copy_(at::softmax(s, -1, at::kFloat));  // half / bfloat16: normalize in float, as transformers does
+        at::Tensor out = ctx_heads.narrow(0, g0, gn);
+        at::bmm_out(out, p, v.narrow(0, g0, gn));
+      }
+      if (padded) {
+        ctx_padded.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
+        at::index_select_out(ctx, ctx_padded, 0, real);
+      } else {
+        ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
+      }
     }
     linear_out(sum, ctx, l.attn_out_w, l.attn_out_b, l.attn_out_q, l.attn_out_f);
     sum.add_(x);

@@ -1,7 +1,7 @@
 // The fused float32 attention kernel (model/attention_avx2.h) against a double-precision softmax(scale q k^T) v,
-// over head sizes 8-64 (one or two 8-float halves of a 16-column block), sequence lengths that leave every
-// remainder of the 4-row and 16-key blocks, padded and unpadded sequences, and score ranges wide enough to send
-// exp below float's range (those weights must come out as exactly 0).
+// over head sizes 8-96 (whole and partial vectors), sequence lengths that leave every remainder of the row and key
+// blocks, sequences of different lengths packed one after another in strided rows (as the encoder passes them),
+// and score ranges wide enough to send exp below float's range (those weights must come out as exactly 0).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,49 +17,75 @@ namespace {
 
 using namespace radlite::model;
 
+// Packed token-major rows as the encoder hands them over: one buffer with q, k and v side by side in each row
+// (ld = 3 * heads * dh plus a few unused floats, so that a stride mistake shows), sequences one after another.
 struct Data {
-  std::int64_t heads, L, dh;
-  std::vector<std::int64_t> lengths;
-  std::vector<float> q, k, v;
+  std::int64_t heads, L, dh;  // L: the longest sequence
+  std::vector<std::int64_t> lengths, starts;
+  std::int64_t ld = 0, rows = 0;
+  std::vector<float> qkv;
+  std::int64_t width() const { return heads * dh; }
+  std::int64_t ld_out() const { return width() + 5; }
+  const float* q(std::int64_t b, std::int64_t h, std::int64_t i) const {
+    return qkv.data() + (starts[static_cast<std::size_t>(b)] + i) * ld + h * dh;
+  }
+  AttentionArgs args(float scale, float* out) const {
+    AttentionArgs a;
+    a.q = qkv.data();
+    a.k = a.q + width();
+    a.v = a.q + 2 * width();
+    a.ld = ld;
+    a.out = out;
+    a.ld_out = ld_out();
+    a.starts = starts.data();
+    a.lengths = lengths.data();
+    a.heads = heads;
+    a.dh = dh;
+    a.scale = scale;
+    a.max_length = L;
+    return a;
+  }
+  std::int64_t sequences() const { return static_cast<std::int64_t>(lengths.size()); }
 };
 
 Data make(std::int64_t seqs, std::int64_t heads, std::int64_t L, std::int64_t dh, float spread, std::mt19937& rng) {
-  Data d{heads, L, dh, {}, {}, {}, {}};
+  Data d{heads, L, dh, {}, {}, 3 * heads * dh + 3, 0, {}};
   std::uniform_real_distribution<float> u(-spread, spread);
-  for (std::int64_t b = 0; b < seqs; ++b)
+  for (std::int64_t b = 0; b < seqs; ++b) {
     d.lengths.push_back(b == 0 ? L : std::uniform_int_distribution<std::int64_t>(1, L)(rng));
-  const auto n = static_cast<std::size_t>(seqs * heads * L * dh);
-  for (auto* t : {&d.q, &d.k, &d.v}) {
-    t->resize(n);
-    for (auto& x : *t) x = u(rng);
+    d.starts.push_back(d.rows);
+    d.rows += d.lengths.back();
   }
+  d.qkv.resize(static_cast<std::size_t>(d.rows * d.ld));
+  for (auto& x : d.qkv) x = u(rng);
   return d;
 }
 
-// Rows i < n of each (sequence, head): softmax over keys j < n in double; rows n.. are 0.
+// Every output row of each (sequence, head): softmax over the sequence's keys in double. Columns past the heads
+// stay at the -1 the output buffers start with.
 std::vector<double> reference(const Data& d, float scale) {
-  const std::int64_t G = static_cast<std::int64_t>(d.lengths.size()) * d.heads, L = d.L, dh = d.dh;
-  std::vector<double> out(static_cast<std::size_t>(G * L * dh), 0.0);
-  for (std::int64_t g = 0; g < G; ++g) {
-    const std::int64_t n = d.lengths[static_cast<std::size_t>(g / d.heads)];
-    const float* q = d.q.data() + g * L * dh;
-    const float* k = d.k.data() + g * L * dh;
-    const float* v = d.v.data() + g * L * dh;
-    for (std::int64_t i = 0; i < n; ++i) {
-      std::vector<double> s(static_cast<std::size_t>(n));
-      double m = -1e300, sum = 0.0;
-      for (std::int64_t j = 0; j < n; ++j) {
-        double dot = 0.0;
-        for (std::int64_t c = 0; c < dh; ++c) dot += static_cast<double>(q[i * dh + c]) * k[j * dh + c];
-        s[static_cast<std::size_t>(j)] = dot * scale;
-        m = std::max(m, s[static_cast<std::size_t>(j)]);
+  const std::int64_t dh = d.dh, H = d.width();
+  std::vector<double> out(static_cast<std::size_t>(d.rows * d.ld_out()), -1.0);
+  for (std::int64_t b = 0; b < d.sequences(); ++b)
+    for (std::int64_t h = 0; h < d.heads; ++h) {
+      const std::int64_t n = d.lengths[static_cast<std::size_t>(b)];
+      for (std::int64_t i = 0; i < n; ++i) {
+        std::vector<double> s(static_cast<std::size_t>(n));
+        double m = -1e300, sum = 0.0;
+        for (std::int64_t j = 0; j < n; ++j) {
+          double dot = 0.0;
+          for (std::int64_t c = 0; c < dh; ++c) dot += static_cast<double>(d.q(b, h, i)[c]) * d.q(b, h, j)[H + c];
+          s[static_cast<std::size_t>(j)] = dot * scale;
+          m = std::max(m, s[static_cast<std::size_t>(j)]);
+        }
+        for (auto& x : s) sum += x = std::exp(x - m);
+        double* o = out.data() + (d.starts[static_cast<std::size_t>(b)] + i) * d.ld_out() + h * dh;
+        for (std::int64_t c = 0; c < dh; ++c) o[c] = 0.0;
+        for (std::int64_t j = 0; j < n; ++j)
+          for (std::int64_t c = 0; c < dh; ++c)
+            o[c] += s[static_cast<std::size_t>(j)] / sum * d.q(b, h, j)[2 * H + c];
       }
-      for (auto& x : s) sum += x = std::exp(x - m);
-      for (std::int64_t j = 0; j < n; ++j)
-        for (std::int64_t c = 0; c < dh; ++c)
-          out[static_cast<std::size_t>((g * L + i) * dh + c)] += s[static_cast<std::size_t>(j)] / sum * v[j * dh + c];
     }
-  }
   return out;
 }
 
@@ -70,18 +96,16 @@ double max_diff(const std::vector<float>& got, const std::vector<double>& want) 
 }
 
 std::vector<float> run(const Data& d, float scale) {
-  std::vector<float> out(d.q.size(), -1.0f);
-  attention_fused(d.q.data(), d.k.data(), d.v.data(), d.lengths.data(), d.heads,
-                  static_cast<std::int64_t>(d.lengths.size()) * d.heads, d.L, d.dh, scale, out.data());
+  std::vector<float> out(static_cast<std::size_t>(d.rows * d.ld_out()), -1.0f);
+  attention_fused(d.args(scale, out.data()), d.sequences());
   return out;
 }
 
 // One kernel directly, on one thread: attention_avx2 or attention_avx512.
 std::vector<float> run_width(const Data& d, float scale, bool wide) {
-  std::vector<float> out(d.q.size(), -1.0f), work(static_cast<std::size_t>(attention_work_floats(d.L, d.dh)));
-  const std::int64_t groups = static_cast<std::int64_t>(d.lengths.size()) * d.heads;
-  (wide ? attention_avx512 : attention_avx2)(d.q.data(), d.k.data(), d.v.data(), d.lengths.data(), d.heads, d.L, d.dh,
-                                             scale, 0, groups, out.data(), work.data());
+  std::vector<float> out(static_cast<std::size_t>(d.rows * d.ld_out()), -1.0f),
+      work(static_cast<std::size_t>(attention_work_floats(d.L, d.dh)));
+  (wide ? attention_avx512 : attention_avx2)(d.args(scale, out.data()), 0, d.sequences() * d.heads, work.data());
   return out;
 }
 
