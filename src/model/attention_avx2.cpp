@@ -8,32 +8,12 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
+#include "model/simd_exp.h"
+
 namespace radlite::model {
 namespace {
 
 constexpr std::int64_t kRows = 4;  // query rows per block
-
-// e^x for 8 floats, x <= 0 (scores minus their row maximum): x = n ln 2 + r with |r| <= ln 2 / 2, e^r by a degree-6
-// polynomial (Cephes' expf coefficients), times 2^n built in the exponent bits. Relative error about 2 ulp;
-// below -87.3 the result is 0, as the float exp underflows.
-__m256 exp_nonpositive(__m256 x) {
-  const __m256 low = _mm256_set1_ps(-87.3f);
-  const __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
-  x = _mm256_max_ps(x, low);
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
-}
 
 float horizontal_max(__m256 v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -107,7 +87,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       const __m256 mv = _mm256_set1_ps(m);
       __m256 sum8 = _mm256_setzero_ps();
       for (std::int64_t j = 0; j < np; j += 8) {
-        const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(s + j), mv));
+        const __m256 e = radlite_exp_nonpositive_avx2(_mm256_sub_ps(_mm256_loadu_ps(s + j), mv));
         _mm256_storeu_ps(s + j, e);
         sum8 = _mm256_add_ps(sum8, e);
       }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/gelu.h"
 #include "model/int8_dnnl.h"
 #include "model/int8_gemm.h"
 #include "radlite/error.h"
@@ -62,7 +63,16 @@ void quantize_rows(const float* x, std::int64_t k, std::int64_t kp, std::int64_t
 // Rows of activations per work item: 64 rows x 3,072 bytes (192 KB) stay in the L2 cache while the panels pass.
 constexpr std::int64_t kRowsPerItem = 64;
 
-void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, float* out) {
+// GELU over rows [r0, r1) of an [.., n] output.
+void gelu_rows(float* out, std::int64_t n, std::int64_t r0, std::int64_t r1) { gelu_erf(out + r0 * n, (r1 - r0) * n); }
+
+// All rows, shared over the threads.
+void gelu_all(float* out, std::int64_t n, std::int64_t rows) {
+  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 14) / n),
+                   [&](std::int64_t r0, std::int64_t r1) { gelu_rows(out, n, r0, r1); });
+}
+
+void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, float* out, bool gelu) {
   thread_local Scratch scratch;
   const std::int64_t padded = (rows + kInt8TileRows - 1) / kInt8TileRows * kInt8TileRows;
   if (scratch.q.size() < static_cast<std::size_t>(padded * w.kp)) scratch.q.resize(padded * w.kp);
@@ -88,8 +98,11 @@ void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, f
       const std::int64_t r0 = block * kRowsPerItem, r1 = std::min(rows, r0 + kRowsPerItem);
       int8_gemm_panels_avx2(w.data.data(), w.scale.data(), w.bias.data(), w.colsum.data(), w.n, w.kp, q, scale, zero,
                             r0, r1, w.panels * group / groups, w.panels * (group + 1) / groups, out);
+      // Once a block's last group of panels is written, and only where one thread wrote all of them.
+      if (gelu && groups == 1) gelu_rows(out, w.n, r0, r1);
     }
   });
+  if (gelu && groups > 1) gelu_all(out, w.n, rows);
 }
 
 // Rows per work item of the chunked path below.
@@ -116,7 +129,8 @@ void epilogue(const Int8PackedWeights& w, const std::int32_t* acc, const float* 
 // Many rows (a batch): each thread takes chunks of kDnnlChunkRows rows and runs quantization, oneDNN's matmul (on
 // one thread: oneDNN does not nest inside an OpenMP region) and the epilogue on them while they are in its cache,
 // with no barrier between the three. Few rows (a query): each step is spread over all threads instead.
-void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const float* x, std::int64_t rows, float* out) {
+void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const float* x, std::int64_t rows, float* out,
+                 bool gelu) {
   const std::int64_t chunks = (rows + kDnnlChunkRows - 1) / kDnnlChunkRows;
   if (chunks >= 4 * at::get_num_threads() && !std::getenv("RADLITE_INT8_UNCHUNKED")) {
     at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
@@ -127,6 +141,7 @@ void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const fl
         quantize(x + r0 * w.k, w.k, w.kp, 0, rn, mine.q.data(), mine.scale.data(), mine.zero.data());
         int8_dnnl_gemm(dw, mine.q.data(), rn, mine.acc.data());
         epilogue(w, mine.acc.data(), mine.scale.data(), mine.zero.data(), 0, rn, out + r0 * w.n);
+        if (gelu) gelu_rows(out + r0 * w.n, w.n, 0, rn);
       }
     });
     return;
@@ -140,8 +155,10 @@ void dnnl_linear(const Int8PackedWeights& w, const Int8DnnlWeights& dw, const fl
   std::int32_t* acc = scratch.acc.data();
   quantize_rows(x, w.k, w.kp, rows, q, scale, zero);
   int8_dnnl_gemm(dw, q, rows, acc);
-  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 14) / w.n),
-                   [&](std::int64_t r0, std::int64_t r1) { epilogue(w, acc, scale, zero, r0, r1, out); });
+  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 14) / w.n), [&](std::int64_t r0, std::int64_t r1) {
+    epilogue(w, acc, scale, zero, r0, r1, out);
+    if (gelu) gelu_rows(out, w.n, r0, r1);
+  });
 }
 
 }  // namespace
@@ -237,9 +254,10 @@ at::Tensor Int8Linear::forward(const at::Tensor& x) const {
   return out;
 }
 
-void Int8Linear::forward_into(const at::Tensor& x, at::Tensor& out) const {
+void Int8Linear::forward_into(const at::Tensor& x, at::Tensor& out, bool gelu) const {
   if (packed_->kernel == Int8Kernel::Torch) {
     out.copy_(packed_->params->apply_dynamic(x.contiguous(), /*reduce_range=*/!full_range()));
+    if (gelu) at::gelu_(out);
     return;
   }
   const Int8PackedWeights& w = packed_->own;
@@ -251,9 +269,9 @@ void Int8Linear::forward_into(const at::Tensor& x, at::Tensor& out) const {
   if (in.size(0) == 0) return;
   auto run = [&](float* dst) {
     if (packed_->kernel == Int8Kernel::OneDnn)
-      dnnl_linear(w, *packed_->dnnl, in.data_ptr<float>(), in.size(0), dst);
+      dnnl_linear(w, *packed_->dnnl, in.data_ptr<float>(), in.size(0), dst, gelu);
     else
-      own_linear(w, in.data_ptr<float>(), in.size(0), dst);
+      own_linear(w, in.data_ptr<float>(), in.size(0), dst, gelu);
   };
   if (out.is_contiguous() && out.scalar_type() == at::kFloat) {
     run(out.data_ptr<float>());

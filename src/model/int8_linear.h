@@ -37,8 +37,10 @@ class Int8Linear {
 
   /// x [rows, in] float32 -> [rows, out] float32 (= x w^T + b, up to the quantization error).
   at::Tensor forward(const at::Tensor& x) const;
-  /// The same into out ([rows, out] float32; written in place when contiguous).
-  void forward_into(const at::Tensor& x, at::Tensor& out) const;
+  /// The same into out ([rows, out] float32; written in place when contiguous). With `gelu`, GELU (erf form, gelu.h)
+  /// follows on the output: the Own and OneDnn kernels apply it to each block of rows as it is produced, while it
+  /// is in cache.
+  void forward_into(const at::Tensor& x, at::Tensor& out, bool gelu = false) const;
 
   /// Whether this CPU has VNNI, where the Torch kernel runs the full 8-bit activation range (7 bits otherwise).
   static bool full_range();

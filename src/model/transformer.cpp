@@ -1,6 +1,7 @@
 #include "model/transformer.h"
 
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <numeric>
 
 #include "model/attention_avx2.h"
+#include "model/gelu.h"
 #include "model/small_linear.h"
 #include "radlite/error.h"
 
@@ -217,15 +219,23 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   at::Tensor mask_heads;  // undefined without padding: the mask would add zeros
   if (additive.defined()) mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
 
-  // out = in w^T + b, in float32 or through the layer's int8 weights. A few float32 rows on the CPU (a query) take
-  // the kernel that reads the weights in place (small_linear.h); more rows take OpenBLAS's packed GEMM.
+  // GELU (erf form) for float32 on the CPU through radlite's kernel (gelu.h), fused into the int8 layers; other
+  // activations, dtypes and devices through ATen.
+  const bool own_gelu =
+      c.activation == Activation::GeluErf && placement_.device.is_cpu() && placement_.dtype == at::kFloat;
+
+  // out = in w^T + b, in float32 or through the layer's int8 weights, followed by GELU when `gelu`. A few float32
+  // rows on the CPU (a query) take the kernel that reads the weights in place (small_linear.h); more rows take
+  // oneDNN's or OpenBLAS's packed GEMM.
   const bool small = small_linear_ && T <= kSmallLinearMaxRows;
   auto linear_out = [small](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
                             const std::shared_ptr<const Int8Linear>& q,
-                            const std::shared_ptr<const F32DnnlWeights>& f) {
+                            const std::shared_ptr<const F32DnnlWeights>& f, bool gelu = false) {
     if (q) {
-      q->forward_into(in, out);
-    } else if (f) {
+      q->forward_into(in, out, gelu);
+      return;
+    }
+    if (f) {
       const at::Tensor src = in.contiguous();
       if (out.is_contiguous()) {
         f32_dnnl_linear(*f, src.data_ptr<float>(), src.size(0), out.data_ptr<float>());
@@ -240,6 +250,15 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     } else {
       at::addmm_out(out, b, in, w.t());
     }
+    if (!gelu) return;
+    if (!out.is_contiguous()) {
+      at::gelu_(out);
+      return;
+    }
+    float* o = out.data_ptr<float>();
+    const std::int64_t n = out.size(1);
+    at::parallel_for(0, out.size(0), std::max<std::int64_t>(1, (1 << 14) / n),
+                     [&](std::int64_t r0, std::int64_t r1) { gelu_erf(o + r0 * n, (r1 - r0) * n); });
   };
 
   for (const Layer& l : layers_) {
@@ -297,8 +316,8 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     for (std::int64_t r0 = 0; r0 < T; r0 += ffn_rows) {
       const std::int64_t rn = std::min(ffn_rows, T - r0);
       at::Tensor h = inter.narrow(0, 0, rn);
-      linear_out(h, x.narrow(0, r0, rn), l.inter_w, l.inter_b, l.inter_q, l.inter_f);
-      activate_(h, c.activation);
+      linear_out(h, x.narrow(0, r0, rn), l.inter_w, l.inter_b, l.inter_q, l.inter_f, own_gelu);
+      if (!own_gelu) activate_(h, c.activation);
       at::Tensor out = sum.narrow(0, r0, rn);
       linear_out(out, h, l.out_w, l.out_b, l.out_q, l.out_f);
     }
