@@ -29,16 +29,17 @@ float horizontal_sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// One (sequence, head): n real tokens, keys padded to np (a multiple of 16) columns in kt [dh, np].
+// One (sequence, head): n real tokens, keys padded to np (a multiple of 16) columns in kt [dh, np], rows of kt and
+// of the scores rs = np + 16 floats apart (off a power of two; see attention_avx512.cpp).
 // Rows of q, k and v are ld floats apart, rows of out ld_out.
 void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
               float scale, float* out, std::int64_t ld_out, float* kt, float* scores) {
-  const std::int64_t np = (n + 15) / 16 * 16;
-  for (std::int64_t d = 0; d < dh; ++d) {
-    float* row = kt + d * np;
-    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * ld + d];
-    for (std::int64_t j = n; j < np; ++j) row[j] = 0.0f;
-  }
+  const std::int64_t np = (n + 15) / 16 * 16, rs = np + 16;
+  // Key by key, so that each key's row is read once and contiguously (see attention_avx512.cpp).
+  for (std::int64_t j = 0; j < n; ++j)
+    for (std::int64_t d = 0; d < dh; ++d) kt[d * rs + j] = k[j * ld + d];
+  for (std::int64_t d = 0; d < dh; ++d)
+    for (std::int64_t j = n; j < np; ++j) kt[d * rs + j] = 0.0f;
   const __m256 vscale = _mm256_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
@@ -51,7 +52,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       const float* q2 = rows > 2 ? qi + 2 * ld : qi;
       const float* q3 = rows > 3 ? qi + 3 * ld : qi;
       for (std::int64_t d = 0; d < dh; ++d) {
-        const __m256 k0 = _mm256_loadu_ps(kt + d * np + j), k1 = _mm256_loadu_ps(kt + d * np + j + 8);
+        const __m256 k0 = _mm256_loadu_ps(kt + d * rs + j), k1 = _mm256_loadu_ps(kt + d * rs + j + 8);
         __m256 b = _mm256_broadcast_ss(q0 + d);
         a00 = _mm256_fmadd_ps(b, k0, a00);
         a01 = _mm256_fmadd_ps(b, k1, a01);
@@ -65,20 +66,20 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
         a30 = _mm256_fmadd_ps(b, k0, a30);
         a31 = _mm256_fmadd_ps(b, k1, a31);
       }
-      _mm256_storeu_ps(scores + 0 * np + j, _mm256_mul_ps(a00, vscale));
-      _mm256_storeu_ps(scores + 0 * np + j + 8, _mm256_mul_ps(a01, vscale));
-      _mm256_storeu_ps(scores + 1 * np + j, _mm256_mul_ps(a10, vscale));
-      _mm256_storeu_ps(scores + 1 * np + j + 8, _mm256_mul_ps(a11, vscale));
-      _mm256_storeu_ps(scores + 2 * np + j, _mm256_mul_ps(a20, vscale));
-      _mm256_storeu_ps(scores + 2 * np + j + 8, _mm256_mul_ps(a21, vscale));
-      _mm256_storeu_ps(scores + 3 * np + j, _mm256_mul_ps(a30, vscale));
-      _mm256_storeu_ps(scores + 3 * np + j + 8, _mm256_mul_ps(a31, vscale));
+      _mm256_storeu_ps(scores + 0 * rs + j, _mm256_mul_ps(a00, vscale));
+      _mm256_storeu_ps(scores + 0 * rs + j + 8, _mm256_mul_ps(a01, vscale));
+      _mm256_storeu_ps(scores + 1 * rs + j, _mm256_mul_ps(a10, vscale));
+      _mm256_storeu_ps(scores + 1 * rs + j + 8, _mm256_mul_ps(a11, vscale));
+      _mm256_storeu_ps(scores + 2 * rs + j, _mm256_mul_ps(a20, vscale));
+      _mm256_storeu_ps(scores + 2 * rs + j + 8, _mm256_mul_ps(a21, vscale));
+      _mm256_storeu_ps(scores + 3 * rs + j, _mm256_mul_ps(a30, vscale));
+      _mm256_storeu_ps(scores + 3 * rs + j + 8, _mm256_mul_ps(a31, vscale));
     }
     // Softmax numerators in place (keys n .. np - 1 set to 0), and 1 / sum per row.
     float inv[kRows];
     const std::int64_t nv = n / 8 * 8;
     for (std::int64_t r = 0; r < rows; ++r) {
-      float* s = scores + r * np;
+      float* s = scores + r * rs;
       __m256 m8 = _mm256_set1_ps(-3.4e38f);
       for (std::int64_t j = 0; j < nv; j += 8) m8 = _mm256_max_ps(m8, _mm256_loadu_ps(s + j));
       float m = horizontal_max(m8);
@@ -98,9 +99,9 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       const bool two = c + 8 < dh;
       __m256 o00 = _mm256_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00, o30 = o00, o31 = o00;
       const float* s0 = scores;
-      const float* s1 = scores + np;
-      const float* s2 = scores + 2 * np;
-      const float* s3 = scores + 3 * np;
+      const float* s1 = scores + rs;
+      const float* s2 = scores + 2 * rs;
+      const float* s3 = scores + 3 * rs;
       for (std::int64_t j = 0; j < n; ++j) {
         const float* vj = v + j * ld + c;
         const __m256 v0 = _mm256_loadu_ps(vj);
@@ -136,14 +137,16 @@ bool attention_avx2_available() { return small_linear_available(); }  // the sam
 bool attention_avx2_supports(std::int64_t head_size) { return head_size > 0 && head_size % 8 == 0 && head_size <= 256; }
 
 std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh) {
-  const std::int64_t np = (L + 31) / 32 * 32;  // keys padded to 16 here, to 32 in attention_avx512.cpp
-  return dh * np + 8 * np;                     // score rows: 4 here, 8 in attention_avx512.cpp
+  // Keys padded to 16 here, to 32 in attention_avx512.cpp, plus 16 (the row stride): the keys transposed, the
+  // values copied (attention_avx512.cpp) and the score rows (4 here, 8 there).
+  const std::int64_t rs = (L + 31) / 32 * 32 + 16;
+  return (2 * dh + 8) * rs;
 }
 
 void attention_avx2(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
-  const std::int64_t np = (a.max_length + 15) / 16 * 16;
+  const std::int64_t rs = (a.max_length + 15) / 16 * 16 + 16;  // one_head's row stride, at most
   float* kt = work;
-  float* scores = work + a.dh * np;
+  float* scores = work + a.dh * rs;
   for (std::int64_t g = g_begin; g < g_end; ++g) {
     const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
     const std::int64_t in = a.starts[b] * a.ld + col;

@@ -18,23 +18,103 @@ namespace {
 constexpr std::int64_t kRows = 8;   // query rows per block
 constexpr std::int64_t kKeys = 32;  // keys per step (two vectors)
 
+constexpr std::int64_t kAhead = 8;  // keys prefetched ahead
+
+// Asks for the cache lines of `bytes` bytes from a (and from b, unless null).
+void prefetch_row(const float* a, const float* b, std::int64_t bytes) {
+  const char* pa = reinterpret_cast<const char*>(a);
+  const char* pb = reinterpret_cast<const char*>(b);
+  for (std::int64_t o = 0; o < bytes + 63; o += 64) {
+    const std::int64_t at = std::min(o, bytes - 1);
+    _mm_prefetch(pa + at, _MM_HINT_T0);
+    if (pb) _mm_prefetch(pb + at, _MM_HINT_T0);
+  }
+}
+
 __mmask16 first(std::int64_t count) {
   return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
 }
 
-// One (sequence, head): n real tokens, keys padded to np (a multiple of 32) columns in kt [dh, np].
-// Rows of q, k and v are ld floats apart, rows of out ld_out.
+// Output rows of a block, 32 columns from v's first: sum_j e_j v_j over the n keys for 8 score rows, times 1 / sum,
+// stored for the first `rows`. kFull: all 32 columns exist (no masks in the loop); otherwise m0 / m1 mask them.
+template <bool kFull>
+void output_rows(const float* v, std::int64_t ld, const float* scores, std::int64_t rs, std::int64_t n, __mmask16 m0,
+                 __mmask16 m1, const float* inv, std::int64_t rows, float* out, std::int64_t ld_out) {
+  __m512 o00 = _mm512_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00, o30 = o00, o31 = o00;
+  __m512 o40 = o00, o41 = o00, o50 = o00, o51 = o00, o60 = o00, o61 = o00, o70 = o00, o71 = o00;
+  const float* s0 = scores;
+  for (std::int64_t j = 0; j < n; ++j) {
+    const float* vj = v + j * ld;
+    const __m512 v0 = kFull ? _mm512_loadu_ps(vj) : _mm512_maskz_loadu_ps(m0, vj);
+    const __m512 v1 = kFull ? _mm512_loadu_ps(vj + 16) : _mm512_maskz_loadu_ps(m1, vj + 16);
+    __m512 b = _mm512_set1_ps(s0[j]);
+    o00 = _mm512_fmadd_ps(b, v0, o00);
+    o01 = _mm512_fmadd_ps(b, v1, o01);
+    b = _mm512_set1_ps(s0[rs + j]);
+    o10 = _mm512_fmadd_ps(b, v0, o10);
+    o11 = _mm512_fmadd_ps(b, v1, o11);
+    b = _mm512_set1_ps(s0[2 * rs + j]);
+    o20 = _mm512_fmadd_ps(b, v0, o20);
+    o21 = _mm512_fmadd_ps(b, v1, o21);
+    b = _mm512_set1_ps(s0[3 * rs + j]);
+    o30 = _mm512_fmadd_ps(b, v0, o30);
+    o31 = _mm512_fmadd_ps(b, v1, o31);
+    b = _mm512_set1_ps(s0[4 * rs + j]);
+    o40 = _mm512_fmadd_ps(b, v0, o40);
+    o41 = _mm512_fmadd_ps(b, v1, o41);
+    b = _mm512_set1_ps(s0[5 * rs + j]);
+    o50 = _mm512_fmadd_ps(b, v0, o50);
+    o51 = _mm512_fmadd_ps(b, v1, o51);
+    b = _mm512_set1_ps(s0[6 * rs + j]);
+    o60 = _mm512_fmadd_ps(b, v0, o60);
+    o61 = _mm512_fmadd_ps(b, v1, o61);
+    b = _mm512_set1_ps(s0[7 * rs + j]);
+    o70 = _mm512_fmadd_ps(b, v0, o70);
+    o71 = _mm512_fmadd_ps(b, v1, o71);
+  }
+  const __m512 acc[kRows][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31},
+                                {o40, o41}, {o50, o51}, {o60, o61}, {o70, o71}};
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* o = out + r * ld_out;
+    const __m512 f = _mm512_set1_ps(inv[r]);
+    if (kFull) {
+      _mm512_storeu_ps(o, _mm512_mul_ps(acc[r][0], f));
+      _mm512_storeu_ps(o + 16, _mm512_mul_ps(acc[r][1], f));
+    } else {
+      _mm512_mask_storeu_ps(o, m0, _mm512_mul_ps(acc[r][0], f));
+      _mm512_mask_storeu_ps(o + 16, m1, _mm512_mul_ps(acc[r][1], f));
+    }
+  }
+}
+
+// One (sequence, head): n real tokens, its rows ld floats apart in q, k and v (ld_out in out). Copied first, so that
+// the loops below read them sequentially (in the packed layout consecutive keys are several KB apart, a new page
+// each, which the hardware prefetchers do not follow):
+// - kt: the keys transposed in blocks of 32, [np / 32][dh][32], keys n .. np - 1 zero (np: n rounded up to 32);
+// - vc: the values [n][dh], contiguous.
+// Score rows are rs = np + 16 floats apart: at a power-of-two stride (np = 512: 2 KB) the 8 rows read together would
+// share few of L1's sets.
 void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
-              float scale, float* out, std::int64_t ld_out, float* kt, float* scores) {
-  const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys;
-  for (std::int64_t d = 0; d < dh; ++d) {
-    float* row = kt + d * np;
-    for (std::int64_t j = 0; j < n; ++j) row[j] = k[j * ld + d];
-    for (std::int64_t j = n; j < np; ++j) row[j] = 0.0f;
+              float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
+  const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
+  // Rows kAhead keys ahead are prefetched: they come from a buffer the projection has just written, one row per
+  // page, where the hardware prefetchers do not run ahead, and each would otherwise stall on a cache miss.
+  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float));
+  for (std::int64_t j = 0; j < n; ++j) {
+    if (j + kAhead < n) prefetch_row(k + (j + kAhead) * ld, v + (j + kAhead) * ld, bytes);
+    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
+    const float* kj = k + j * ld;
+    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = kj[d];
+    std::copy(v + j * ld, v + j * ld + dh, vc + j * dh);
+  }
+  for (std::int64_t j = n; j < np; ++j) {
+    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
+    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = 0.0f;
   }
   const __m512 vscale = _mm512_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
+    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r) prefetch_row(q + r * ld, nullptr, bytes);
     const float* qr[kRows];
     for (std::int64_t r = 0; r < kRows; ++r) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
     for (std::int64_t j = 0; j < np; j += kKeys) {
@@ -42,8 +122,9 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       __m512 a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
       const float *q0 = qr[0], *q1 = qr[1], *q2 = qr[2], *q3 = qr[3], *q4 = qr[4], *q5 = qr[5], *q6 = qr[6],
                   *q7 = qr[7];
+      const float* kb = kt + (j / kKeys) * dh * kKeys;
       for (std::int64_t d = 0; d < dh; ++d) {
-        const __m512 k0 = _mm512_loadu_ps(kt + d * np + j), k1 = _mm512_loadu_ps(kt + d * np + j + 16);
+        const __m512 k0 = _mm512_loadu_ps(kb + d * kKeys), k1 = _mm512_loadu_ps(kb + d * kKeys + 16);
         __m512 b = _mm512_set1_ps(q0[d]);
         a00 = _mm512_fmadd_ps(b, k0, a00);
         a01 = _mm512_fmadd_ps(b, k1, a01);
@@ -72,15 +153,15 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       const __m512 acc[kRows][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31},
                                     {a40, a41}, {a50, a51}, {a60, a61}, {a70, a71}};
       for (std::int64_t r = 0; r < kRows; ++r) {
-        _mm512_storeu_ps(scores + r * np + j, _mm512_mul_ps(acc[r][0], vscale));
-        _mm512_storeu_ps(scores + r * np + j + 16, _mm512_mul_ps(acc[r][1], vscale));
+        _mm512_storeu_ps(scores + r * rs + j, _mm512_mul_ps(acc[r][0], vscale));
+        _mm512_storeu_ps(scores + r * rs + j + 16, _mm512_mul_ps(acc[r][1], vscale));
       }
     }
     // Softmax numerators in place (keys n .. np - 1 set to 0), and 1 / sum per row.
     float inv[kRows];
     const std::int64_t nv = n / 16 * 16;
     for (std::int64_t r = 0; r < rows; ++r) {
-      float* s = scores + r * np;
+      float* s = scores + r * rs;
       __m512 m16 = _mm512_set1_ps(-3.4e38f);
       for (std::int64_t j = 0; j < nv; j += 16) m16 = _mm512_max_ps(m16, _mm512_loadu_ps(s + j));
       float m = _mm512_reduce_max_ps(m16);
@@ -98,46 +179,10 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
     // Output rows: sum_j e_j v_j, 32 columns at a time for 8 rows, then times 1 / sum.
     for (std::int64_t c = 0; c < dh; c += 32) {
       const __mmask16 m0 = first(dh - c), m1 = first(dh - c - 16);
-      __m512 o00 = _mm512_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00, o30 = o00, o31 = o00;
-      __m512 o40 = o00, o41 = o00, o50 = o00, o51 = o00, o60 = o00, o61 = o00, o70 = o00, o71 = o00;
-      const float* s0 = scores;
-      for (std::int64_t j = 0; j < n; ++j) {
-        const float* vj = v + j * ld + c;
-        const __m512 v0 = _mm512_maskz_loadu_ps(m0, vj);
-        const __m512 v1 = _mm512_maskz_loadu_ps(m1, vj + 16);
-        __m512 b = _mm512_set1_ps(s0[j]);
-        o00 = _mm512_fmadd_ps(b, v0, o00);
-        o01 = _mm512_fmadd_ps(b, v1, o01);
-        b = _mm512_set1_ps(s0[np + j]);
-        o10 = _mm512_fmadd_ps(b, v0, o10);
-        o11 = _mm512_fmadd_ps(b, v1, o11);
-        b = _mm512_set1_ps(s0[2 * np + j]);
-        o20 = _mm512_fmadd_ps(b, v0, o20);
-        o21 = _mm512_fmadd_ps(b, v1, o21);
-        b = _mm512_set1_ps(s0[3 * np + j]);
-        o30 = _mm512_fmadd_ps(b, v0, o30);
-        o31 = _mm512_fmadd_ps(b, v1, o31);
-        b = _mm512_set1_ps(s0[4 * np + j]);
-        o40 = _mm512_fmadd_ps(b, v0, o40);
-        o41 = _mm512_fmadd_ps(b, v1, o41);
-        b = _mm512_set1_ps(s0[5 * np + j]);
-        o50 = _mm512_fmadd_ps(b, v0, o50);
-        o51 = _mm512_fmadd_ps(b, v1, o51);
-        b = _mm512_set1_ps(s0[6 * np + j]);
-        o60 = _mm512_fmadd_ps(b, v0, o60);
-        o61 = _mm512_fmadd_ps(b, v1, o61);
-        b = _mm512_set1_ps(s0[7 * np + j]);
-        o70 = _mm512_fmadd_ps(b, v0, o70);
-        o71 = _mm512_fmadd_ps(b, v1, o71);
-      }
-      const __m512 acc[kRows][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31},
-                                    {o40, o41}, {o50, o51}, {o60, o61}, {o70, o71}};
-      for (std::int64_t r = 0; r < rows; ++r) {
-        float* o = out + (i0 + r) * ld_out + c;
-        const __m512 f = _mm512_set1_ps(inv[r]);
-        _mm512_mask_storeu_ps(o, m0, _mm512_mul_ps(acc[r][0], f));
-        _mm512_mask_storeu_ps(o + 16, m1, _mm512_mul_ps(acc[r][1], f));
-      }
+      if (dh - c >= 32)
+        output_rows<true>(vc + c, dh, scores, rs, n, m0, m1, inv, rows, out + i0 * ld_out + c, ld_out);
+      else
+        output_rows<false>(vc + c, dh, scores, rs, n, m0, m1, inv, rows, out + i0 * ld_out + c, ld_out);
     }
   }
 }
@@ -147,14 +192,15 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
 bool attention_avx512_available() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"); }
 
 void attention_avx512(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
-  const std::int64_t np = (a.max_length + kKeys - 1) / kKeys * kKeys;
+  const std::int64_t rs = (a.max_length + kKeys - 1) / kKeys * kKeys + 16;  // one_head's np + 16, at most
   float* kt = work;
-  float* scores = work + a.dh * np;
+  float* vc = kt + a.dh * rs;
+  float* scores = vc + a.dh * rs;
   for (std::int64_t g = g_begin; g < g_end; ++g) {
     const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
     const std::int64_t in = a.starts[b] * a.ld + col;
     one_head(a.q + in, a.k + in, a.v + in, a.ld, a.lengths[b], a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col,
-             a.ld_out, kt, scores);
+             a.ld_out, kt, vc, scores);
   }
 }
 

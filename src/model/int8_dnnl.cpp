@@ -71,15 +71,23 @@ class KernelCache {
   // Shared: a thread still running a kernel keeps it alive past a clear.
   // f32: float32 in and out with a bias; otherwise uint8 x int8 -> int32.
   std::shared_ptr<Kernel> get(const dnnl::memory::desc& wdesc, std::int64_t k, std::int64_t n, std::int64_t rows,
-                              bool f32 = false) {
+                              bool f32 = false, F32Epilogue epilogue = F32Epilogue::None) {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto key = std::make_tuple(f32, k, n, rows);
+    const auto key = std::make_tuple(f32, static_cast<int>(epilogue), k, n, rows);
     auto it = kernels_.find(key);
     if (it != kernels_.end()) return it->second;
     // Bounded: a long run over texts of every length would otherwise keep one kernel per row count forever.
     if (kernels_.size() >= 512) kernels_.clear();
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (epilogue != F32Epilogue::None) {
+      dnnl::post_ops ops;
+      if (epilogue == F32Epilogue::Gelu)
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+      else
+        ops.append_binary(dnnl::algorithm::binary_add, dnnl::memory::desc({rows, n}, dt::f32, tag::ab));
+      attr.set_post_ops(ops);
+    }
     const auto pd = matmul_desc(wdesc, k, n, rows, f32, attr);
     auto kernel = std::make_shared<Kernel>(Kernel{pd, dnnl::matmul(pd)});
     kernels_.emplace(key, kernel);
@@ -88,7 +96,7 @@ class KernelCache {
 
  private:
   std::mutex mu_;
-  std::map<std::tuple<bool, std::int64_t, std::int64_t, std::int64_t>, std::shared_ptr<Kernel>> kernels_;
+  std::map<std::tuple<bool, int, std::int64_t, std::int64_t, std::int64_t>, std::shared_ptr<Kernel>> kernels_;
 };
 
 KernelCache& kernel_cache() {
@@ -100,8 +108,9 @@ KernelCache& kernel_cache() {
 // thread's own, so that one kernel serves several threads at once. `what` names the layer kind in errors.
 void run_matmul(const char* what, const dnnl::memory::desc& wdesc, const dnnl::memory& weights,
                 const dnnl::memory* bias, std::int64_t k, std::int64_t n, std::int64_t rows, dt src_type,
-                const void* src_data, dt dst_type, void* dst_data) {
-  const std::shared_ptr<Kernel> kernel = kernel_cache().get(wdesc, k, n, rows, /*f32=*/bias != nullptr);
+                const void* src_data, dt dst_type, void* dst_data, F32Epilogue epilogue = F32Epilogue::None,
+                const void* residual = nullptr) {
+  const std::shared_ptr<Kernel> kernel = kernel_cache().get(wdesc, k, n, rows, /*f32=*/bias != nullptr, epilogue);
   if (!(kernel->pd.weights_desc() == wdesc))
     throw ModelError(std::string(what) + " (oneDNN): the kernel for " + std::to_string(rows) +
                      " rows wants another weight layout than the one packed");
@@ -115,6 +124,9 @@ void run_matmul(const char* what, const dnnl::memory::desc& wdesc, const dnnl::m
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}};
   if (bias) args.emplace(DNNL_ARG_BIAS, *bias);
+  if (epilogue == F32Epilogue::Residual)
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1,
+                 dnnl::memory(dnnl::memory::desc({rows, n}, dt::f32, tag::ab), engine, const_cast<void*>(residual)));
   dnnl::stream stream(engine);
   kernel->prim.execute(stream, args);
   stream.wait();
@@ -177,8 +189,13 @@ F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t 
 
 void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
 
-void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out) {
-  if (rows > 0) run_matmul("float32 Linear", w.desc, w.weights, &w.bias, w.k, w.n, rows, dt::f32, x, dt::f32, out);
+void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out, F32Epilogue epilogue,
+                     const float* residual) {
+  if (epilogue == F32Epilogue::Residual && !residual)
+    throw InvalidArgument("float32 Linear (oneDNN): a residual epilogue without the residual");
+  if (rows > 0)
+    run_matmul("float32 Linear", w.desc, w.weights, &w.bias, w.k, w.n, rows, dt::f32, x, dt::f32, out, epilogue,
+               residual);
 }
 
 #else  // !RADLITE_HAVE_DNNL
@@ -198,7 +215,7 @@ F32DnnlWeightsPtr f32_dnnl_pack(const float*, const float*, std::int64_t, std::i
   throw ModelError("float32 Linear: this build of radlite has no oneDNN (libdnnl-dev)");
 }
 void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
-void f32_dnnl_linear(const F32DnnlWeights&, const float*, std::int64_t, float*) {
+void f32_dnnl_linear(const F32DnnlWeights&, const float*, std::int64_t, float*, F32Epilogue, const float*) {
   throw ModelError("float32 Linear: this build of radlite has no oneDNN (libdnnl-dev)");
 }
 

@@ -67,7 +67,16 @@ using F32DnnlWeightsPtr = std::unique_ptr<F32DnnlWeights, F32DnnlWeightsDeleter>
 /// w [n, k] row-major and bias [n] (may be null): reordered once into oneDNN's blocked layout (a copy; the caller
 /// may release its own). Throws ModelError without oneDNN.
 F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t n, std::int64_t k);
-/// out [rows, n] = x [rows, k] w^T + bias, both row-major and contiguous. Safe to call from several threads.
-void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out);
+/// What oneDNN applies to the sums before they are stored, while they are in registers (its post-ops).
+enum class F32Epilogue {
+  None,
+  Gelu,      // GELU, erf form (oneDNN's eltwise_gelu_erf)
+  Residual,  // plus `residual` [rows, n]
+};
+
+/// out [rows, n] = x [rows, k] w^T + bias, then the epilogue; all row-major and contiguous, `residual` apart from
+/// `out`. Safe to call from several threads.
+void f32_dnnl_linear(const F32DnnlWeights& w, const float* x, std::int64_t rows, float* out,
+                     F32Epilogue epilogue = F32Epilogue::None, const float* residual = nullptr);
 
 }  // namespace radlite::model

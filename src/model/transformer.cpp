@@ -224,45 +224,55 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   const bool own_gelu =
       c.activation == Activation::GeluErf && placement_.device.is_cpu() && placement_.dtype == at::kFloat;
 
-  // out = in w^T + b, in float32 or through the layer's int8 weights, followed by GELU when `gelu`. A few float32
-  // rows on the CPU (a query) take the kernel that reads the weights in place (small_linear.h); more rows take
-  // oneDNN's or OpenBLAS's packed GEMM.
+  // out = in w^T + b, in float32 or through the layer's int8 weights, followed by GELU when `gelu`, plus `residual`
+  // when defined. A few float32 rows on the CPU (a query) take the kernel that reads the weights in place
+  // (small_linear.h); more rows take oneDNN's (which applies GELU or the residual as it stores the sums) or
+  // OpenBLAS's packed GEMM.
   const bool small = small_linear_ && T <= kSmallLinearMaxRows;
   auto linear_out = [small](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
                             const std::shared_ptr<const Int8Linear>& q,
-                            const std::shared_ptr<const F32DnnlWeights>& f, bool gelu = false) {
+                            const std::shared_ptr<const F32DnnlWeights>& f, bool gelu,
+                            const at::Tensor& residual) {
     if (q) {
       q->forward_into(in, out, gelu);
+      if (residual.defined()) out.add_(residual);
       return;
     }
     if (f) {
       const at::Tensor src = in.contiguous();
+      const bool fuse_residual = residual.defined() && !gelu && residual.is_contiguous() && out.is_contiguous();
+      const F32Epilogue epilogue = gelu ? F32Epilogue::Gelu : fuse_residual ? F32Epilogue::Residual : F32Epilogue::None;
       if (out.is_contiguous()) {
-        f32_dnnl_linear(*f, src.data_ptr<float>(), src.size(0), out.data_ptr<float>());
+        f32_dnnl_linear(*f, src.data_ptr<float>(), src.size(0), out.data_ptr<float>(), epilogue,
+                        fuse_residual ? residual.data_ptr<float>() : nullptr);
       } else {
         at::Tensor tmp = at::empty(out.sizes(), out.options());
-        f32_dnnl_linear(*f, src.data_ptr<float>(), src.size(0), tmp.data_ptr<float>());
+        f32_dnnl_linear(*f, src.data_ptr<float>(), src.size(0), tmp.data_ptr<float>(), epilogue);
         out.copy_(tmp);
       }
-    } else if (small && in.is_contiguous() && out.is_contiguous() && w.is_contiguous() && b.is_contiguous()) {
+      if (residual.defined() && !fuse_residual) out.add_(residual);
+      return;
+    }
+    if (small && in.is_contiguous() && out.is_contiguous() && w.is_contiguous() && b.is_contiguous()) {
       small_linear(in.data_ptr<float>(), in.size(0), in.size(1), w.data_ptr<float>(), b.data_ptr<float>(), w.size(0),
                    out.data_ptr<float>());
     } else {
       at::addmm_out(out, b, in, w.t());
     }
-    if (!gelu) return;
-    if (!out.is_contiguous()) {
+    if (gelu && !out.is_contiguous()) {
       at::gelu_(out);
-      return;
+    } else if (gelu) {
+      float* o = out.data_ptr<float>();
+      const std::int64_t n = out.size(1);
+      at::parallel_for(0, out.size(0), std::max<std::int64_t>(1, (1 << 14) / n),
+                       [&](std::int64_t r0, std::int64_t r1) { gelu_erf(o + r0 * n, (r1 - r0) * n); });
     }
-    float* o = out.data_ptr<float>();
-    const std::int64_t n = out.size(1);
-    at::parallel_for(0, out.size(0), std::max<std::int64_t>(1, (1 << 14) / n),
-                     [&](std::int64_t r0, std::int64_t r1) { gelu_erf(o + r0 * n, (r1 - r0) * n); });
+    if (residual.defined()) out.add_(residual);
   };
+  const at::Tensor none;
 
   for (const Layer& l : layers_) {
-    linear_out(qkv, x, l.qkv_w, l.qkv_b, l.qkv_q, l.qkv_f);
+    linear_out(qkv, x, l.qkv_w, l.qkv_b, l.qkv_q, l.qkv_f, false, none);
     if (fused_attention) {
       AttentionArgs a;
       a.q = qkv.data_ptr<float>();
@@ -310,18 +320,16 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
         ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
       }
     }
-    linear_out(sum, ctx, l.attn_out_w, l.attn_out_b, l.attn_out_q, l.attn_out_f);
-    sum.add_(x);
+    linear_out(sum, ctx, l.attn_out_w, l.attn_out_b, l.attn_out_q, l.attn_out_f, false, x);
     x = layer_norm(sum, l.attn_ln_w, l.attn_ln_b, c.layer_norm_eps);
     for (std::int64_t r0 = 0; r0 < T; r0 += ffn_rows) {
       const std::int64_t rn = std::min(ffn_rows, T - r0);
       at::Tensor h = inter.narrow(0, 0, rn);
-      linear_out(h, x.narrow(0, r0, rn), l.inter_w, l.inter_b, l.inter_q, l.inter_f, own_gelu);
+      linear_out(h, x.narrow(0, r0, rn), l.inter_w, l.inter_b, l.inter_q, l.inter_f, own_gelu, none);
       if (!own_gelu) activate_(h, c.activation);
       at::Tensor out = sum.narrow(0, r0, rn);
-      linear_out(out, h, l.out_w, l.out_b, l.out_q, l.out_f);
+      linear_out(out, h, l.out_w, l.out_b, l.out_q, l.out_f, false, x.narrow(0, r0, rn));
     }
-    sum.add_(x);
     x = layer_norm(sum, l.out_ln_w, l.out_ln_b, c.layer_norm_eps);
   }
   if (!padded) return x.view({B, L, H});

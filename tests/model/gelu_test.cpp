@@ -1,6 +1,6 @@
 // radlite's GELU kernels (model/gelu.h) against erf in double precision and against libtorch's at::gelu, and fused
 // into the int8 Linear layers (Int8Linear::forward_into with gelu): the same values as GELU applied afterwards, for
-// every kernel and however the rows are split.
+// every kernel and however the rows are split; and oneDNN's float32 epilogues.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/gelu.h"
+#include "model/int8_dnnl.h"
 #include "model/int8_linear.h"
 #include "radlite/error.h"
 
@@ -110,4 +111,29 @@ TEST(Gelu, FusedIntoInt8LayersAsAppliedAfterwards) {
     }
   }
   if (fused_by_kernel.size() == 2) EXPECT_TRUE(at::equal(fused_by_kernel[0], fused_by_kernel[1]));
+}
+
+// oneDNN's float32 Linear with its epilogues (int8_dnnl.h, what float32 layers use on AVX-512 CPUs): GELU and the
+// residual applied as the sums are stored equal GELU and the addition applied afterwards, to rounding.
+TEST(Gelu, OneDnnFloat32EpiloguesMatchTheSeparateSteps) {
+  if (!model::int8_dnnl_available()) GTEST_SKIP() << "this build has no oneDNN";
+  c10::InferenceMode guard;
+  at::manual_seed(12);
+  const at::Tensor w = at::randn({70, 96}) / 6, b = at::randn({70}) / 6;
+  const auto packed = model::f32_dnnl_pack(w.data_ptr<float>(), b.data_ptr<float>(), 70, 96);
+  for (std::int64_t rows : {1, 33, 600}) {
+    const at::Tensor x = at::randn({rows, 96}), residual = at::randn({rows, 70});
+    at::Tensor plain = at::empty({rows, 70}), gelu = at::empty({rows, 70}), summed = at::empty({rows, 70});
+    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, plain.data_ptr<float>());
+    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, gelu.data_ptr<float>(), model::F32Epilogue::Gelu);
+    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, summed.data_ptr<float>(), model::F32Epilogue::Residual,
+                           residual.data_ptr<float>());
+    EXPECT_LT((plain - at::addmm(b, x, w.t())).abs().max().item<double>(), 1e-5) << rows;
+    EXPECT_LT((gelu - at::gelu(plain)).abs().max().item<double>(), 1e-6) << rows;
+    EXPECT_LT((summed - (plain + residual)).abs().max().item<double>(), 1e-6) << rows;
+    // The comparisons can fail: without the epilogue the outputs differ.
+    EXPECT_GT((plain - at::gelu(plain)).abs().max().item<double>(), 1e-2) << rows;
+    EXPECT_GT((plain - (plain + residual)).abs().max().item<double>(), 1e-2) << rows;
+  }
+  EXPECT_THROW(model::f32_dnnl_linear(*packed, nullptr, 1, nullptr, model::F32Epilogue::Residual), InvalidArgument);
 }
