@@ -8,7 +8,7 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
-#include "model/simd_exp.h"
+#include "model/simd_helpers.h"
 
 namespace radlite::model {
 namespace {
@@ -29,30 +29,43 @@ float horizontal_sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// One (sequence, head): n real tokens, keys padded to np (a multiple of 16) columns in kt [dh, np], rows of kt and
-// of the scores rs = np + 16 floats apart (off a power of two; see attention_avx512.cpp).
-// Rows of q, k and v are ld floats apart, rows of out ld_out.
+constexpr std::int64_t kKeys = 16;  // keys per step (two vectors)
+constexpr std::int64_t kAhead = 8;  // keys prefetched ahead
+
+
+// One (sequence, head), as in attention_avx512.cpp with 16 keys per block: n real tokens, their rows ld floats apart
+// in q, k and v (ld_out in out), copied first into kt ([np / 16][dh][16], keys n .. np - 1 zero) and vc ([n][dh])
+// with rows prefetched ahead; score rows rs = np + 16 floats apart.
 void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
-              float scale, float* out, std::int64_t ld_out, float* kt, float* scores) {
-  const std::int64_t np = (n + 15) / 16 * 16, rs = np + 16;
-  // Key by key, so that each key's row is read once and contiguously (see attention_avx512.cpp).
-  for (std::int64_t j = 0; j < n; ++j)
-    for (std::int64_t d = 0; d < dh; ++d) kt[d * rs + j] = k[j * ld + d];
-  for (std::int64_t d = 0; d < dh; ++d)
-    for (std::int64_t j = n; j < np; ++j) kt[d * rs + j] = 0.0f;
+              float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
+  const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
+  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float));
+  for (std::int64_t j = 0; j < n; ++j) {
+    if (j + kAhead < n) radlite_prefetch_rows(k + (j + kAhead) * ld, v + (j + kAhead) * ld, bytes);
+    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
+    const float* kj = k + j * ld;
+    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = kj[d];
+    std::copy(v + j * ld, v + j * ld + dh, vc + j * dh);
+  }
+  for (std::int64_t j = n; j < np; ++j) {
+    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
+    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = 0.0f;
+  }
   const __m256 vscale = _mm256_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
     const float* qi = q + i0 * ld;
+    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r) radlite_prefetch_rows(q + r * ld, nullptr, bytes);
     // Scores of up to 4 rows against all keys: 4 x 16 accumulators, one pass over kt per 16 keys.
-    for (std::int64_t j = 0; j < np; j += 16) {
+    for (std::int64_t j = 0; j < np; j += kKeys) {
+      const float* kb = kt + (j / kKeys) * dh * kKeys;
       __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
       const float* q0 = qi;
       const float* q1 = rows > 1 ? qi + ld : qi;
       const float* q2 = rows > 2 ? qi + 2 * ld : qi;
       const float* q3 = rows > 3 ? qi + 3 * ld : qi;
       for (std::int64_t d = 0; d < dh; ++d) {
-        const __m256 k0 = _mm256_loadu_ps(kt + d * rs + j), k1 = _mm256_loadu_ps(kt + d * rs + j + 8);
+        const __m256 k0 = _mm256_loadu_ps(kb + d * kKeys), k1 = _mm256_loadu_ps(kb + d * kKeys + 8);
         __m256 b = _mm256_broadcast_ss(q0 + d);
         a00 = _mm256_fmadd_ps(b, k0, a00);
         a01 = _mm256_fmadd_ps(b, k1, a01);
@@ -103,7 +116,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       const float* s2 = scores + 2 * rs;
       const float* s3 = scores + 3 * rs;
       for (std::int64_t j = 0; j < n; ++j) {
-        const float* vj = v + j * ld + c;
+        const float* vj = vc + j * dh + c;
         const __m256 v0 = _mm256_loadu_ps(vj);
         const __m256 v1 = two ? _mm256_loadu_ps(vj + 8) : _mm256_setzero_ps();
         __m256 b = _mm256_broadcast_ss(s0 + j);
@@ -144,14 +157,15 @@ std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh) {
 }
 
 void attention_avx2(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
-  const std::int64_t rs = (a.max_length + 15) / 16 * 16 + 16;  // one_head's row stride, at most
+  const std::int64_t rs = (a.max_length + kKeys - 1) / kKeys * kKeys + 16;  // one_head's np + 16, at most
   float* kt = work;
-  float* scores = work + a.dh * rs;
+  float* vc = kt + a.dh * rs;
+  float* scores = vc + a.dh * rs;
   for (std::int64_t g = g_begin; g < g_end; ++g) {
     const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
     const std::int64_t in = a.starts[b] * a.ld + col;
     one_head(a.q + in, a.k + in, a.v + in, a.ld, a.lengths[b], a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col,
-             a.ld_out, kt, scores);
+             a.ld_out, kt, vc, scores);
   }
 }
 

@@ -10,7 +10,7 @@
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__FMA__)
 #include <immintrin.h>
 
-#include "model/simd_exp.h"
+#include "model/simd_helpers.h"
 
 namespace radlite::model {
 namespace {
@@ -20,16 +20,6 @@ constexpr std::int64_t kKeys = 32;  // keys per step (two vectors)
 
 constexpr std::int64_t kAhead = 8;  // keys prefetched ahead
 
-// Asks for the cache lines of `bytes` bytes from a (and from b, unless null).
-void prefetch_row(const float* a, const float* b, std::int64_t bytes) {
-  const char* pa = reinterpret_cast<const char*>(a);
-  const char* pb = reinterpret_cast<const char*>(b);
-  for (std::int64_t o = 0; o < bytes + 63; o += 64) {
-    const std::int64_t at = std::min(o, bytes - 1);
-    _mm_prefetch(pa + at, _MM_HINT_T0);
-    if (pb) _mm_prefetch(pb + at, _MM_HINT_T0);
-  }
-}
 
 __mmask16 first(std::int64_t count) {
   return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
@@ -101,7 +91,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
   // page, where the hardware prefetchers do not run ahead, and each would otherwise stall on a cache miss.
   const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float));
   for (std::int64_t j = 0; j < n; ++j) {
-    if (j + kAhead < n) prefetch_row(k + (j + kAhead) * ld, v + (j + kAhead) * ld, bytes);
+    if (j + kAhead < n) radlite_prefetch_rows(k + (j + kAhead) * ld, v + (j + kAhead) * ld, bytes);
     float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
     const float* kj = k + j * ld;
     for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = kj[d];
@@ -114,7 +104,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
   const __m512 vscale = _mm512_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
-    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r) prefetch_row(q + r * ld, nullptr, bytes);
+    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r) radlite_prefetch_rows(q + r * ld, nullptr, bytes);
     const float* qr[kRows];
     for (std::int64_t r = 0; r < kRows; ++r) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
     for (std::int64_t j = 0; j < np; j += kKeys) {

@@ -8,7 +8,7 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
-#include "model/simd_exp.h"
+#include "model/simd_helpers.h"
 
 namespace radlite::model {
 

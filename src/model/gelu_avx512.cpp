@@ -4,7 +4,7 @@
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__FMA__)
 #include <immintrin.h>
 
-#include "model/simd_exp.h"
+#include "model/simd_helpers.h"
 
 namespace radlite::model {
 

@@ -1,4 +1,6 @@
-// e^x for x <= 0 on AVX2 and AVX-512 vectors (internal to radlite): x = n ln 2 + r with |r| <= ln 2 / 2, e^r by a
+// Helpers shared by radlite's SIMD translation units (internal).
+//
+// e^x for x <= 0 on AVX2 and AVX-512 vectors: x = n ln 2 + r with |r| <= ln 2 / 2, e^r by a
 // degree-6 polynomial (Cephes' expf coefficients), times 2^n built in the exponent bits. Relative error about 2 ulp;
 // below -87.3 the result is 0, as float's exp underflows there.
 //
@@ -9,6 +11,21 @@
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+// Asks for the cache lines of `bytes` bytes from a (and from b, unless null): rows a loop will read soon from
+// places the hardware prefetchers do not run ahead to (a row per page).
+static inline void radlite_prefetch_rows(const float* a, const float* b, std::int64_t bytes) {
+  const char* pa = reinterpret_cast<const char*>(a);
+  const char* pb = reinterpret_cast<const char*>(b);
+  for (std::int64_t o = 0; o < bytes + 63; o += 64) {
+    const std::int64_t at = std::min(o, bytes - 1);
+    _mm_prefetch(pa + at, _MM_HINT_T0);
+    if (pb) _mm_prefetch(pb + at, _MM_HINT_T0);
+  }
+}
 
 static inline __m256 radlite_exp_nonpositive_avx2(__m256 x) {
   const __m256 low = _mm256_set1_ps(-87.3f);
