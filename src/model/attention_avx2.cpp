@@ -30,8 +30,6 @@ float horizontal_sum(__m256 v) {
 }
 
 constexpr std::int64_t kKeys = 16;  // keys per step (two vectors)
-constexpr std::int64_t kAhead = 8;  // keys prefetched ahead
-
 
 // One (sequence, head), as in attention_avx512.cpp with 16 keys per block: n real tokens, their rows ld floats apart
 // in q, k and v (ld_out in out), copied first into kt ([np / 16][dh][16], keys n .. np - 1 zero) and vc ([n][dh])
@@ -39,23 +37,14 @@ constexpr std::int64_t kAhead = 8;  // keys prefetched ahead
 void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
               float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
   const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
-  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float));
-  for (std::int64_t j = 0; j < n; ++j) {
-    if (j + kAhead < n) radlite_prefetch_rows(k + (j + kAhead) * ld, v + (j + kAhead) * ld, bytes);
-    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
-    const float* kj = k + j * ld;
-    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = kj[d];
-    std::copy(v + j * ld, v + j * ld + dh, vc + j * dh);
-  }
-  for (std::int64_t j = n; j < np; ++j) {
-    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
-    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = 0.0f;
-  }
+  const std::int64_t row_bytes = dh * static_cast<std::int64_t>(sizeof(float));
+  radlite_attention_copy_keys_values(k, v, ld, n, dh, kKeys, kt, vc);
   const __m256 vscale = _mm256_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
     const float* qi = q + i0 * ld;
-    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r) radlite_prefetch_rows(q + r * ld, nullptr, bytes);
+    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r)  // the next block's query rows
+      radlite_prefetch_rows(q + r * ld, nullptr, row_bytes);
     // Scores of up to 4 rows against all keys: 4 x 16 accumulators, one pass over kt per 16 keys.
     for (std::int64_t j = 0; j < np; j += kKeys) {
       const float* kb = kt + (j / kKeys) * dh * kKeys;

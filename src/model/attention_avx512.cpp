@@ -18,7 +18,6 @@ namespace {
 constexpr std::int64_t kRows = 8;   // query rows per block
 constexpr std::int64_t kKeys = 32;  // keys per step (two vectors)
 
-constexpr std::int64_t kAhead = 8;  // keys prefetched ahead
 
 
 __mmask16 first(std::int64_t count) {
@@ -87,24 +86,13 @@ void output_rows(const float* v, std::int64_t ld, const float* scores, std::int6
 void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
               float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
   const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
-  // Rows kAhead keys ahead are prefetched: they come from a buffer the projection has just written, one row per
-  // page, where the hardware prefetchers do not run ahead, and each would otherwise stall on a cache miss.
-  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float));
-  for (std::int64_t j = 0; j < n; ++j) {
-    if (j + kAhead < n) radlite_prefetch_rows(k + (j + kAhead) * ld, v + (j + kAhead) * ld, bytes);
-    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
-    const float* kj = k + j * ld;
-    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = kj[d];
-    std::copy(v + j * ld, v + j * ld + dh, vc + j * dh);
-  }
-  for (std::int64_t j = n; j < np; ++j) {
-    float* block = kt + (j / kKeys) * dh * kKeys + j % kKeys;
-    for (std::int64_t d = 0; d < dh; ++d) block[d * kKeys] = 0.0f;
-  }
+  const std::int64_t row_bytes = dh * static_cast<std::int64_t>(sizeof(float));
+  radlite_attention_copy_keys_values(k, v, ld, n, dh, kKeys, kt, vc);
   const __m512 vscale = _mm512_set1_ps(scale);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
-    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r) radlite_prefetch_rows(q + r * ld, nullptr, bytes);
+    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r)  // the next block's query rows
+      radlite_prefetch_rows(q + r * ld, nullptr, row_bytes);
     const float* qr[kRows];
     for (std::int64_t r = 0; r < kRows; ++r) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
     for (std::int64_t j = 0; j < np; j += kKeys) {

@@ -27,6 +27,28 @@ static inline void radlite_prefetch_rows(const float* a, const float* b, std::in
   }
 }
 
+// The fused attention's copies of one (sequence, head) (attention_avx2.cpp, attention_avx512.cpp): its n keys and
+// values, rows ld floats apart, into kt, the keys transposed in blocks of `keys` ([np / keys][dh][keys], keys n ..
+// np - 1 zero, np = n rounded up to `keys`), and vc, the values [n][dh]. Rows 8 keys ahead are prefetched: they
+// come from a buffer the projection has just written, one row per page, where the hardware prefetchers do not run
+// ahead, and each would otherwise stall on a cache miss.
+static inline void radlite_attention_copy_keys_values(const float* k, const float* v, std::int64_t ld, std::int64_t n,
+                                                      std::int64_t dh, std::int64_t keys, float* kt, float* vc) {
+  const std::int64_t np = (n + keys - 1) / keys * keys, ahead = 8;
+  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float));
+  for (std::int64_t j = 0; j < n; ++j) {
+    if (j + ahead < n) radlite_prefetch_rows(k + (j + ahead) * ld, v + (j + ahead) * ld, bytes);
+    float* block = kt + (j / keys) * dh * keys + j % keys;
+    const float* kj = k + j * ld;
+    for (std::int64_t d = 0; d < dh; ++d) block[d * keys] = kj[d];
+    std::copy(v + j * ld, v + j * ld + dh, vc + j * dh);
+  }
+  for (std::int64_t j = n; j < np; ++j) {
+    float* block = kt + (j / keys) * dh * keys + j % keys;
+    for (std::int64_t d = 0; d < dh; ++d) block[d * keys] = 0.0f;
+  }
+}
+
 static inline __m256 radlite_exp_nonpositive_avx2(__m256 x) {
   const __m256 low = _mm256_set1_ps(-87.3f);
   const __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
