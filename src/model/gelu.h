@@ -21,5 +21,7 @@ void gelu_erf_avx512(float* x, std::int64_t n);
 void gelu_erf_reference(float* x, std::int64_t n);
 /// In place over n floats, on the calling thread, with the widest kernel this CPU has.
 void gelu_erf(float* x, std::int64_t n);
+/// In place over a [rows, n] row-major buffer, its rows shared over ATen's intra-op threads (gelu_threads.cpp).
+void gelu_erf_rows(float* x, std::int64_t rows, std::int64_t n);
 
 }  // namespace radlite::model

@@ -63,14 +63,8 @@ void quantize_rows(const float* x, std::int64_t k, std::int64_t kp, std::int64_t
 // Rows of activations per work item: 64 rows x 3,072 bytes (192 KB) stay in the L2 cache while the panels pass.
 constexpr std::int64_t kRowsPerItem = 64;
 
-// GELU over rows [r0, r1) of an [.., n] output.
+// GELU over rows [r0, r1) of an [.., n] output, on the calling thread.
 void gelu_rows(float* out, std::int64_t n, std::int64_t r0, std::int64_t r1) { gelu_erf(out + r0 * n, (r1 - r0) * n); }
-
-// All rows, shared over the threads.
-void gelu_all(float* out, std::int64_t n, std::int64_t rows) {
-  at::parallel_for(0, rows, std::max<std::int64_t>(1, (1 << 14) / n),
-                   [&](std::int64_t r0, std::int64_t r1) { gelu_rows(out, n, r0, r1); });
-}
 
 void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, float* out, bool gelu) {
   thread_local Scratch scratch;
@@ -102,7 +96,7 @@ void own_linear(const Int8PackedWeights& w, const float* x, std::int64_t rows, f
       if (gelu && groups == 1) gelu_rows(out, w.n, r0, r1);
     }
   });
-  if (gelu && groups > 1) gelu_all(out, w.n, rows);
+  if (gelu && groups > 1) gelu_erf_rows(out, rows, w.n);
 }
 
 // Rows per work item of the chunked path below.

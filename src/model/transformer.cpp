@@ -1,7 +1,6 @@
 #include "model/transformer.h"
 
 #include <ATen/Context.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
@@ -145,7 +144,6 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   x = x + at::embedding(position_, batch.positions);
   x = layer_norm(x, emb_ln_w_, emb_ln_b_, c.layer_norm_eps);
 
-  // Additive mask as transformers builds it: 0 for real keys, the dtype's lowest value for padded ones.
   // Padding: the per-token layers (projections, FFN, LayerNorm) run on the real tokens only, packed row after row
   // (`real` lists their positions in [B * L]); only attention needs the padded [B, L] layout. Rows are independent
   // in those layers, so a real token's result does not change; padded positions come out as zeros.
@@ -161,15 +159,6 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     real = real.to(placement_.device);
   }
 
-  at::Tensor additive;
-  if (padded) {  // without padding the mask adds zeros: skipped
-    // Each dtype's own lowest value, as finfo(dtype).min: float's would overflow half / bfloat16 to -inf.
-    const double lowest = placement_.dtype == at::kFloat  ? static_cast<double>(std::numeric_limits<float>::lowest())
-                          : placement_.dtype == at::kHalf ? -65504.0
-                                                          : -3.3895313892515355e38;
-    additive = (1 - batch.mask).to(placement_.dtype) * lowest;
-    additive = additive.view({B, 1, 1, L});
-  }
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
 
   // Work buffers, allocated once per pass and reused by every layer. Fresh large tensors per layer cost more than
@@ -204,8 +193,19 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   // The other path (other dtypes and devices): the padded [B * L] layout, heads copied out to [B * nh, L, dh], the
   // scores through ATen in chunks of heads. Padded keys and values stay zero (finite, and masked out).
   at::Tensor qkv_padded, ctx_padded, heads, ctx_heads, scores, probs;
+  at::Tensor mask_heads;  // undefined without padding: the mask would add zeros
   const std::int64_t group = std::clamp<std::int64_t>(kScoreChunkElements / (L * L), 1, BH);
   if (!fused_attention) {
+    if (padded) {
+      // The additive mask as transformers builds it: 0 for real keys, the dtype's own lowest value (finfo(dtype).min:
+      // float's would overflow half / bfloat16 to -inf) for padded ones; [B * nh, 1, L], repeated per head so that a
+      // chunk of heads is a plain narrow.
+      const double lowest = placement_.dtype == at::kFloat ? static_cast<double>(std::numeric_limits<float>::lowest())
+                            : placement_.dtype == at::kHalf ? -65504.0
+                                                            : -3.3895313892515355e38;
+      const at::Tensor additive = ((1 - batch.mask).to(placement_.dtype) * lowest).view({B, 1, 1, L});
+      mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
+    }
     qkv_padded = padded ? at::zeros({B * L, 3 * H}, opts) : qkv;
     ctx_padded = padded ? at::empty({B * L, H}, opts) : at::Tensor();
     heads = at::empty({3, BH, L, dh}, opts);  // q, k, v with each (sequence, head) contiguous
@@ -215,9 +215,6 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   }
   const std::int64_t ffn_rows = std::clamp<std::int64_t>(kFfnChunkElements / I, 1, T);
   at::Tensor inter = at::empty({ffn_rows, I}, opts);
-  // [B * nh, 1, L]: the additive mask repeated per head, so a chunk is a plain narrow.
-  at::Tensor mask_heads;  // undefined without padding: the mask would add zeros
-  if (additive.defined()) mask_heads = additive.expand({B, nh, 1, L}).reshape({BH, 1, L});
 
   // GELU (erf form) for float32 on the CPU through radlite's kernel (gelu.h), fused into the int8 layers; other
   // activations, dtypes and devices through ATen.
@@ -259,14 +256,10 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     } else {
       at::addmm_out(out, b, in, w.t());
     }
-    if (gelu && !out.is_contiguous()) {
+    if (gelu && out.is_contiguous())
+      gelu_erf_rows(out.data_ptr<float>(), out.size(0), out.size(1));
+    else if (gelu)
       at::gelu_(out);
-    } else if (gelu) {
-      float* o = out.data_ptr<float>();
-      const std::int64_t n = out.size(1);
-      at::parallel_for(0, out.size(0), std::max<std::int64_t>(1, (1 << 14) / n),
-                       [&](std::int64_t r0, std::int64_t r1) { gelu_erf(o + r0 * n, (r1 - r0) * n); });
-    }
     if (residual.defined()) out.add_(residual);
   };
   const at::Tensor none;
