@@ -27,11 +27,15 @@ void attention_fused(const AttentionArgs& a, std::int64_t sequences) {
     return static_cast<std::int64_t>(std::lower_bound(cost.begin(), cost.end(), target) - cost.begin());
   };
   static const bool wide = attention_avx512_available() && !std::getenv("RADLITE_ATTENTION_AVX2");
+  const bool amx = a.bf16_products && attention_amx_supports(dh) && attention_amx_available();
   at::parallel_for(0, parts, 1, [&](std::int64_t p0, std::int64_t p1) {
-    std::vector<float> work(static_cast<std::size_t>(attention_work_floats(a.max_length, dh)));
+    std::vector<float> work(static_cast<std::size_t>(amx ? attention_amx_work_floats(a.max_length, dh)
+                                                         : attention_work_floats(a.max_length, dh)));
     const std::int64_t g0 = std::min(boundary(p0), groups), g1 = std::min(boundary(p1), groups);
     if (g0 >= g1) return;
-    if (wide)
+    if (amx)
+      attention_amx(a, g0, g1, work.data());
+    else if (wide)
       attention_avx512(a, g0, g1, work.data());
     else
       attention_avx2(a, g0, g1, work.data());

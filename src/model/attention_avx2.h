@@ -43,6 +43,9 @@ struct AttentionArgs {
   std::int64_t heads = 0, dh = 0;
   float scale = 1.0f;
   std::int64_t max_length = 0;  // the largest lengths[b]: sizes the scratch
+  // Allows bfloat16 products (attention_amx) where the CPU has AMX-BF16 and the head size suits it; the int8
+  // models set it, float32 ones never do.
+  bool bf16_products = false;
 };
 
 /// For each (sequence, head) index g in [g_begin, g_end) (sequence g / heads, head g % heads): row i of its output
@@ -58,8 +61,17 @@ void attention_avx512(const AttentionArgs& a, std::int64_t g_begin, std::int64_t
 /// Floats of scratch one attention_avx2 or attention_avx512 call needs.
 std::int64_t attention_work_floats(std::int64_t L, std::int64_t dh);
 
-/// attention_avx512 (where available, and RADLITE_ATTENTION_AVX2 is unset) or attention_avx2 over all
-/// sequences * heads (sequence, head) pairs, shared over ATen's intra-op threads (attention.cpp).
+/// The same computation on AMX tiles with q, k, the softmax numerators and v rounded to bfloat16, sums in float32
+/// (attention_amx.cpp): about 1e-3 of the values' scale from the float32 kernels' results. For CPUs with AMX-BF16,
+/// AVX512-BF16 and AVX512BW whose kernel grants the tile state; head sizes that are multiples of 32, up to 256.
+bool attention_amx_available();
+bool attention_amx_supports(std::int64_t head_size);
+std::int64_t attention_amx_work_floats(std::int64_t L, std::int64_t dh);
+void attention_amx(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work);
+
+/// attention_amx (when a.bf16_products and the CPU and head size allow it), else attention_avx512 (where available,
+/// and RADLITE_ATTENTION_AVX2 is unset) or attention_avx2 over all sequences * heads (sequence, head) pairs, shared
+/// over ATen's intra-op threads (attention.cpp).
 void attention_fused(const AttentionArgs& a, std::int64_t sequences);
 
 }  // namespace radlite::model

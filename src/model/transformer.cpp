@@ -62,7 +62,12 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
       // below the 0.999 asked, so int8 on that kernel keeps ATen's attention.
       fused_attention_(placement.device.is_cpu() && placement.dtype == at::kFloat &&
                        (!placement.int8 || Int8Linear::chosen_kernel() != Int8Kernel::Torch) &&
-                       attention_avx2_available() && !std::getenv("RADLITE_NO_FUSED_ATTENTION")) {
+                       attention_avx2_available() && !std::getenv("RADLITE_NO_FUSED_ATTENTION")),
+      // int8 layers round their inputs to 7 bits; bfloat16 products in attention (AMX, attention_amx.cpp) cost far
+      // less accuracy than that. float32 models never take them. RADLITE_INT8_ATTENTION=f32 keeps float32.
+      bf16_attention_(fused_attention_ && placement.int8 && attention_amx_available() &&
+                      !(std::getenv("RADLITE_INT8_ATTENTION") &&
+                        std::string(std::getenv("RADLITE_INT8_ATTENTION")) == "f32")) {
   const std::int64_t H = config.hidden_size, I = config.intermediate_size;
   auto w = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
     return load_weight(ckpt, prefix + name, shape, placement);
@@ -280,6 +285,7 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
       a.dh = dh;
       a.scale = static_cast<float>(scale);
       a.max_length = L;
+      a.bf16_products = bf16_attention_;
       attention_fused(a, B);
     } else {
       if (padded) qkv_padded.index_copy_(0, real, qkv);

@@ -74,6 +74,7 @@ class TransformerEncoder {
   // (attention_avx2.h), unless the environment sets RADLITE_NO_FUSED_ATTENTION (read when a model is loaded; for
   // comparisons and tests).
   bool fused_attention_;
+  bool bf16_attention_;  // int8 models on AMX CPUs: the fused attention may take bfloat16 products
   at::Tensor word_, position_, token_type_, emb_ln_w_, emb_ln_b_;
   std::vector<Layer> layers_;
 };

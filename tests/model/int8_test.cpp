@@ -10,17 +10,20 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "golden.h"
+#include "model/attention_avx2.h"
 #include "model/int8_dnnl.h"
 #include "model/int8_linear.h"
 #include "radlite/encoder.h"
 #include "radlite/error.h"
 #include "radlite/runtime.h"
+#include "tiny_model_writer.h"
 
 using namespace radlite;
 namespace ts = radlite::test_support;
@@ -136,6 +139,51 @@ TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
             << ts::max_abs_diff(got, want) << "\n";
   EXPECT_GT(worst, 0.99);
   EXPECT_GT(ts::max_abs_diff(got, want), 1e-6);  // not the float32 path
+}
+
+// On CPUs with AMX-BF16, int8 models run attention with bfloat16 products (attention_amx.cpp) where the head size
+// is a multiple of 32; RADLITE_INT8_ATTENTION=f32 keeps float32 attention. A random RoBERTa with two heads of 32
+// and sequences of 5-70 tokens: both stay close to float32, and the two differ (the AMX kernel ran).
+TEST(ComputeDtype, Int8AttentionWithBfloat16ProductsOnAmx) {
+  if (!model::attention_amx_available()) GTEST_SKIP() << "no AMX-BF16 on this CPU";
+  ts::TinySpec spec;
+  spec.hidden = 64;
+  spec.heads = 2;
+  spec.layers = 2;
+  spec.intermediate = 96;
+  spec.max_positions = 80;
+  ts::ScratchDir dir;
+  ts::write_tiny_model(spec, dir.path());
+  std::mt19937 rng(5);
+  std::vector<std::vector<std::int32_t>> ids;
+  for (int n : {70, 45, 33, 17, 5}) {
+    std::vector<std::int32_t> row{0};
+    for (int i = 2; i < n; ++i) row.push_back(std::uniform_int_distribution<std::int32_t>(3, spec.vocab - 1)(rng));
+    row.push_back(2);
+    ids.push_back(row);
+  }
+  auto encode = [&](DType dtype, const char* attention) {
+    if (attention) ::setenv("RADLITE_INT8_ATTENTION", attention, 1);
+    BiEncoderOptions o;
+    o.compute.dtype = dtype;
+    const BiEncoder enc = BiEncoder::load(dir.path(), o);
+    ::unsetenv("RADLITE_INT8_ATTENTION");
+    return enc.encode_ids(ids);
+  };
+  const Matrix f32 = encode(DType::F32, nullptr), amx = encode(DType::Int8, nullptr),
+               int8_f32 = encode(DType::Int8, "f32");
+  double worst_amx = 1, worst_f32 = 1, diff = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    worst_amx = std::min(worst_amx, cosine(amx.row(i), f32.row(i), f32.cols()));
+    worst_f32 = std::min(worst_f32, cosine(int8_f32.row(i), f32.row(i), f32.cols()));
+    for (std::size_t c = 0; c < f32.cols(); ++c)
+      diff = std::max(diff, static_cast<double>(std::abs(amx.row(i)[c] - int8_f32.row(i)[c])));
+  }
+  std::cout << "[int8] min cosine to float32: " << worst_amx << " with bfloat16 attention, " << worst_f32
+            << " with float32 attention\n";
+  EXPECT_GT(worst_amx, 0.99);
+  EXPECT_GT(worst_f32, 0.99);
+  EXPECT_GT(diff, 1e-6);
 }
 
 // One int8 model used from several threads at once gives, bit for bit, what it gives serially, with each kernel

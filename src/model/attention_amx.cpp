@@ -1,0 +1,282 @@
+// Fused attention on AMX tiles with bfloat16 products (attention_avx2.h), for CPUs with AMX-BF16 and AVX512-BF16.
+// Only the int8 models use it (transformer.cpp): their Linear layers already round activations to 7 bits, and
+// rounding q, k, the softmax weights and v to bfloat16 (8 significant bits; products summed in float32) moves
+// their embeddings far less than that (the accuracy section of bench_cpu measures both against float32). float32
+// models keep the float32 kernels: they must match the references to 1e-5.
+//
+// Per (sequence, head): q, k and v are converted once into the layouts the tile instructions read (q as rows of
+// 32 bfloat16, k and v as pairs of bfloat16 in each 32-bit element, "VNNI" layout); then for each block of 16
+// query rows: scores = q k^T as 16 x 16 float32 tiles (TDPBF16PS: 16 x 16 x 32 products per instruction), the
+// softmax in AVX-512 registers (float32, keys past the sequence's end weigh 0), its numerators rounded to
+// bfloat16, and the output rows = weights v, divided by the row's sum in float32. Head sizes: multiples of 32.
+//
+// This file alone is compiled with -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16; call
+// attention_amx() only when attention_amx_available(), which also asks Linux for the tile state (arch_prctl).
+#include "model/attention_avx2.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__) && defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AVX512BF16__) && \
+    defined(__AVX512BW__) && defined(__linux__)
+#include <cpuid.h>
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "model/simd_helpers.h"
+
+namespace radlite::model {
+namespace {
+
+constexpr std::int64_t kBlock = 16;  // query rows per block, keys per score tile, columns per output tile
+
+std::int64_t round_up(std::int64_t x, std::int64_t m) { return (x + m - 1) / m * m; }
+
+// The tile configuration (palette 1): every tile used here has 16 rows of 64 bytes.
+struct alignas(64) TileConfig {
+  std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
+  std::uint16_t colsb[16] = {};
+  std::uint8_t rows[16] = {};
+};
+
+void load_tile_config() {
+  TileConfig c;
+  for (int t = 0; t < 8; ++t) {
+    c.colsb[t] = 64;
+    c.rows[t] = 16;
+  }
+  _tile_loadconfig(&c);
+}
+
+// 32 floats (two vectors) as 32 bfloat16, in order (round to nearest even).
+__m512i to_bf16(__m512 lo, __m512 hi) { return (__m512i)_mm512_cvtne2ps_pbh(hi, lo); }
+
+std::uint16_t* aligned(void* p) {
+  return reinterpret_cast<std::uint16_t*>((reinterpret_cast<std::uintptr_t>(p) + 63) / 64 * 64);
+}
+
+struct Scratch {
+  std::uint16_t* qb;  // [16 * ceil(n / 16)][dh] bfloat16, rows past n zero
+  std::uint32_t* kb;  // per 16 keys and 32 columns: 16 x 16 pairs, [column pair][key] (the B operand of q k^T)
+  std::uint32_t* vb;  // per 32 keys and 16 columns: 16 x 16 pairs, [key pair][column] (the B operand of p v)
+  float* scores;      // [16][rs]
+  std::uint16_t* pb;  // [16][ps] bfloat16 softmax numerators
+  float* ctx;         // [16][64]
+};
+
+Scratch carve(float* work, std::int64_t L, std::int64_t dh) {
+  const std::int64_t np = round_up(std::max<std::int64_t>(L, 1), 32), rs = np + 16, ps = np + 32;
+  char* p = reinterpret_cast<char*>(work);
+  Scratch s;
+  s.qb = aligned(p);
+  s.kb = reinterpret_cast<std::uint32_t*>(aligned(s.qb + np * dh));
+  s.vb = reinterpret_cast<std::uint32_t*>(aligned(s.kb + np * dh / 2));
+  s.scores = reinterpret_cast<float*>(aligned(s.vb + np * dh / 2));
+  s.pb = aligned(s.scores + kBlock * rs);
+  s.ctx = reinterpret_cast<float*>(aligned(s.pb + kBlock * ps));
+  return s;
+}
+
+// q, k and v of one (sequence, head) into the tile layouts; keys and rows past n are zero.
+void convert(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
+             const Scratch& s) {
+  const std::int64_t np = round_up(n, 32), nq = round_up(n, kBlock), chunks = dh / 32;
+  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float)), ahead = 8;
+  // Column pair p of a 16-key block goes to row p of the tile, key j % 16 to element j % 16 of that row.
+  const __m512i rows16 = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                            _mm512_set1_epi32(16));
+  // Two keys' 16 columns, interleaved: word 2c from the first key, 2c + 1 from the second.
+  const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                                         21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  std::memset(s.kb + (np - 32) * dh / 2, 0, static_cast<std::size_t>(32 * dh / 2) * sizeof(std::uint32_t));
+  std::memset(s.qb + n * dh, 0, static_cast<std::size_t>((nq - n) * dh) * sizeof(std::uint16_t));
+  for (std::int64_t j = 0; j < n; ++j) {
+    if (j + ahead < n) {
+      radlite_prefetch_rows(k + (j + ahead) * ld, v + (j + ahead) * ld, bytes);
+      radlite_prefetch_rows(q + (j + ahead) * ld, nullptr, bytes);
+    }
+    const float *qj = q + j * ld, *kj = k + j * ld;
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      _mm512_storeu_si512(s.qb + j * dh + c * 32, to_bf16(_mm512_loadu_ps(qj + c * 32), _mm512_loadu_ps(qj + c * 32 + 16)));
+      const __m512i kw = to_bf16(_mm512_loadu_ps(kj + c * 32), _mm512_loadu_ps(kj + c * 32 + 16));
+      std::uint32_t* block = s.kb + ((j / kBlock) * chunks + c) * 256 + j % kBlock;
+      _mm512_i32scatter_epi32(block, rows16, kw, 4);
+    }
+  }
+  const std::int64_t col_tiles = dh / kBlock;
+  for (std::int64_t j = 0; j < np; j += 2) {
+    const float* v0 = v + j * ld;
+    const float* v1 = v0 + ld;
+    for (std::int64_t c = 0; c < col_tiles; ++c) {
+      const __m512 a = j < n ? _mm512_loadu_ps(v0 + c * kBlock) : _mm512_setzero_ps();
+      const __m512 b = j + 1 < n ? _mm512_loadu_ps(v1 + c * kBlock) : _mm512_setzero_ps();
+      std::uint32_t* row = s.vb + ((j / 32) * col_tiles + c) * 256 + (j % 32) / 2 * kBlock;
+      _mm512_storeu_si512(row, _mm512_permutexvar_epi16(pairs, to_bf16(a, b)));
+    }
+  }
+}
+
+// Scores of query rows i0 .. i0 + 15 against all np keys: scores[r][j] = q_r . k_j (unscaled), 32 keys per step.
+void score_block(const Scratch& s, std::int64_t i0, std::int64_t np, std::int64_t dh, std::int64_t rs) {
+  const std::int64_t chunks = dh / 32;
+  for (std::int64_t j0 = 0; j0 < np; j0 += 32) {
+    _tile_zero(0);
+    _tile_zero(1);
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      if (chunks > 1 || j0 == 0) _tile_loadd(4, s.qb + i0 * dh + c * 32, dh * 2);
+      _tile_loadd(5, s.kb + ((j0 / kBlock) * chunks + c) * 256, 64);
+      _tile_loadd(6, s.kb + ((j0 / kBlock + 1) * chunks + c) * 256, 64);
+      _tile_dpbf16ps(0, 4, 5);
+      _tile_dpbf16ps(1, 4, 6);
+    }
+    _tile_stored(0, s.scores + j0, rs * 4);
+    _tile_stored(1, s.scores + j0 + 16, rs * 4);
+  }
+}
+
+// 2^t (t <= 0, or barely above through rounding) to about 3e-6 relative: t = n + f with |f| <= 1/2, 2^f by its
+// degree-5 Taylor polynomial, times 2^n by VSCALEFPS (0 below float's range). Enough for weights rounded to
+// bfloat16 afterwards (2^-9), and half the instructions of the float32 kernels' exp.
+__m512 exp2_for_bf16(__m512 t) {
+  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(t, n);
+  __m512 p = _mm512_set1_ps(1.3333558e-3f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+__mmask16 first(std::int64_t count) {
+  return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
+}
+
+// Softmax numerators of 16 score rows as bfloat16 (keys n .. np - 1 weigh 0), and 1 / (their sum) per row:
+// e^(scale (s - max)) = 2^(s c - max c) with c = scale log2(e).
+void softmax_block(const Scratch& s, std::int64_t n, std::int64_t np, std::int64_t rs, std::int64_t ps, float scale,
+                   float* inv) {
+  const float c = scale * 1.44269504088896341f;
+  for (std::int64_t r = 0; r < kBlock; ++r) {
+    const float* sr = s.scores + r * rs;
+    __m512 m16 = _mm512_set1_ps(-3.4e38f);
+    for (std::int64_t j = 0; j < np; j += 16) m16 = _mm512_mask_max_ps(m16, first(n - j), m16, _mm512_loadu_ps(sr + j));
+    const __m512 vc = _mm512_set1_ps(c), mv = _mm512_set1_ps(-_mm512_reduce_max_ps(m16) * c);
+    __m512 sum16 = _mm512_setzero_ps();
+    std::uint16_t* pr = s.pb + r * ps;
+    for (std::int64_t j = 0; j < np; j += 32) {
+      const __m512 e0 = _mm512_maskz_mov_ps(first(n - j), exp2_for_bf16(_mm512_fmadd_ps(_mm512_loadu_ps(sr + j), vc, mv)));
+      const __m512 e1 =
+          _mm512_maskz_mov_ps(first(n - j - 16), exp2_for_bf16(_mm512_fmadd_ps(_mm512_loadu_ps(sr + j + 16), vc, mv)));
+      sum16 = _mm512_add_ps(sum16, _mm512_add_ps(e0, e1));
+      _mm512_storeu_si512(pr + j, to_bf16(e0, e1));
+    }
+    inv[r] = 1.0f / _mm512_reduce_add_ps(sum16);
+  }
+}
+
+// Output rows i0 .. i0 + rows - 1: (numerators . v) / sum, 64 columns (four tiles) or 32 (two) per pass.
+void output_block(const Scratch& s, std::int64_t np, std::int64_t dh, std::int64_t ps, const float* inv,
+                  std::int64_t rows, float* out, std::int64_t ld_out) {
+  const std::int64_t col_tiles = dh / kBlock;
+  for (std::int64_t c0 = 0; c0 < col_tiles; c0 += 4) {
+    const bool four = col_tiles - c0 >= 4;
+    _tile_zero(0);
+    _tile_zero(1);
+    if (four) {
+      _tile_zero(2);
+      _tile_zero(3);
+    }
+    for (std::int64_t j0 = 0; j0 < np; j0 += 32) {
+      _tile_loadd(4, s.pb + j0, ps * 2);
+      const std::uint32_t* vb = s.vb + ((j0 / 32) * col_tiles + c0) * 256;
+      _tile_loadd(5, vb, 64);
+      _tile_loadd(6, vb + 256, 64);
+      _tile_dpbf16ps(0, 4, 5);
+      _tile_dpbf16ps(1, 4, 6);
+      if (four) {
+        _tile_loadd(7, vb + 512, 64);
+        _tile_loadd(5, vb + 768, 64);
+        _tile_dpbf16ps(2, 4, 7);
+        _tile_dpbf16ps(3, 4, 5);
+      }
+    }
+    _tile_stored(0, s.ctx, 64 * 4);
+    _tile_stored(1, s.ctx + 16, 64 * 4);
+    if (four) {
+      _tile_stored(2, s.ctx + 32, 64 * 4);
+      _tile_stored(3, s.ctx + 48, 64 * 4);
+    }
+    const std::int64_t cols = (four ? 4 : 2) * kBlock;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const __m512 f = _mm512_set1_ps(inv[r]);
+      for (std::int64_t c = 0; c < cols; c += 16)
+        _mm512_storeu_ps(out + r * ld_out + c0 * kBlock + c, _mm512_mul_ps(_mm512_loadu_ps(s.ctx + r * 64 + c), f));
+    }
+  }
+}
+
+bool cpu_has_amx_bf16() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool amx = (d >> 22 & 1u) && (d >> 24 & 1u);  // AMX-BF16, AMX-TILE
+  const bool avx512 = (b >> 16 & 1u) && (b >> 30 & 1u);  // AVX512F, AVX512BW
+  if (!amx || !avx512 || !__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
+  return a >> 5 & 1u;  // AVX512-BF16
+}
+
+// Linux (5.16 and later) hands the tile state to a process that asks for it (the first tile instruction of one
+// that did not is killed with SIGILL). oneDNN asks the same way for its AMX kernels; asking twice is harmless.
+bool os_grants_tiles() {
+  constexpr long kReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureXtiledata) == 0;
+}
+
+}  // namespace
+
+bool attention_amx_available() {
+  static const bool available = cpu_has_amx_bf16() && os_grants_tiles();
+  return available;
+}
+
+bool attention_amx_supports(std::int64_t head_size) { return head_size > 0 && head_size % 32 == 0 && head_size <= 256; }
+
+std::int64_t attention_amx_work_floats(std::int64_t L, std::int64_t dh) {
+  const std::int64_t np = round_up(std::max<std::int64_t>(L, 1), 32);
+  const std::int64_t bf16 = np * dh + 2 * (np * dh) + kBlock * (np + 32);  // qb, kb + vb, pb (2-byte elements)
+  return bf16 / 2 + kBlock * (np + 16) + kBlock * 64 + 6 * 16;             // + scores, ctx, alignment
+}
+
+void attention_amx(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
+  const Scratch s = carve(work, a.max_length, a.dh);
+  load_tile_config();
+  for (std::int64_t g = g_begin; g < g_end; ++g) {
+    const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
+    const std::int64_t in = a.starts[b] * a.ld + col, n = a.lengths[b];
+    const std::int64_t np = round_up(n, 32), rs = np + 16, ps = np + 32;
+    convert(a.q + in, a.k + in, a.v + in, a.ld, n, a.dh, s);
+    float* out = a.out + a.starts[b] * a.ld_out + col;
+    for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      float inv[kBlock];
+      score_block(s, i0, np, a.dh, rs);
+      softmax_block(s, n, np, rs, ps, a.scale, inv);
+      output_block(s, np, a.dh, ps, inv, std::min(kBlock, n - i0), out + i0 * a.ld_out, a.ld_out);
+    }
+  }
+  _tile_release();
+}
+
+}  // namespace radlite::model
+
+#else
+
+namespace radlite::model {
+bool attention_amx_available() { return false; }
+bool attention_amx_supports(std::int64_t) { return false; }
+std::int64_t attention_amx_work_floats(std::int64_t, std::int64_t) { return 0; }
+void attention_amx(const AttentionArgs&, std::int64_t, std::int64_t, float*) {}
+}  // namespace radlite::model
+
+#endif
