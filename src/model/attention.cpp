@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <vector>
 
 #include "model/attention_avx2.h"
@@ -27,7 +28,8 @@ void attention_fused(const AttentionArgs& a, std::int64_t sequences) {
     return static_cast<std::int64_t>(std::lower_bound(cost.begin(), cost.end(), target) - cost.begin());
   };
   static const bool wide = attention_avx512_available() && !std::getenv("RADLITE_ATTENTION_AVX2");
-  const bool amx = a.bf16_products && attention_amx_supports(dh) && attention_amx_available();
+  const bool amx = (a.bf16_products || a.q16) && attention_amx_supports(dh) && attention_amx_available();
+  if (a.q16 && !amx) throw std::logic_error("attention_fused: bfloat16 rows need the AMX kernel");
   at::parallel_for(0, parts, 1, [&](std::int64_t p0, std::int64_t p1) {
     std::vector<float> work(static_cast<std::size_t>(amx ? attention_amx_work_floats(a.max_length, dh)
                                                          : attention_work_floats(a.max_length, dh)));

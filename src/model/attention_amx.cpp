@@ -78,11 +78,24 @@ Scratch carve(float* work, std::int64_t L, std::int64_t dh) {
   return s;
 }
 
-// q, k and v of one (sequence, head) into the tile layouts; keys and rows past n are zero.
-void convert(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
-             const Scratch& s) {
+// 32 or 16 consecutive values as bfloat16, from float32 (rounded to nearest even) or bfloat16 (as they are).
+__m512i bf16_32(const float* p) { return to_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)); }
+__m512i bf16_32(const std::uint16_t* p) { return _mm512_loadu_si512(p); }
+__m256i bf16_16(const float* p) { return (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(p)); }
+__m256i bf16_16(const std::uint16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// 16 output values, stored as float32 or rounded to bfloat16.
+void store16(float* p, __m512 x) { _mm512_storeu_ps(p, x); }
+void store16(std::uint16_t* p, __m512 x) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), (__m256i)_mm512_cvtneps_pbh(x));
+}
+
+// q, k and v of one (sequence, head) into the tile layouts; keys and rows past n are zero. T: float or bfloat16
+// (uint16_t) inputs, rows ld values apart.
+template <typename T>
+void convert(const T* q, const T* k, const T* v, std::int64_t ld, std::int64_t n, std::int64_t dh, const Scratch& s) {
   const std::int64_t np = round_up(n, 32), nq = round_up(n, kBlock), chunks = dh / 32;
-  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(float)), ahead = 8;
+  const std::int64_t bytes = dh * static_cast<std::int64_t>(sizeof(T)), ahead = 8;
   // Column pair p of a 16-key block goes to row p of the tile, key j % 16 to element j % 16 of that row.
   const __m512i rows16 = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                             _mm512_set1_epi32(16));
@@ -91,28 +104,28 @@ void convert(const float* q, const float* k, const float* v, std::int64_t ld, st
                                          21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   std::memset(s.kb + (np - 32) * dh / 2, 0, static_cast<std::size_t>(32 * dh / 2) * sizeof(std::uint32_t));
   std::memset(s.qb + n * dh, 0, static_cast<std::size_t>((nq - n) * dh) * sizeof(std::uint16_t));
+  auto row = [](const T* base) { return reinterpret_cast<const float*>(base); };  // for the prefetch helper
   for (std::int64_t j = 0; j < n; ++j) {
     if (j + ahead < n) {
-      radlite_prefetch_rows(k + (j + ahead) * ld, v + (j + ahead) * ld, bytes);
-      radlite_prefetch_rows(q + (j + ahead) * ld, nullptr, bytes);
+      radlite_prefetch_rows(row(k + (j + ahead) * ld), row(v + (j + ahead) * ld), bytes);
+      radlite_prefetch_rows(row(q + (j + ahead) * ld), nullptr, bytes);
     }
-    const float *qj = q + j * ld, *kj = k + j * ld;
+    const T *qj = q + j * ld, *kj = k + j * ld;
     for (std::int64_t c = 0; c < chunks; ++c) {
-      _mm512_storeu_si512(s.qb + j * dh + c * 32, to_bf16(_mm512_loadu_ps(qj + c * 32), _mm512_loadu_ps(qj + c * 32 + 16)));
-      const __m512i kw = to_bf16(_mm512_loadu_ps(kj + c * 32), _mm512_loadu_ps(kj + c * 32 + 16));
+      _mm512_storeu_si512(s.qb + j * dh + c * 32, bf16_32(qj + c * 32));
       std::uint32_t* block = s.kb + ((j / kBlock) * chunks + c) * 256 + j % kBlock;
-      _mm512_i32scatter_epi32(block, rows16, kw, 4);
+      _mm512_i32scatter_epi32(block, rows16, bf16_32(kj + c * 32), 4);
     }
   }
   const std::int64_t col_tiles = dh / kBlock;
   for (std::int64_t j = 0; j < np; j += 2) {
-    const float* v0 = v + j * ld;
-    const float* v1 = v0 + ld;
+    const T* v0 = v + j * ld;
+    const T* v1 = v0 + ld;
     for (std::int64_t c = 0; c < col_tiles; ++c) {
-      const __m512 a = j < n ? _mm512_loadu_ps(v0 + c * kBlock) : _mm512_setzero_ps();
-      const __m512 b = j + 1 < n ? _mm512_loadu_ps(v1 + c * kBlock) : _mm512_setzero_ps();
-      std::uint32_t* row = s.vb + ((j / 32) * col_tiles + c) * 256 + (j % 32) / 2 * kBlock;
-      _mm512_storeu_si512(row, _mm512_permutexvar_epi16(pairs, to_bf16(a, b)));
+      const __m256i a = j < n ? bf16_16(v0 + c * kBlock) : _mm256_setzero_si256();
+      const __m256i b = j + 1 < n ? bf16_16(v1 + c * kBlock) : _mm256_setzero_si256();
+      std::uint32_t* dst = s.vb + ((j / 32) * col_tiles + c) * 256 + (j % 32) / 2 * kBlock;
+      _mm512_storeu_si512(dst, _mm512_permutexvar_epi16(pairs, _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1)));
     }
   }
 }
@@ -178,8 +191,9 @@ void softmax_block(const Scratch& s, std::int64_t n, std::int64_t np, std::int64
 }
 
 // Output rows i0 .. i0 + rows - 1: (numerators . v) / sum, 64 columns (four tiles) or 32 (two) per pass.
+template <typename T>
 void output_block(const Scratch& s, std::int64_t np, std::int64_t dh, std::int64_t ps, const float* inv,
-                  std::int64_t rows, float* out, std::int64_t ld_out) {
+                  std::int64_t rows, T* out, std::int64_t ld_out) {
   const std::int64_t col_tiles = dh / kBlock;
   for (std::int64_t c0 = 0; c0 < col_tiles; c0 += 4) {
     const bool four = col_tiles - c0 >= 4;
@@ -213,7 +227,7 @@ void output_block(const Scratch& s, std::int64_t np, std::int64_t dh, std::int64
     for (std::int64_t r = 0; r < rows; ++r) {
       const __m512 f = _mm512_set1_ps(inv[r]);
       for (std::int64_t c = 0; c < cols; c += 16)
-        _mm512_storeu_ps(out + r * ld_out + c0 * kBlock + c, _mm512_mul_ps(_mm512_loadu_ps(s.ctx + r * 64 + c), f));
+        store16(out + r * ld_out + c0 * kBlock + c, _mm512_mul_ps(_mm512_loadu_ps(s.ctx + r * 64 + c), f));
     }
   }
 }
@@ -249,15 +263,17 @@ std::int64_t attention_amx_work_floats(std::int64_t L, std::int64_t dh) {
   return bf16 / 2 + kBlock * (np + 16) + kBlock * 64 + 6 * 16;             // + scores, ctx, alignment
 }
 
-void attention_amx(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
-  const Scratch s = carve(work, a.max_length, a.dh);
-  load_tile_config();
+namespace {
+
+template <typename T>
+void heads(const AttentionArgs& a, const T* q, const T* k, const T* v, T* out_base, std::int64_t g_begin,
+           std::int64_t g_end, const Scratch& s) {
   for (std::int64_t g = g_begin; g < g_end; ++g) {
     const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
     const std::int64_t in = a.starts[b] * a.ld + col, n = a.lengths[b];
     const std::int64_t np = round_up(n, 32), rs = np + 16, ps = np + 32;
-    convert(a.q + in, a.k + in, a.v + in, a.ld, n, a.dh, s);
-    float* out = a.out + a.starts[b] * a.ld_out + col;
+    convert(q + in, k + in, v + in, a.ld, n, a.dh, s);
+    T* out = out_base + a.starts[b] * a.ld_out + col;
     for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
       float inv[kBlock];
       score_block(s, i0, np, a.dh, rs);
@@ -265,6 +281,17 @@ void attention_amx(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_
       output_block(s, np, a.dh, ps, inv, std::min(kBlock, n - i0), out + i0 * a.ld_out, a.ld_out);
     }
   }
+}
+
+}  // namespace
+
+void attention_amx(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
+  const Scratch s = carve(work, a.max_length, a.dh);
+  load_tile_config();
+  if (a.q16)
+    heads(a, a.q16, a.k16, a.v16, a.out16, g_begin, g_end, s);
+  else
+    heads(a, a.q, a.k, a.v, a.out, g_begin, g_end, s);
   _tile_release();
 }
 

@@ -46,6 +46,12 @@ struct AttentionArgs {
   // Allows bfloat16 products (attention_amx) where the CPU has AMX-BF16 and the head size suits it; the int8
   // models set it, float32 ones never do.
   bool bf16_products = false;
+  // bfloat16 rows instead of float32 ones (a bfloat16 model; attention_amx only, which attention_fused then
+  // requires): q16, k16, v16 and out16 are used in place of q, k, v and out, with the same strides in elements.
+  const std::uint16_t* q16 = nullptr;
+  const std::uint16_t* k16 = nullptr;
+  const std::uint16_t* v16 = nullptr;
+  std::uint16_t* out16 = nullptr;
 };
 
 /// For each (sequence, head) index g in [g_begin, g_end) (sequence g / heads, head g % heads): row i of its output

@@ -60,9 +60,13 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
       // embedding cosine to float32 over the 729 CancerGov answers is 0.999226 with the fused attention and with
       // ATen's. With the Torch kernel (one scale per call) the fused attention lowered it from 0.999197 to 0.998980,
       // below the 0.999 asked, so int8 on that kernel keeps ATen's attention.
-      fused_attention_(placement.device.is_cpu() && placement.dtype == at::kFloat &&
-                       (!placement.int8 || Int8Linear::chosen_kernel() != Int8Kernel::Torch) &&
-                       attention_avx2_available() && !std::getenv("RADLITE_NO_FUSED_ATTENTION")),
+      // bfloat16 models on CPUs with AMX-BF16 too (attention_amx.cpp, reading and writing bfloat16 rows; the
+      // softmax and the sums in float32, where ATen's path rounds the scores and the softmax to bfloat16).
+      fused_attention_(placement.device.is_cpu() && !std::getenv("RADLITE_NO_FUSED_ATTENTION") &&
+                       ((placement.dtype == at::kFloat &&
+                         (!placement.int8 || Int8Linear::chosen_kernel() != Int8Kernel::Torch) &&
+                         attention_avx2_available()) ||
+                        (placement.dtype == at::kBFloat16 && attention_amx_available()))),
       // int8 layers round their inputs to 7 bits; bfloat16 products in attention (AMX, attention_amx.cpp) cost far
       // less accuracy than that. float32 models never take them. RADLITE_INT8_ATTENTION=f32 keeps float32.
       bf16_attention_(fused_attention_ && placement.int8 && attention_amx_available() &&
@@ -180,7 +184,8 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   // float32 on a CPU with AVX2 + FMA: the fused kernel, reading the heads in place from qkv's packed rows and
   // writing ctx's (attention_avx2.h). It takes each sequence's keys as a count: the mask must be ones then zeros,
   // as make_batch writes it, matching the lengths the rows were packed by.
-  bool fused_attention = fused_attention_ && attention_avx2_supports(dh);
+  const bool bf16_rows = placement_.dtype == at::kBFloat16;
+  bool fused_attention = fused_attention_ && (bf16_rows ? attention_amx_supports(dh) : attention_avx2_supports(dh));
   std::vector<std::int64_t> starts;
   if (fused_attention) {
     const at::Tensor m = batch.mask.contiguous();
@@ -273,11 +278,18 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     linear_out(qkv, x, l.qkv_w, l.qkv_b, l.qkv_q, l.qkv_f, false, none);
     if (fused_attention) {
       AttentionArgs a;
-      a.q = qkv.data_ptr<float>();
-      a.k = a.q + H;
-      a.v = a.q + 2 * H;
+      if (bf16_rows) {
+        a.q16 = reinterpret_cast<const std::uint16_t*>(qkv.data_ptr<at::BFloat16>());
+        a.k16 = a.q16 + H;
+        a.v16 = a.q16 + 2 * H;
+        a.out16 = reinterpret_cast<std::uint16_t*>(ctx.data_ptr<at::BFloat16>());
+      } else {
+        a.q = qkv.data_ptr<float>();
+        a.k = a.q + H;
+        a.v = a.q + 2 * H;
+        a.out = ctx.data_ptr<float>();
+      }
       a.ld = 3 * H;
-      a.out = ctx.data_ptr<float>();
       a.ld_out = H;
       a.starts = starts.data();
       a.lengths = batch.lengths.data();

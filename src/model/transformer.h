@@ -70,8 +70,8 @@ class TransformerEncoder {
   EncoderConfig config_;
   Placement placement_;
   bool small_linear_;  // float32 on a CPU with AVX2 + FMA: few rows take small_linear (small_linear.h)
-  // float32 (and int8 on radlite's int8 kernel) on a CPU with AVX2 + FMA: attention through the fused kernel
-  // (attention_avx2.h), unless the environment sets RADLITE_NO_FUSED_ATTENTION (read when a model is loaded; for
+  // float32 (and int8 on radlite's int8 kernel) on a CPU with AVX2 + FMA, bfloat16 on one with AMX-BF16: attention
+  // through the fused kernels (attention_avx2.h), unless the environment sets RADLITE_NO_FUSED_ATTENTION (read when a model is loaded; for
   // comparisons and tests).
   bool fused_attention_;
   bool bf16_attention_;  // int8 models on AMX CPUs: the fused attention may take bfloat16 products

@@ -142,9 +142,11 @@ TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
 }
 
 // On CPUs with AMX-BF16, int8 models run attention with bfloat16 products (attention_amx.cpp) where the head size
-// is a multiple of 32; RADLITE_INT8_ATTENTION=f32 keeps float32 attention. A random RoBERTa with two heads of 32
-// and sequences of 5-70 tokens: both stay close to float32, and the two differ (the AMX kernel ran).
-TEST(ComputeDtype, Int8AttentionWithBfloat16ProductsOnAmx) {
+// is a multiple of 32 (RADLITE_INT8_ATTENTION=f32 keeps float32 attention), and bfloat16 models run it there on
+// their bfloat16 rows instead of ATen's padded path (RADLITE_NO_FUSED_ATTENTION=1 keeps that). A random RoBERTa
+// with two heads of 32 and sequences of 5-70 tokens: each stays close to float32, and each pair differs (the AMX
+// kernel ran).
+TEST(ComputeDtype, AttentionOnAmxTilesForInt8AndBfloat16Models) {
   if (!model::attention_amx_available()) GTEST_SKIP() << "no AMX-BF16 on this CPU";
   ts::TinySpec spec;
   spec.hidden = 64;
@@ -162,28 +164,32 @@ TEST(ComputeDtype, Int8AttentionWithBfloat16ProductsOnAmx) {
     row.push_back(2);
     ids.push_back(row);
   }
-  auto encode = [&](DType dtype, const char* attention) {
-    if (attention) ::setenv("RADLITE_INT8_ATTENTION", attention, 1);
+  auto encode = [&](DType dtype, const char* variable, const char* value) {
+    if (variable) ::setenv(variable, value, 1);
     BiEncoderOptions o;
     o.compute.dtype = dtype;
     const BiEncoder enc = BiEncoder::load(dir.path(), o);
-    ::unsetenv("RADLITE_INT8_ATTENTION");
+    if (variable) ::unsetenv(variable);
     return enc.encode_ids(ids);
   };
-  const Matrix f32 = encode(DType::F32, nullptr), amx = encode(DType::Int8, nullptr),
-               int8_f32 = encode(DType::Int8, "f32");
-  double worst_amx = 1, worst_f32 = 1, diff = 0;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    worst_amx = std::min(worst_amx, cosine(amx.row(i), f32.row(i), f32.cols()));
-    worst_f32 = std::min(worst_f32, cosine(int8_f32.row(i), f32.row(i), f32.cols()));
-    for (std::size_t c = 0; c < f32.cols(); ++c)
-      diff = std::max(diff, static_cast<double>(std::abs(amx.row(i)[c] - int8_f32.row(i)[c])));
-  }
-  std::cout << "[int8] min cosine to float32: " << worst_amx << " with bfloat16 attention, " << worst_f32
-            << " with float32 attention\n";
-  EXPECT_GT(worst_amx, 0.99);
-  EXPECT_GT(worst_f32, 0.99);
-  EXPECT_GT(diff, 1e-6);
+  const Matrix f32 = encode(DType::F32, nullptr, nullptr);
+  auto compare = [&](DType dtype, const char* variable, const char* value, const char* what) {
+    const Matrix amx = encode(dtype, nullptr, nullptr), other = encode(dtype, variable, value);
+    double worst_amx = 1, worst_other = 1, diff = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      worst_amx = std::min(worst_amx, cosine(amx.row(i), f32.row(i), f32.cols()));
+      worst_other = std::min(worst_other, cosine(other.row(i), f32.row(i), f32.cols()));
+      for (std::size_t c = 0; c < f32.cols(); ++c)
+        diff = std::max(diff, static_cast<double>(std::abs(amx.row(i)[c] - other.row(i)[c])));
+    }
+    std::cout << "[" << what << "] min cosine to float32: " << worst_amx << " with attention on AMX, " << worst_other
+              << " with " << variable << "=" << value << "\n";
+    EXPECT_GT(worst_amx, 0.99) << what;
+    EXPECT_GT(worst_other, 0.99) << what;
+    EXPECT_GT(diff, 1e-6) << what;
+  };
+  compare(DType::Int8, "RADLITE_INT8_ATTENTION", "f32", "int8");
+  compare(DType::BF16, "RADLITE_NO_FUSED_ATTENTION", "1", "bf16");
 }
 
 // One int8 model used from several threads at once gives, bit for bit, what it gives serially, with each kernel
