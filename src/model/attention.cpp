@@ -11,6 +11,8 @@
 
 namespace radlite::model {
 
+bool attention_bf16_available() { return attention_amx_available() || attention_avx512bf16_available(); }
+
 void attention_fused(const AttentionArgs& a, std::int64_t sequences) {
   const std::int64_t groups = sequences * a.heads, dh = a.dh;
   // A (sequence, head) costs about n^2 for n real tokens, and a batch's sequences are sorted by length: split into
@@ -28,15 +30,18 @@ void attention_fused(const AttentionArgs& a, std::int64_t sequences) {
     return static_cast<std::int64_t>(std::lower_bound(cost.begin(), cost.end(), target) - cost.begin());
   };
   static const bool wide = attention_avx512_available() && !std::getenv("RADLITE_ATTENTION_AVX2");
-  const bool amx = (a.bf16_products || a.q16) && attention_amx_supports(dh) && attention_amx_available();
-  if (a.q16 && !amx) throw std::logic_error("attention_fused: bfloat16 rows need the AMX kernel");
+  const bool bf16 = (a.bf16_products || a.q16) && attention_amx_supports(dh) && attention_bf16_available();
+  const bool amx = bf16 && attention_amx_available() && !std::getenv("RADLITE_ATTENTION_NO_AMX");
+  if (a.q16 && !bf16) throw std::logic_error("attention_fused: bfloat16 rows need a bfloat16 kernel");
   at::parallel_for(0, parts, 1, [&](std::int64_t p0, std::int64_t p1) {
-    std::vector<float> work(static_cast<std::size_t>(amx ? attention_amx_work_floats(a.max_length, dh)
+    std::vector<float> work(static_cast<std::size_t>(bf16 ? attention_amx_work_floats(a.max_length, dh)
                                                          : attention_work_floats(a.max_length, dh)));
     const std::int64_t g0 = std::min(boundary(p0), groups), g1 = std::min(boundary(p1), groups);
     if (g0 >= g1) return;
     if (amx)
       attention_amx(a, g0, g1, work.data());
+    else if (bf16)
+      attention_avx512bf16(a, g0, g1, work.data());
     else if (wide)
       attention_avx512(a, g0, g1, work.data());
     else

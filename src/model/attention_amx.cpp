@@ -232,13 +232,76 @@ void output_block(const Scratch& s, std::int64_t np, std::int64_t dh, std::int64
   }
 }
 
-bool cpu_has_amx_bf16() {
+// The same two products without tiles, for CPUs with AVX512-BF16 but no AMX: VDPBF16PS adds two bfloat16 products
+// per float32 lane, and the tile layouts above are what it reads (a row of a key block: one column pair of 16 keys;
+// of a value block: 16 columns of one key pair). 8 query rows against 32 keys (or 32 output columns) per step, in
+// 16 accumulators.
+__m512 dp(__m512 acc, std::uint32_t pair, __m512i b) {
+  return _mm512_dpbf16_ps(acc, (__m512bh)_mm512_set1_epi32(static_cast<int>(pair)), (__m512bh)b);
+}
+
+void score_block_dp(const Scratch& s, std::int64_t i0, std::int64_t np, std::int64_t dh, std::int64_t rs) {
+  const std::int64_t chunks = dh / 32, pairs = dh / 2;
+  const auto* q = reinterpret_cast<const std::uint32_t*>(s.qb);
+  for (std::int64_t r0 = i0; r0 < i0 + kBlock; r0 += 8) {
+    const std::uint32_t* qr = q + r0 * pairs;
+    for (std::int64_t j0 = 0; j0 < np; j0 += 32) {
+      __m512 acc[8][2];
+      for (auto& r : acc) r[0] = r[1] = _mm512_setzero_ps();
+      for (std::int64_t p = 0; p < pairs; ++p) {
+        const std::uint32_t* kb = s.kb + ((j0 / kBlock) * chunks + p / 16) * 256 + (p % 16) * kBlock;
+        const __m512i k0 = _mm512_loadu_si512(kb), k1 = _mm512_loadu_si512(kb + chunks * 256);
+#pragma GCC unroll 8
+        for (int r = 0; r < 8; ++r) {
+          acc[r][0] = dp(acc[r][0], qr[r * pairs + p], k0);
+          acc[r][1] = dp(acc[r][1], qr[r * pairs + p], k1);
+        }
+      }
+      float* out = s.scores + (r0 - i0) * rs + j0;
+      for (int r = 0; r < 8; ++r) {
+        _mm512_storeu_ps(out + r * rs, acc[r][0]);
+        _mm512_storeu_ps(out + r * rs + 16, acc[r][1]);
+      }
+    }
+  }
+}
+
+template <typename T>
+void output_block_dp(const Scratch& s, std::int64_t np, std::int64_t dh, std::int64_t ps, const float* inv,
+                     std::int64_t rows, T* out, std::int64_t ld_out) {
+  const std::int64_t col_tiles = dh / kBlock;
+  for (std::int64_t r0 = 0; r0 < std::min(rows, kBlock); r0 += 8) {
+    const auto* pr = reinterpret_cast<const std::uint32_t*>(s.pb + r0 * ps);
+    const std::int64_t pstride = ps / 2;
+    for (std::int64_t c0 = 0; c0 < col_tiles; c0 += 2) {
+      __m512 acc[8][2];
+      for (auto& r : acc) r[0] = r[1] = _mm512_setzero_ps();
+      for (std::int64_t p = 0; p < np / 2; ++p) {
+        const std::uint32_t* vb = s.vb + ((p / 16) * col_tiles + c0) * 256 + (p % 16) * kBlock;
+        const __m512i v0 = _mm512_loadu_si512(vb), v1 = _mm512_loadu_si512(vb + 256);
+#pragma GCC unroll 8
+        for (int r = 0; r < 8; ++r) {
+          acc[r][0] = dp(acc[r][0], pr[r * pstride + p], v0);
+          acc[r][1] = dp(acc[r][1], pr[r * pstride + p], v1);
+        }
+      }
+      for (std::int64_t r = 0; r < std::min<std::int64_t>(8, rows - r0); ++r) {
+        const __m512 f = _mm512_set1_ps(inv[r0 + r]);
+        store16(out + (r0 + r) * ld_out + c0 * kBlock, _mm512_mul_ps(acc[r][0], f));
+        store16(out + (r0 + r) * ld_out + c0 * kBlock + 16, _mm512_mul_ps(acc[r][1], f));
+      }
+    }
+  }
+}
+
+// AVX512F, AVX512BW and AVX512-BF16 (and, for `tiles`, AMX-TILE and AMX-BF16), from CPUID leaf 7.
+bool cpu_has_bf16(bool tiles) {
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  const bool amx = (d >> 22 & 1u) && (d >> 24 & 1u);  // AMX-BF16, AMX-TILE
-  const bool avx512 = (b >> 16 & 1u) && (b >> 30 & 1u);  // AVX512F, AVX512BW
-  if (!amx || !avx512 || !__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
-  return a >> 5 & 1u;  // AVX512-BF16
+  const bool amx = (d >> 22 & 1u) && (d >> 24 & 1u);
+  const bool avx512 = (b >> 16 & 1u) && (b >> 30 & 1u);
+  if ((tiles && !amx) || !avx512 || !__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
+  return (a >> 5 & 1u) && __builtin_cpu_supports("avx512f");  // the OS saves the AVX-512 state too
 }
 
 // Linux (5.16 and later) hands the tile state to a process that asks for it (the first tile instruction of one
@@ -251,7 +314,12 @@ bool os_grants_tiles() {
 }  // namespace
 
 bool attention_amx_available() {
-  static const bool available = cpu_has_amx_bf16() && os_grants_tiles();
+  static const bool available = cpu_has_bf16(true) && os_grants_tiles();
+  return available;
+}
+
+bool attention_avx512bf16_available() {
+  static const bool available = cpu_has_bf16(false);
   return available;
 }
 
@@ -265,7 +333,7 @@ std::int64_t attention_amx_work_floats(std::int64_t L, std::int64_t dh) {
 
 namespace {
 
-template <typename T>
+template <bool kTiles, typename T>
 void heads(const AttentionArgs& a, const T* q, const T* k, const T* v, T* out_base, std::int64_t g_begin,
            std::int64_t g_end, const Scratch& s) {
   for (std::int64_t g = g_begin; g < g_end; ++g) {
@@ -276,9 +344,15 @@ void heads(const AttentionArgs& a, const T* q, const T* k, const T* v, T* out_ba
     T* out = out_base + a.starts[b] * a.ld_out + col;
     for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
       float inv[kBlock];
-      score_block(s, i0, np, a.dh, rs);
+      if (kTiles)
+        score_block(s, i0, np, a.dh, rs);
+      else
+        score_block_dp(s, i0, np, a.dh, rs);
       softmax_block(s, n, np, rs, ps, a.scale, inv);
-      output_block(s, np, a.dh, ps, inv, std::min(kBlock, n - i0), out + i0 * a.ld_out, a.ld_out);
+      if (kTiles)
+        output_block(s, np, a.dh, ps, inv, std::min(kBlock, n - i0), out + i0 * a.ld_out, a.ld_out);
+      else
+        output_block_dp(s, np, a.dh, ps, inv, std::min(kBlock, n - i0), out + i0 * a.ld_out, a.ld_out);
     }
   }
 }
@@ -289,10 +363,18 @@ void attention_amx(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_
   const Scratch s = carve(work, a.max_length, a.dh);
   load_tile_config();
   if (a.q16)
-    heads(a, a.q16, a.k16, a.v16, a.out16, g_begin, g_end, s);
+    heads<true>(a, a.q16, a.k16, a.v16, a.out16, g_begin, g_end, s);
   else
-    heads(a, a.q, a.k, a.v, a.out, g_begin, g_end, s);
+    heads<true>(a, a.q, a.k, a.v, a.out, g_begin, g_end, s);
   _tile_release();
+}
+
+void attention_avx512bf16(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work) {
+  const Scratch s = carve(work, a.max_length, a.dh);
+  if (a.q16)
+    heads<false>(a, a.q16, a.k16, a.v16, a.out16, g_begin, g_end, s);
+  else
+    heads<false>(a, a.q, a.k, a.v, a.out, g_begin, g_end, s);
 }
 
 }  // namespace radlite::model
@@ -304,6 +386,8 @@ bool attention_amx_available() { return false; }
 bool attention_amx_supports(std::int64_t) { return false; }
 std::int64_t attention_amx_work_floats(std::int64_t, std::int64_t) { return 0; }
 void attention_amx(const AttentionArgs&, std::int64_t, std::int64_t, float*) {}
+bool attention_avx512bf16_available() { return false; }
+void attention_avx512bf16(const AttentionArgs&, std::int64_t, std::int64_t, float*) {}
 }  // namespace radlite::model
 
 #endif

@@ -75,7 +75,16 @@ bool attention_amx_supports(std::int64_t head_size);
 std::int64_t attention_amx_work_floats(std::int64_t L, std::int64_t dh);
 void attention_amx(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work);
 
-/// attention_amx (when a.bf16_products and the CPU and head size allow it), else attention_avx512 (where available,
+/// The same rounding and sums in another order without tiles, with AVX512-BF16's VDPBF16PS, for CPUs that have it
+/// but no AMX (AMD Zen 4 and later); same head sizes and scratch (attention_amx_work_floats).
+bool attention_avx512bf16_available();
+void attention_avx512bf16(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g_end, float* work);
+
+/// attention_amx or attention_avx512bf16: either is there.
+bool attention_bf16_available();
+
+/// attention_amx (when a.bf16_products or a.q16 and the CPU and head size allow it; attention_avx512bf16 where the
+/// CPU has no AMX or RADLITE_ATTENTION_NO_AMX is set), else attention_avx512 (where available,
 /// and RADLITE_ATTENTION_AVX2 is unset) or attention_avx2 over all sequences * heads (sequence, head) pairs, shared
 /// over ATen's intra-op threads (attention.cpp).
 void attention_fused(const AttentionArgs& a, std::int64_t sequences);

@@ -49,6 +49,19 @@ void activate_(at::Tensor& x, Activation a) {
   }
 }
 
+// Whether int8 models run attention with bfloat16 products. Their layers round activations to 7 bits; bfloat16
+// products (8 significant bits, sums in float32) cost far less accuracy than that. By default only on AMX tiles
+// (2.1-2.9x the float32 kernel on the AMX Xeon); without tiles VDPBF16PS measured slower than float32 FMAs there
+// (72 against 82 GFLOP/s, one thread, MiniLM's heads), so RADLITE_INT8_ATTENTION=bf16 asks for it on any CPU with
+// AVX512-BF16 (to measure on others), and =f32 keeps float32 attention. float32 models never take it.
+bool int8_bf16_attention() {
+  const char* v = std::getenv("RADLITE_INT8_ATTENTION");
+  const std::string choice = v ? v : "";
+  if (choice == "f32") return false;
+  if (choice == "bf16") return attention_bf16_available();
+  return attention_amx_available();
+}
+
 }  // namespace
 
 TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const EncoderConfig& config,
@@ -60,18 +73,14 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
       // embedding cosine to float32 over the 729 CancerGov answers is 0.999226 with the fused attention and with
       // ATen's. With the Torch kernel (one scale per call) the fused attention lowered it from 0.999197 to 0.998980,
       // below the 0.999 asked, so int8 on that kernel keeps ATen's attention.
-      // bfloat16 models on CPUs with AMX-BF16 too (attention_amx.cpp, reading and writing bfloat16 rows; the
-      // softmax and the sums in float32, where ATen's path rounds the scores and the softmax to bfloat16).
+      // bfloat16 models on CPUs with AMX-BF16 or AVX512-BF16 too (attention_amx.cpp, reading and writing bfloat16
+      // rows; the softmax and the sums in float32, where ATen's path rounds the scores and the softmax to bfloat16).
       fused_attention_(placement.device.is_cpu() && !std::getenv("RADLITE_NO_FUSED_ATTENTION") &&
                        ((placement.dtype == at::kFloat &&
                          (!placement.int8 || Int8Linear::chosen_kernel() != Int8Kernel::Torch) &&
                          attention_avx2_available()) ||
-                        (placement.dtype == at::kBFloat16 && attention_amx_available()))),
-      // int8 layers round their inputs to 7 bits; bfloat16 products in attention (AMX, attention_amx.cpp) cost far
-      // less accuracy than that. float32 models never take them. RADLITE_INT8_ATTENTION=f32 keeps float32.
-      bf16_attention_(fused_attention_ && placement.int8 && attention_amx_available() &&
-                      !(std::getenv("RADLITE_INT8_ATTENTION") &&
-                        std::string(std::getenv("RADLITE_INT8_ATTENTION")) == "f32")) {
+                        (placement.dtype == at::kBFloat16 && attention_bf16_available()))),
+      bf16_attention_(fused_attention_ && placement.int8 && int8_bf16_attention()) {
   const std::int64_t H = config.hidden_size, I = config.intermediate_size;
   auto w = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
     return load_weight(ckpt, prefix + name, shape, placement);

@@ -172,10 +172,11 @@ TEST(AttentionKernel, FarBelowTheMaximumWeighsExactlyZeroAndTheCheckCanFail) {
 
 namespace {
 
-std::vector<float> run_amx(const Data& d, float scale) {
+// attention_amx (tiles) or attention_avx512bf16, directly, on one thread.
+std::vector<float> run_bf16(const Data& d, float scale, bool tiles) {
   std::vector<float> out(static_cast<std::size_t>(d.rows * d.ld_out()), -1.0f),
       work(static_cast<std::size_t>(attention_amx_work_floats(d.L, d.dh)));
-  attention_amx(d.args(scale, out.data()), 0, d.sequences() * d.heads, work.data());
+  (tiles ? attention_amx : attention_avx512bf16)(d.args(scale, out.data()), 0, d.sequences() * d.heads, work.data());
   return out;
 }
 
@@ -188,42 +189,52 @@ double mean_diff(const std::vector<float>& got, const std::vector<double>& want)
 
 }  // namespace
 
-// The AMX kernel rounds q, k, the softmax numerators and v to bfloat16 (8 significant bits): with values in
-// [-1, 1] its outputs are within 3e-3 of double precision at worst (2^-9 of v, for one token) and 7e-4 on average, over head sizes 32-128
-// (one and several 32-column chunks; two and four output tiles per pass) and lengths that leave every remainder of
-// the 16-row and 32-key blocks. Through attention_fused too (bf16_products set), on two threads.
-TEST(AttentionKernel, AmxBfloat16MatchesTheReferenceToItsPrecisionAndTheCheckCanFail) {
-  if (!attention_amx_available()) GTEST_SKIP() << "no AMX-BF16 on this CPU (or the OS does not grant the tile state)";
+// The bfloat16 kernels (AMX tiles; AVX512-BF16 without them) round q, k, the softmax numerators and v to bfloat16
+// (8 significant bits): with values in [-1, 1] their outputs are within 3e-3 of double precision at worst (2^-9 of
+// v, for one token) and 7e-4 on average, over head sizes 32-128 (one and several 32-column chunks; two and four
+// output tiles per pass) and lengths that leave every remainder of the 16-row and 32-key blocks. Through
+// attention_fused too (bf16_products set; RADLITE_ATTENTION_NO_AMX picks the kernel without tiles), on two threads.
+TEST(AttentionKernel, Bfloat16KernelsMatchTheReferenceToTheirPrecisionAndTheCheckCanFail) {
+  if (!attention_bf16_available()) GTEST_SKIP() << "no AMX-BF16 or AVX512-BF16 on this CPU";
   radlite::set_num_threads(2);
-  std::mt19937 rng(29);
-  for (std::int64_t dh : {32, 64, 96, 128})
-    for (std::int64_t L : {1, 5, 16, 17, 31, 32, 33, 70, 130}) {
-      ASSERT_TRUE(attention_amx_supports(dh));
-      const Data d = make(3, 2, L, dh, 1.0f, rng);
-      const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-      const auto want = reference(d, scale);
-      const auto got = run_amx(d, scale);
-      EXPECT_LT(max_diff(got, want), 5e-3) << "dh " << dh << " L " << L;
-      EXPECT_LT(mean_diff(got, want), 1e-3) << "dh " << dh << " L " << L;
-      AttentionArgs a = d.args(scale, nullptr);
-      std::vector<float> fused(static_cast<std::size_t>(d.rows * d.ld_out()), -1.0f);
-      a.out = fused.data();
-      a.bf16_products = true;
-      attention_fused(a, d.sequences());
-      EXPECT_EQ(fused, got) << "attention_fused with bf16_products runs the AMX kernel: dh " << dh << " L " << L;
-    }
+  std::vector<bool> kernels{false};
+  if (attention_amx_available()) kernels.push_back(true);
+  for (const bool tiles : kernels) {
+    const char* name = tiles ? "amx" : "avx512bf16";
+    std::mt19937 rng(29);
+    for (std::int64_t dh : {32, 64, 96, 128})
+      for (std::int64_t L : {1, 5, 16, 17, 31, 32, 33, 70, 130}) {
+        ASSERT_TRUE(attention_amx_supports(dh));
+        const Data d = make(3, 2, L, dh, 1.0f, rng);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+        const auto want = reference(d, scale);
+        const auto got = run_bf16(d, scale, tiles);
+        EXPECT_LT(max_diff(got, want), 5e-3) << name << " dh " << dh << " L " << L;
+        EXPECT_LT(mean_diff(got, want), 1e-3) << name << " dh " << dh << " L " << L;
+        AttentionArgs a = d.args(scale, nullptr);
+        std::vector<float> fused(static_cast<std::size_t>(d.rows * d.ld_out()), -1.0f);
+        a.out = fused.data();
+        a.bf16_products = true;
+        if (!tiles) ::setenv("RADLITE_ATTENTION_NO_AMX", "1", 1);
+        attention_fused(a, d.sequences());
+        ::unsetenv("RADLITE_ATTENTION_NO_AMX");
+        EXPECT_EQ(fused, got) << "attention_fused with bf16_products runs the " << name << " kernel: dh " << dh
+                              << " L " << L;
+      }
+    // Far below the maximum: weights that underflow are exactly 0, and nothing is NaN. Scores of hundreds move by
+    // units when q and k are rounded to 8 bits, which can hand a row's weight to another key: the outputs stay
+    // convex combinations of the values (|v| <= 6).
+    const Data wide = make(2, 2, 45, 32, 6.0f, rng);
+    const auto got_wide = run_bf16(wide, 1.0f, tiles);
+    for (float x : got_wide) ASSERT_TRUE(std::isfinite(x)) << name;
+    EXPECT_LT(max_diff(got_wide, reference(wide, 1.0f)), 12.0) << name;
+    // The comparison can fail: one sequence read with one key fewer than it has moves its rows by far more.
+    const Data d = make(2, 2, 40, 32, 1.0f, rng);
+    Data short_one = d;
+    short_one.lengths[0] -= 1;
+    EXPECT_GT(mean_diff(run_bf16(short_one, 0.25f, tiles), reference(d, 0.25f)), 3e-3) << name;
+  }
   EXPECT_FALSE(attention_amx_supports(16));
   EXPECT_FALSE(attention_amx_supports(48));
-  // Far below the maximum: weights that underflow are exactly 0, and nothing is NaN.
-  const Data wide = make(2, 2, 45, 32, 6.0f, rng);
-  const auto got_wide = run_amx(wide, 1.0f);
-  for (float x : got_wide) ASSERT_TRUE(std::isfinite(x));
-  // Scores of hundreds move by units when q and k are rounded to 8 bits, which can hand a row's weight to another
-  // key: the outputs stay convex combinations of the values (|v| <= 6).
-  EXPECT_LT(max_diff(got_wide, reference(wide, 1.0f)), 12.0);
-  // The comparison can fail: one sequence read with one key fewer than it has moves its rows by far more.
-  const Data d = make(2, 2, 40, 32, 1.0f, rng);
-  Data short_one = d;
-  short_one.lengths[0] -= 1;
-  EXPECT_GT(mean_diff(run_amx(short_one, 0.25f), reference(d, 0.25f)), 3e-3);
+  if (kernels.size() < 2) GTEST_SKIP() << "no AMX on this CPU: only the AVX512-BF16 kernel was checked";
 }

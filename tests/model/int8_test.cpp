@@ -142,12 +142,12 @@ TEST(ComputeDtype, Int8BiEncoderCloseToFloat32) {
 }
 
 // On CPUs with AMX-BF16, int8 models run attention with bfloat16 products (attention_amx.cpp) where the head size
-// is a multiple of 32 (RADLITE_INT8_ATTENTION=f32 keeps float32 attention), and bfloat16 models run it there on
-// their bfloat16 rows instead of ATen's padded path (RADLITE_NO_FUSED_ATTENTION=1 keeps that). A random RoBERTa
-// with two heads of 32 and sequences of 5-70 tokens: each stays close to float32, and each pair differs (the AMX
-// kernel ran).
-TEST(ComputeDtype, AttentionOnAmxTilesForInt8AndBfloat16Models) {
-  if (!model::attention_amx_available()) GTEST_SKIP() << "no AMX-BF16 on this CPU";
+// is a multiple of 32 (RADLITE_INT8_ATTENTION=f32 keeps float32 attention; =bf16 asks for bfloat16 products on CPUs
+// with only AVX512-BF16 too), and bfloat16 models run it on their bfloat16 rows, on either kernel, instead of
+// ATen's padded path (RADLITE_NO_FUSED_ATTENTION=1 keeps that). A random RoBERTa with two heads of 32 and sequences
+// of 5-70 tokens: each stays close to float32, and each pair differs (the bfloat16 kernel ran).
+TEST(ComputeDtype, Bfloat16AttentionForInt8AndBfloat16Models) {
+  if (!model::attention_bf16_available()) GTEST_SKIP() << "no AMX-BF16 or AVX512-BF16 on this CPU";
   ts::TinySpec spec;
   spec.hidden = 64;
   spec.heads = 2;
@@ -173,8 +173,8 @@ TEST(ComputeDtype, AttentionOnAmxTilesForInt8AndBfloat16Models) {
     return enc.encode_ids(ids);
   };
   const Matrix f32 = encode(DType::F32, nullptr, nullptr);
-  auto compare = [&](DType dtype, const char* variable, const char* value, const char* what) {
-    const Matrix amx = encode(dtype, nullptr, nullptr), other = encode(dtype, variable, value);
+  auto compare = [&](DType dtype, const char* on, const char* variable, const char* value, const char* what) {
+    const Matrix amx = encode(dtype, on ? variable : nullptr, on), other = encode(dtype, variable, value);
     double worst_amx = 1, worst_other = 1, diff = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       worst_amx = std::min(worst_amx, cosine(amx.row(i), f32.row(i), f32.cols()));
@@ -182,14 +182,14 @@ TEST(ComputeDtype, AttentionOnAmxTilesForInt8AndBfloat16Models) {
       for (std::size_t c = 0; c < f32.cols(); ++c)
         diff = std::max(diff, static_cast<double>(std::abs(amx.row(i)[c] - other.row(i)[c])));
     }
-    std::cout << "[" << what << "] min cosine to float32: " << worst_amx << " with attention on AMX, " << worst_other
+    std::cout << "[" << what << "] min cosine to float32: " << worst_amx << " with bfloat16 attention, " << worst_other
               << " with " << variable << "=" << value << "\n";
     EXPECT_GT(worst_amx, 0.99) << what;
     EXPECT_GT(worst_other, 0.99) << what;
     EXPECT_GT(diff, 1e-6) << what;
   };
-  compare(DType::Int8, "RADLITE_INT8_ATTENTION", "f32", "int8");
-  compare(DType::BF16, "RADLITE_NO_FUSED_ATTENTION", "1", "bf16");
+  compare(DType::Int8, model::attention_amx_available() ? nullptr : "bf16", "RADLITE_INT8_ATTENTION", "f32", "int8");
+  compare(DType::BF16, nullptr, "RADLITE_NO_FUSED_ATTENTION", "1", "bf16");
 }
 
 // One int8 model used from several threads at once gives, bit for bit, what it gives serially, with each kernel
