@@ -88,7 +88,9 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
   const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
   const std::int64_t row_bytes = dh * static_cast<std::int64_t>(sizeof(float));
   radlite_attention_copy_keys_values(k, v, ld, n, dh, kKeys, kt, vc);
-  const __m512 vscale = _mm512_set1_ps(scale);
+  // e^(scale (s - max)) = 2^(s c - max c): the scale and the change of base in one FMA per 16 scores.
+  const float c2 = scale * 1.44269504088896341f;
+  const __m512 vc2 = _mm512_set1_ps(c2);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
     for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r)  // the next block's query rows
@@ -130,9 +132,9 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       }
       const __m512 acc[kRows][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31},
                                     {a40, a41}, {a50, a51}, {a60, a61}, {a70, a71}};
-      for (std::int64_t r = 0; r < kRows; ++r) {
-        _mm512_storeu_ps(scores + r * rs + j, _mm512_mul_ps(acc[r][0], vscale));
-        _mm512_storeu_ps(scores + r * rs + j + 16, _mm512_mul_ps(acc[r][1], vscale));
+      for (std::int64_t r = 0; r < kRows; ++r) {  // unscaled: the softmax applies the scale
+        _mm512_storeu_ps(scores + r * rs + j, acc[r][0]);
+        _mm512_storeu_ps(scores + r * rs + j + 16, acc[r][1]);
       }
     }
     // Softmax numerators in place (keys n .. np - 1 set to 0), and 1 / sum per row.
@@ -145,10 +147,10 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       float m = _mm512_reduce_max_ps(m16);
       for (std::int64_t j = nv; j < n; ++j) m = std::max(m, s[j]);
       for (std::int64_t j = n; j < np; ++j) s[j] = -3.4e38f;  // exp gives exactly 0
-      const __m512 mv = _mm512_set1_ps(m);
+      const __m512 mv = _mm512_set1_ps(-m * c2);
       __m512 sum16 = _mm512_setzero_ps();
       for (std::int64_t j = 0; j < np; j += 16) {
-        const __m512 e = radlite_exp_nonpositive_avx512(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv));
+        const __m512 e = radlite_exp2_nonpositive_avx512(_mm512_fmadd_ps(_mm512_loadu_ps(s + j), vc2, mv));
         _mm512_storeu_ps(s + j, e);
         sum16 = _mm512_add_ps(sum16, e);
       }

@@ -88,4 +88,22 @@ static inline __m512 radlite_exp_nonpositive_avx512(__m512 x) {
   const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
   return _mm512_maskz_mul_ps(static_cast<__mmask16>(~underflow), p, _mm512_castsi512_ps(bits));
 }
+
+// 2^t for t <= 0 (or barely above through rounding) on AVX-512: t = n + f with |f| <= 1/2, 2^f = 1 + f P(f) with
+// Cephes' exp2f minimax coefficients (relative error about 2e-7), times 2^n by VSCALEFPS. Results below 2^-126
+// (denormals, whose products cost microcode assists) are 0. Ten instructions to radlite_exp_nonpositive_avx512's
+// seventeen: for the softmax, where e^(scale (s - max)) = 2^(s c - max c) with c = scale log2(e) in one FMA.
+static inline __m512 radlite_exp2_nonpositive_avx512(__m512 t) {
+  const __mmask16 normal = _mm512_cmp_ps_mask(t, _mm512_set1_ps(-126.0f), _CMP_GE_OQ);
+  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(t, n);
+  __m512 p = _mm512_set1_ps(1.535336188319500e-4f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.339887440266574e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.618437357674640e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550332471162809e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402264791363012e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931472028550421e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  return _mm512_maskz_scalef_ps(normal, p, n);
+}
 #endif
