@@ -12,6 +12,7 @@
 
 #include "model/attention_avx2.h"
 #include "model/gelu.h"
+#include "model/layer_norm.h"
 #include "model/small_linear.h"
 #include "radlite/error.h"
 
@@ -283,6 +284,20 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   };
   const at::Tensor none;
 
+  // x = LayerNorm(sum (+ x)): float32 on a CPU with AVX2 + FMA through radlite's kernel into x's own buffer
+  // (layer_norm.h), else ATen's layer_norm (a new tensor). RADLITE_ATEN_LAYER_NORM=1 keeps ATen's.
+  static const bool own_ln_env = !std::getenv("RADLITE_ATEN_LAYER_NORM");
+  const bool own_ln = own_ln_env && placement_.device.is_cpu() && placement_.dtype == at::kFloat &&
+                      layer_norm_avx2_available() && x.is_contiguous();
+  auto norm = [&](const at::Tensor& in, bool add_x, const at::Tensor& w, const at::Tensor& b) {
+    if (own_ln && in.is_contiguous() && w.is_contiguous() && b.is_contiguous()) {
+      layer_norm_rows(in.data_ptr<float>(), add_x ? x.data_ptr<float>() : nullptr, T, H, w.data_ptr<float>(),
+                      b.data_ptr<float>(), static_cast<float>(c.layer_norm_eps), x.data_ptr<float>());
+    } else {
+      x = layer_norm(add_x ? in + x : in, w, b, c.layer_norm_eps);
+    }
+  };
+
   for (const Layer& l : layers_) {
     linear_out(qkv, x, l.qkv_w, l.qkv_b, l.qkv_q, l.qkv_f, false, none);
     if (fused_attention) {
@@ -340,17 +355,20 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
         ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
       }
     }
-    linear_out(sum, ctx, l.attn_out_w, l.attn_out_b, l.attn_out_q, l.attn_out_f, false, x);
-    x = layer_norm(sum, l.attn_ln_w, l.attn_ln_b, c.layer_norm_eps);
+    // int8 layers leave their residual to the LayerNorm kernel (one pass fewer over [T, H]); oneDNN's float32 layers
+    // add it as they store their sums.
+    const bool ln_adds = own_ln && l.attn_out_q != nullptr;
+    linear_out(sum, ctx, l.attn_out_w, l.attn_out_b, l.attn_out_q, l.attn_out_f, false, ln_adds ? none : x);
+    norm(sum, ln_adds, l.attn_ln_w, l.attn_ln_b);
     for (std::int64_t r0 = 0; r0 < T; r0 += ffn_rows) {
       const std::int64_t rn = std::min(ffn_rows, T - r0);
       at::Tensor h = inter.narrow(0, 0, rn);
       linear_out(h, x.narrow(0, r0, rn), l.inter_w, l.inter_b, l.inter_q, l.inter_f, own_gelu, none);
       if (!own_gelu) activate_(h, c.activation);
       at::Tensor out = sum.narrow(0, r0, rn);
-      linear_out(out, h, l.out_w, l.out_b, l.out_q, l.out_f, false, x.narrow(0, r0, rn));
+      linear_out(out, h, l.out_w, l.out_b, l.out_q, l.out_f, false, ln_adds ? none : x.narrow(0, r0, rn));
     }
-    x = layer_norm(sum, l.out_ln_w, l.out_ln_b, c.layer_norm_eps);
+    norm(sum, ln_adds, l.out_ln_w, l.out_ln_b);
   }
   if (!padded) return x.view({B, L, H});
   return at::zeros({B * L, H}, opts).index_copy_(0, real, x).view({B, L, H});
