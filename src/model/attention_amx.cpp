@@ -148,21 +148,6 @@ void score_block(const Scratch& s, std::int64_t i0, std::int64_t np, std::int64_
   }
 }
 
-// 2^t (t <= 0, or barely above through rounding) to about 3e-6 relative: t = n + f with |f| <= 1/2, 2^f by its
-// degree-5 Taylor polynomial, times 2^n by VSCALEFPS (0 below float's range). Enough for weights rounded to
-// bfloat16 afterwards (2^-9), and half the instructions of the float32 kernels' exp.
-__m512 exp2_for_bf16(__m512 t) {
-  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 f = _mm512_sub_ps(t, n);
-  __m512 p = _mm512_set1_ps(1.3333558e-3f);
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
-
 __mmask16 first(std::int64_t count) {
   return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
 }
@@ -180,9 +165,10 @@ void softmax_block(const Scratch& s, std::int64_t n, std::int64_t np, std::int64
     __m512 sum16 = _mm512_setzero_ps();
     std::uint16_t* pr = s.pb + r * ps;
     for (std::int64_t j = 0; j < np; j += 32) {
-      const __m512 e0 = _mm512_maskz_mov_ps(first(n - j), exp2_for_bf16(_mm512_fmadd_ps(_mm512_loadu_ps(sr + j), vc, mv)));
-      const __m512 e1 =
-          _mm512_maskz_mov_ps(first(n - j - 16), exp2_for_bf16(_mm512_fmadd_ps(_mm512_loadu_ps(sr + j + 16), vc, mv)));
+      const __m512 t0 = _mm512_fmadd_ps(_mm512_loadu_ps(sr + j), vc, mv);
+      const __m512 t1 = _mm512_fmadd_ps(_mm512_loadu_ps(sr + j + 16), vc, mv);
+      const __m512 e0 = _mm512_maskz_mov_ps(first(n - j), radlite_exp2_nonpositive_avx512(t0));
+      const __m512 e1 = _mm512_maskz_mov_ps(first(n - j - 16), radlite_exp2_nonpositive_avx512(t1));
       sum16 = _mm512_add_ps(sum16, _mm512_add_ps(e0, e1));
       _mm512_storeu_si512(pr + j, to_bf16(e0, e1));
     }
