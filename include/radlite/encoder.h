@@ -47,7 +47,8 @@ enum class DType {
   BF16,  // bfloat16: CPU or CUDA; about 3 significant digits
   Int8,  // CPU only: the Linear layers' weights in int8 (one scale per output channel), activations quantized
          // per call (dynamic quantization; one scale per token on x86-64 with AVX2 and no VNNI); embeddings,
-         // LayerNorm, attention and heads stay float32
+         // LayerNorm and heads stay float32, and so does attention except on CPUs with AMX, where its products
+         // take bfloat16 inputs with float32 sums (RADLITE_INT8_ATTENTION=f32 keeps float32)
 };
 
 /// How a model runs: where, in what dtype, how inputs are batched and truncated. Shared by both model kinds, so a
