@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace radlite::model {
 
@@ -82,6 +83,14 @@ void attention_avx512bf16(const AttentionArgs& a, std::int64_t g_begin, std::int
 
 /// attention_amx or attention_avx512bf16: either is there.
 bool attention_bf16_available();
+
+/// Whether int8 models take bfloat16 products in attention: by default where the CPU has AMX;
+/// RADLITE_INT8_ATTENTION=f32 never, =bf16 wherever attention_bf16_available() (read on each call).
+bool int8_attention_bf16();
+
+/// The kernel attention_fused runs for head sizes every kernel takes (64): "amx-bf16", "avx512-bf16", "avx512-f32",
+/// "avx2-f32", or "aten" where there is none (the encoder's ATen path). bf16_products: as AttentionArgs'.
+std::string attention_kernel_name(bool bf16_products);
 
 /// attention_amx (when a.bf16_products or a.q16 and the CPU and head size allow it; attention_avx512bf16 where the
 /// CPU has no AMX or RADLITE_ATTENTION_NO_AMX is set), else attention_avx512 (where available,

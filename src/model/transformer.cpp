@@ -50,19 +50,6 @@ void activate_(at::Tensor& x, Activation a) {
   }
 }
 
-// Whether int8 models run attention with bfloat16 products. Their layers round activations to 7 bits; bfloat16
-// products (8 significant bits, sums in float32) cost far less accuracy than that. By default only on AMX tiles
-// (2.1-2.9x the float32 kernel on the AMX Xeon); without tiles VDPBF16PS measured slower than float32 FMAs there
-// (72 against 82 GFLOP/s, one thread, MiniLM's heads), so RADLITE_INT8_ATTENTION=bf16 asks for it on any CPU with
-// AVX512-BF16 (to measure on others), and =f32 keeps float32 attention. float32 models never take it.
-bool int8_bf16_attention() {
-  const char* v = std::getenv("RADLITE_INT8_ATTENTION");
-  const std::string choice = v ? v : "";
-  if (choice == "f32") return false;
-  if (choice == "bf16") return attention_bf16_available();
-  return attention_amx_available();
-}
-
 }  // namespace
 
 TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const EncoderConfig& config,
@@ -81,7 +68,7 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
                          (!placement.int8 || Int8Linear::chosen_kernel() != Int8Kernel::Torch) &&
                          attention_avx2_available()) ||
                         (placement.dtype == at::kBFloat16 && attention_bf16_available()))),
-      bf16_attention_(fused_attention_ && placement.int8 && int8_bf16_attention()) {
+      bf16_attention_(fused_attention_ && placement.int8 && int8_attention_bf16()) {
   const std::int64_t H = config.hidden_size, I = config.intermediate_size;
   auto w = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
     return load_weight(ckpt, prefix + name, shape, placement);

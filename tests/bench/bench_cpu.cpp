@@ -41,6 +41,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_util.h"
+#include "model/attention_avx2.h"
 #include "model/int8_dnnl.h"
 #include "model/int8_linear.h"
 #include "radlite/encoder.h"
@@ -368,6 +369,19 @@ struct Bench {
       const std::string kernel = probe.kernel_detail(4096);
       std::printf("int8 kernel: %s at [4096x768]x[768x3072]\n", kernel.c_str());
       out["int8_kernel"] = kernel;
+    }
+    // The attention kernels the encoders run here (head sizes 32 and 64): float32 models, int8 models (ATen's
+    // path on libtorch's int8 kernel, see transformer.cpp), and bfloat16 models (their bfloat16 rows need a
+    // bfloat16 kernel, else ATen's path).
+    {
+      namespace m = radlite::model;
+      const std::string f32 = m::attention_kernel_name(false);
+      const std::string int8 = m::Int8Linear::chosen_kernel() == m::Int8Kernel::Torch  // keeps ATen's attention
+                                   ? "aten"
+                                   : m::attention_kernel_name(m::int8_attention_bf16());
+      const std::string bf16 = m::attention_bf16_available() ? m::attention_kernel_name(true) : "aten";
+      std::printf("attention kernels: float32 %s, int8 %s, bfloat16 %s\n", f32.c_str(), int8.c_str(), bf16.c_str());
+      out["attention_kernels"] = {{"f32", f32}, {"int8", int8}, {"bf16", bf16}};
     }
 
     radlite::set_num_threads(args.threads);
