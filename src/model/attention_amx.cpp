@@ -148,10 +148,6 @@ void score_block(const Scratch& s, std::int64_t i0, std::int64_t np, std::int64_
   }
 }
 
-__mmask16 first(std::int64_t count) {
-  return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
-}
-
 // Softmax numerators of 16 score rows as bfloat16 (keys n .. np - 1 weigh 0), and 1 / (their sum) per row:
 // e^(scale (s - max)) = 2^(s c - max c) with c = scale log2(e).
 void softmax_block(const Scratch& s, std::int64_t n, std::int64_t np, std::int64_t rs, std::int64_t ps, float scale,
@@ -160,15 +156,16 @@ void softmax_block(const Scratch& s, std::int64_t n, std::int64_t np, std::int64
   for (std::int64_t r = 0; r < kBlock; ++r) {
     const float* sr = s.scores + r * rs;
     __m512 m16 = _mm512_set1_ps(-3.4e38f);
-    for (std::int64_t j = 0; j < np; j += 16) m16 = _mm512_mask_max_ps(m16, first(n - j), m16, _mm512_loadu_ps(sr + j));
+    for (std::int64_t j = 0; j < np; j += 16)
+      m16 = _mm512_mask_max_ps(m16, radlite_first16(n - j), m16, _mm512_loadu_ps(sr + j));
     const __m512 vc = _mm512_set1_ps(c), mv = _mm512_set1_ps(-_mm512_reduce_max_ps(m16) * c);
     __m512 sum16 = _mm512_setzero_ps();
     std::uint16_t* pr = s.pb + r * ps;
     for (std::int64_t j = 0; j < np; j += 32) {
       const __m512 t0 = _mm512_fmadd_ps(_mm512_loadu_ps(sr + j), vc, mv);
       const __m512 t1 = _mm512_fmadd_ps(_mm512_loadu_ps(sr + j + 16), vc, mv);
-      const __m512 e0 = _mm512_maskz_mov_ps(first(n - j), radlite_exp2_nonpositive_avx512(t0));
-      const __m512 e1 = _mm512_maskz_mov_ps(first(n - j - 16), radlite_exp2_nonpositive_avx512(t1));
+      const __m512 e0 = _mm512_maskz_mov_ps(radlite_first16(n - j), radlite_exp2_nonpositive_avx512(t0));
+      const __m512 e1 = _mm512_maskz_mov_ps(radlite_first16(n - j - 16), radlite_exp2_nonpositive_avx512(t1));
       sum16 = _mm512_add_ps(sum16, _mm512_add_ps(e0, e1));
       _mm512_storeu_si512(pr + j, to_bf16(e0, e1));
     }

@@ -18,12 +18,6 @@ namespace {
 constexpr std::int64_t kRows = 8;   // query rows per block
 constexpr std::int64_t kKeys = 32;  // keys per step (two vectors)
 
-
-
-__mmask16 first(std::int64_t count) {
-  return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
-}
-
 // Output rows of a block, 32 columns from v's first: sum_j e_j v_j over the n keys for 8 score rows, times 1 / sum,
 // stored for the first `rows`. kFull: all 32 columns exist (no masks in the loop); otherwise m0 / m1 mask them.
 template <bool kFull>
@@ -158,7 +152,7 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
     }
     // Output rows: sum_j e_j v_j, 32 columns at a time for 8 rows, then times 1 / sum.
     for (std::int64_t c = 0; c < dh; c += 32) {
-      const __mmask16 m0 = first(dh - c), m1 = first(dh - c - 16);
+      const __mmask16 m0 = radlite_first16(dh - c), m1 = radlite_first16(dh - c - 16);
       if (dh - c >= 32)
         output_rows<true>(vc + c, dh, scores, rs, n, m0, m1, inv, rows, out + i0 * ld_out + c, ld_out);
       else

@@ -70,6 +70,11 @@ static inline __m256 radlite_exp_nonpositive_avx2(__m256 x) {
 #endif
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__FMA__)
+// The mask of a 16-float vector's first `count` lanes (all of them from 16 on, none at or below 0).
+static inline __mmask16 radlite_first16(std::int64_t count) {
+  return count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>(count <= 0 ? 0 : (1u << count) - 1u);
+}
+
 static inline __m512 radlite_exp_nonpositive_avx512(__m512 x) {
   const __m512 low = _mm512_set1_ps(-87.3f);
   const __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ);
