@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/attention_avx2.h"
+#include "radlite/error.h"
 
 namespace radlite::model {
 
@@ -21,7 +22,12 @@ bool int8_attention_bf16() {
   const char* v = std::getenv("RADLITE_INT8_ATTENTION");
   const std::string choice = v ? v : "";
   if (choice == "f32") return false;
-  if (choice == "bf16") return attention_bf16_available();
+  if (choice == "bf16") {
+    if (!attention_bf16_available())
+      throw ModelError("RADLITE_INT8_ATTENTION=bf16: this CPU has neither AMX-BF16 nor AVX512-BF16");
+    return true;
+  }
+  if (!choice.empty()) throw InvalidArgument("RADLITE_INT8_ATTENTION is '" + choice + "'; expected f32 or bf16");
   return attention_amx_available();
 }
 

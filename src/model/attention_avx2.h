@@ -85,7 +85,8 @@ void attention_avx512bf16(const AttentionArgs& a, std::int64_t g_begin, std::int
 bool attention_bf16_available();
 
 /// Whether int8 models take bfloat16 products in attention: by default where the CPU has AMX;
-/// RADLITE_INT8_ATTENTION=f32 never, =bf16 wherever attention_bf16_available() (read on each call).
+/// RADLITE_INT8_ATTENTION=f32 never, =bf16 wherever attention_bf16_available() (read on each call). Any other
+/// value is an InvalidArgument; bf16 on a CPU without a bfloat16 kernel a ModelError.
 bool int8_attention_bf16();
 
 /// The kernel attention_fused runs for head sizes every kernel takes (64): "amx-bf16", "avx512-bf16", "avx512-f32",

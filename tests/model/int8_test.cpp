@@ -189,6 +189,14 @@ TEST(ComputeDtype, Bfloat16AttentionForInt8AndBfloat16Models) {
     EXPECT_GT(diff, 1e-6) << what;
   };
   compare(DType::Int8, model::attention_amx_available() ? nullptr : "bf16", "RADLITE_INT8_ATTENTION", "f32", "int8");
+  // A value that is neither f32 nor bf16 (a careless "float32", a case slip) is refused when the model loads.
+  for (const char* bad : {"float32", "F32", "bf16 "}) {
+    ::setenv("RADLITE_INT8_ATTENTION", bad, 1);
+    BiEncoderOptions o;
+    o.compute.dtype = DType::Int8;
+    EXPECT_THROW(BiEncoder::load(dir.path(), o), InvalidArgument) << bad;
+    ::unsetenv("RADLITE_INT8_ATTENTION");
+  }
   compare(DType::BF16, nullptr, "RADLITE_NO_FUSED_ATTENTION", "1", "bf16");
 }
 
