@@ -39,13 +39,16 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
   const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
   const std::int64_t row_bytes = dh * static_cast<std::int64_t>(sizeof(float));
   radlite_attention_copy_keys_values(k, v, ld, n, dh, kKeys, kt, vc);
-  const __m256 vscale = _mm256_set1_ps(scale);
+  // e^(scale (s - max)) = 2^(s c - max c): the scale and the change of base in one FMA per 8 scores.
+  const float c2 = scale * 1.44269504088896341f;
+  const __m256 vc2 = _mm256_set1_ps(c2);
   for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
     const std::int64_t rows = std::min(kRows, n - i0);
     const float* qi = q + i0 * ld;
     for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r)  // the next block's query rows
       radlite_prefetch_rows(q + r * ld, nullptr, row_bytes);
-    // Scores of up to 4 rows against all keys: 4 x 16 accumulators, one pass over kt per 16 keys.
+    // Scores of up to 4 rows against all keys, unscaled (the softmax applies the scale): 4 x 16 accumulators, one
+    // pass over kt per 16 keys.
     for (std::int64_t j = 0; j < np; j += kKeys) {
       const float* kb = kt + (j / kKeys) * dh * kKeys;
       __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
@@ -68,14 +71,14 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
         a30 = _mm256_fmadd_ps(b, k0, a30);
         a31 = _mm256_fmadd_ps(b, k1, a31);
       }
-      _mm256_storeu_ps(scores + 0 * rs + j, _mm256_mul_ps(a00, vscale));
-      _mm256_storeu_ps(scores + 0 * rs + j + 8, _mm256_mul_ps(a01, vscale));
-      _mm256_storeu_ps(scores + 1 * rs + j, _mm256_mul_ps(a10, vscale));
-      _mm256_storeu_ps(scores + 1 * rs + j + 8, _mm256_mul_ps(a11, vscale));
-      _mm256_storeu_ps(scores + 2 * rs + j, _mm256_mul_ps(a20, vscale));
-      _mm256_storeu_ps(scores + 2 * rs + j + 8, _mm256_mul_ps(a21, vscale));
-      _mm256_storeu_ps(scores + 3 * rs + j, _mm256_mul_ps(a30, vscale));
-      _mm256_storeu_ps(scores + 3 * rs + j + 8, _mm256_mul_ps(a31, vscale));
+      _mm256_storeu_ps(scores + 0 * rs + j, a00);
+      _mm256_storeu_ps(scores + 0 * rs + j + 8, a01);
+      _mm256_storeu_ps(scores + 1 * rs + j, a10);
+      _mm256_storeu_ps(scores + 1 * rs + j + 8, a11);
+      _mm256_storeu_ps(scores + 2 * rs + j, a20);
+      _mm256_storeu_ps(scores + 2 * rs + j + 8, a21);
+      _mm256_storeu_ps(scores + 3 * rs + j, a30);
+      _mm256_storeu_ps(scores + 3 * rs + j + 8, a31);
     }
     // Softmax numerators in place (keys n .. np - 1 set to 0), and 1 / sum per row.
     float inv[kRows];
@@ -87,10 +90,10 @@ void one_head(const float* q, const float* k, const float* v, std::int64_t ld, s
       float m = horizontal_max(m8);
       for (std::int64_t j = nv; j < n; ++j) m = std::max(m, s[j]);
       for (std::int64_t j = n; j < np; ++j) s[j] = -3.4e38f;  // exp gives exactly 0
-      const __m256 mv = _mm256_set1_ps(m);
+      const __m256 mv = _mm256_set1_ps(-m * c2);
       __m256 sum8 = _mm256_setzero_ps();
       for (std::int64_t j = 0; j < np; j += 8) {
-        const __m256 e = radlite_exp_nonpositive_avx2(_mm256_sub_ps(_mm256_loadu_ps(s + j), mv));
+        const __m256 e = radlite_exp2_nonpositive_avx2(_mm256_fmadd_ps(_mm256_loadu_ps(s + j), vc2, mv));
         _mm256_storeu_ps(s + j, e);
         sum8 = _mm256_add_ps(sum8, e);
       }

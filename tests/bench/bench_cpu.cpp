@@ -7,7 +7,7 @@
 // same process (as a fraction of it). The CPU's relevant flags are printed first. Few repetitions: the machine is
 // shared.
 //
-// Usage: bench_cpu [--models DIR] [--write-models DIR] [--dtypes f32,bf16] [--threads N] [--repeat N]
+// Usage: bench_cpu [--models DIR] [--write-models DIR] [--dtypes f32,int8,bf16] [--threads N] [--repeat N]
 //                  [--sections load,tokens,query,docs,rerank,pipeline] [--docs N] [--queries N]
 //                  [--accuracy-docs N] [--json FILE] [--smoke]
 //   --sections ...,accuracy  for every dtype but f32: the smallest cosine of its embeddings to float32's over the

@@ -7,7 +7,7 @@
 # ONNX for ort_peer.js; every runtime gets radlite's batching (length-sorted, <= 32 rows, <= 8192 tokens).
 #
 # usage: tests/bench/cpu_peers.sh [BUILD_DIR] [THREADS] [REPEAT]
-#   env RADLITE_BENCH_DIR (work folder; default BUILD_DIR/bench_peers), RADLITE_BENCH_DTYPES (default f32,bf16),
+#   env RADLITE_BENCH_DIR (work folder; default BUILD_DIR/bench_peers), RADLITE_BENCH_DTYPES (default f32,int8; bf16 is slow on CPUs without avx512_bf16 or amx_bf16),
 #   PYTHON (default /usr/bin/python3, which has Debian's torch), RADLITE_BENCH_ARGS (extra bench_cpu options)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
@@ -26,7 +26,7 @@ cp "$here/ort_peer.js" "$work/"
 "$bench" --write-models "$work/models" ${RADLITE_BENCH_ARGS:-}
 # radlite first: its JSON also holds the exact inputs (ids) the peers then run.
 # shellcheck disable=SC2086
-"$bench" --models "$work/models" --threads "$threads" --repeat "$repeat" --dtypes "${RADLITE_BENCH_DTYPES:-f32,bf16}" \
+"$bench" --models "$work/models" --threads "$threads" --repeat "$repeat" --dtypes "${RADLITE_BENCH_DTYPES:-f32,int8}" \
   --sections load,tokens,query,rerank --json "$work/radlite.json" ${RADLITE_BENCH_ARGS:-}
 "$py" "$here/torch_peer.py" "$work/models" "$work/radlite.json" "$work/torch.json" "$work/onnx" "$threads" "$repeat"
 (cd "$work" && node ort_peer.js "$work/onnx" "$work/radlite.json" "$work/ort.json" "$threads" "$repeat")
