@@ -72,8 +72,10 @@ class KernelCache {
   // f32: float32 in and out with a bias; otherwise uint8 x int8 -> int32.
   std::shared_ptr<Kernel> get(const dnnl::memory::desc& wdesc, std::int64_t k, std::int64_t n, std::int64_t rows,
                               bool f32 = false, F32Epilogue epilogue = F32Epilogue::None) {
+    // Weights read in place (oneDNN's plain "ba") and reordered ones of the same shape need different kernels.
+    const bool plain = wdesc == dnnl::memory::desc({k, n}, f32 ? dt::f32 : dt::s8, tag::ba);
     std::lock_guard<std::mutex> lock(mu_);
-    const auto key = std::make_tuple(f32, static_cast<int>(epilogue), k, n, rows);
+    const auto key = std::make_tuple(f32, plain, static_cast<int>(epilogue), k, n, rows);
     auto it = kernels_.find(key);
     if (it != kernels_.end()) return it->second;
     // Bounded: a long run over texts of every length would otherwise keep one kernel per row count forever.
@@ -96,7 +98,7 @@ class KernelCache {
 
  private:
   std::mutex mu_;
-  std::map<std::tuple<bool, int, std::int64_t, std::int64_t, std::int64_t>, std::shared_ptr<Kernel>> kernels_;
+  std::map<std::tuple<bool, bool, int, std::int64_t, std::int64_t, std::int64_t>, std::shared_ptr<Kernel>> kernels_;
 };
 
 KernelCache& kernel_cache() {
@@ -175,12 +177,18 @@ struct F32DnnlWeights {
   dnnl::memory weights, bias;
 };
 
-F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t n, std::int64_t k) {
+F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t n, std::int64_t k,
+                                bool in_place) {
   if (n < 1 || k < 1) throw InvalidArgument("float32 Linear (oneDNN): an empty weight matrix");
   F32DnnlWeightsPtr out(new F32DnnlWeights);
   out->k = k;
   out->n = n;
-  blocked_weights(w, k, n, /*f32=*/true, out->desc, out->weights);
+  if (in_place) {
+    out->desc = dnnl::memory::desc({k, n}, dt::f32, tag::ba);
+    out->weights = dnnl::memory(out->desc, cpu_engine(), const_cast<float*>(w));
+  } else {
+    blocked_weights(w, k, n, /*f32=*/true, out->desc, out->weights);
+  }
   out->bias = dnnl::memory(dnnl::memory::desc({1, n}, dt::f32, tag::ab), cpu_engine());
   auto* b = static_cast<float*>(out->bias.get_data_handle());
   for (std::int64_t j = 0; j < n; ++j) b[j] = bias ? bias[j] : 0.0f;
@@ -211,7 +219,7 @@ void int8_dnnl_gemm(const Int8DnnlWeights&, const std::uint8_t*, std::int64_t, s
 }
 std::string int8_dnnl_kernel_name(const Int8DnnlWeights&, std::int64_t) { return "none"; }
 struct F32DnnlWeights {};
-F32DnnlWeightsPtr f32_dnnl_pack(const float*, const float*, std::int64_t, std::int64_t) {
+F32DnnlWeightsPtr f32_dnnl_pack(const float*, const float*, std::int64_t, std::int64_t, bool) {
   throw ModelError("float32 Linear: this build of radlite has no oneDNN (libdnnl-dev)");
 }
 void F32DnnlWeightsDeleter::operator()(F32DnnlWeights* p) const { delete p; }
@@ -230,14 +238,19 @@ bool int8_dnnl_preferred() {
 #endif
 }
 
-bool f32_dnnl_preferred() {
+F32DnnlMode f32_dnnl_mode() {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  static const bool fast = int8_dnnl_available() && __builtin_cpu_supports("avx512f") &&
-                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-                           __builtin_cpu_supports("avx512dq") && !std::getenv("RADLITE_F32_OPENBLAS");
-  return fast;
+  static const F32DnnlMode mode = [] {
+    if (!int8_dnnl_available() || std::getenv("RADLITE_F32_OPENBLAS")) return F32DnnlMode::None;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+      return F32DnnlMode::Blocked;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return F32DnnlMode::InPlace;
+    return F32DnnlMode::None;
+  }();
+  return mode;
 #else
-  return false;
+  return F32DnnlMode::None;
 #endif
 }
 

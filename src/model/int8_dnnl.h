@@ -45,15 +45,24 @@ void int8_dnnl_gemm(const Int8DnnlWeights& w, const std::uint8_t* q, std::int64_
 /// oneDNN's name for the kernel it runs for this layer at `rows` rows (e.g. "brg:avx512_core_amx_int8").
 std::string int8_dnnl_kernel_name(const Int8DnnlWeights& w, std::int64_t rows);
 
-// float32 Linear layers on oneDNN's matmul, for CPUs with AVX-512 (the same library, the same per-shape kernel
-// cache). Measured on the 2-core AMX Xeon, 2 threads: oneDNN's "brg:avx512_core" 270-286 GFLOP/s at the encoders'
+// float32 Linear layers on oneDNN's matmul, on x86-64 CPUs with AVX-512 or AVX2 (the same library, the same
+// per-shape kernel cache; F32DnnlMode below). Measured on the 2-core AMX Xeon, 2 threads: oneDNN's "brg:avx512_core" 270-286 GFLOP/s at the encoders'
 // shapes (4,096-8,192 rows) against OpenBLAS's 234-266, and 224-227 against 110-128 at 32 rows (one query), where
 // radlite's own AVX2 kernel (small_linear.h) reached about 115. Sums run in another order than OpenBLAS's: the
-// outputs agree to rounding, and the parity tests (1e-5 of the references) hold on both.
+// outputs agree to rounding, and the parity tests (1e-5 of the references) hold on both kinds of CPU.
 
-/// True when this build has oneDNN, the CPU has AVX-512 (avx512f, avx512bw, avx512vl, avx512dq) and
-/// RADLITE_F32_OPENBLAS is unset in the environment (read once).
-bool f32_dnnl_preferred();
+/// How float32 Linear layers use oneDNN on this CPU (read once; RADLITE_F32_OPENBLAS=1 in the environment gives
+/// None):
+/// - Blocked: the CPU has AVX-512 (avx512f, avx512bw, avx512vl, avx512dq): the weights are reordered once into the
+///   layout of oneDNN's AVX-512 kernel (a copy; the encoder releases its own).
+/// - InPlace: other x86-64 CPUs with AVX2 and FMA: oneDNN's kernel there (gemm:jit in oneDNN 2.6) packs the weights
+///   on every call, as OpenBLAS does, and reads them from the encoder's own [n][k] tensor (oneDNN's "ba"), which
+///   the small-row kernel (small_linear.h) keeps reading for queries. Measured on the 2-core AVX2 EPYC, 2 threads,
+///   4,096 rows: 158-168 against OpenBLAS's 142-155 GFLOP/s at MiniLM's [x384]x[384x1536], about equal at
+///   RoBERTa-base's [x768]x[768x3072]; GELU and the residual are applied as the sums are stored.
+/// - None: OpenBLAS (through ATen) for every float32 layer.
+enum class F32DnnlMode { None, Blocked, InPlace };
+F32DnnlMode f32_dnnl_mode();
 
 /// The widest input the transformer gives this path (wider layers keep OpenBLAS; see transformer.cpp).
 constexpr std::int64_t kF32DnnlMaxDepth = 4096;
@@ -65,8 +74,10 @@ struct F32DnnlWeightsDeleter {
 using F32DnnlWeightsPtr = std::unique_ptr<F32DnnlWeights, F32DnnlWeightsDeleter>;
 
 /// w [n, k] row-major and bias [n] (may be null): reordered once into oneDNN's blocked layout (a copy; the caller
-/// may release its own). Throws ModelError without oneDNN.
-F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t n, std::int64_t k);
+/// may release its own), or with in_place (F32DnnlMode::InPlace) read where it is: then w must outlive the result.
+/// The bias is always copied. Throws ModelError without oneDNN.
+F32DnnlWeightsPtr f32_dnnl_pack(const float* w, const float* bias, std::int64_t n, std::int64_t k,
+                                bool in_place = false);
 /// What oneDNN applies to the sums before they are stored, while they are in registers (its post-ops).
 enum class F32Epilogue {
   None,

@@ -89,9 +89,12 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
                      "encoder.layer." + std::to_string(config.num_layers) +
                      ".attention.self.query.weight'); use the checkpoint's own config.json");
   }
-  // float32 Linear layers on oneDNN where the CPU has AVX-512 (int8_dnnl.h); RADLITE_F32_OPENBLAS keeps OpenBLAS.
-  const bool dnnl_f32 =
-      !placement.int8 && placement.device.is_cpu() && placement.dtype == at::kFloat && f32_dnnl_preferred();
+  // float32 Linear layers on oneDNN (int8_dnnl.h: its own copy of the weights on AVX-512 CPUs, the encoder's on
+  // AVX2 ones); RADLITE_F32_OPENBLAS keeps OpenBLAS.
+  const F32DnnlMode dnnl_f32 = !placement.int8 && placement.device.is_cpu() && placement.dtype == at::kFloat
+                                   ? f32_dnnl_mode()
+                                   : F32DnnlMode::None;
+  const bool in_place = dnnl_f32 == F32DnnlMode::InPlace;
   for (std::int64_t i = 0; i < config.num_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
     Layer l;
@@ -117,15 +120,15 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
       l.inter_q = std::make_shared<const Int8Linear>(l.inter_w, l.inter_b);
       l.out_q = std::make_shared<const Int8Linear>(l.out_w, l.out_b);
       l.qkv_w = l.attn_out_w = l.inter_w = l.out_w = at::Tensor();
-    } else if (dnnl_f32) {
+    } else if (dnnl_f32 != F32DnnlMode::None) {
       // Up to kF32DnnlMaxDepth inputs (every real model's layers): measured against a double-precision reference
       // with 20,480 inputs (RandomBiEncoderChunks), oneDNN's sums erred 1.1e-5 where OpenBLAS's erred 5.0e-6.
-      auto pack = [](at::Tensor& w, const at::Tensor& b) {
+      auto pack = [in_place](at::Tensor& w, const at::Tensor& b) {
         std::shared_ptr<const F32DnnlWeights> f;
         if (w.size(1) > kF32DnnlMaxDepth) return f;
-        f.reset(f32_dnnl_pack(w.data_ptr<float>(), b.data_ptr<float>(), w.size(0), w.size(1)).release(),
+        f.reset(f32_dnnl_pack(w.data_ptr<float>(), b.data_ptr<float>(), w.size(0), w.size(1), in_place).release(),
                 F32DnnlWeightsDeleter());
-        w = at::Tensor();  // oneDNN holds its own copy
+        if (!in_place) w = at::Tensor();  // oneDNN holds its own copy; in place it reads w, which the layer keeps
         return f;
       };
       l.qkv_f = pack(l.qkv_w, l.qkv_b);
@@ -230,8 +233,8 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
 
   // out = in w^T + b, in float32 or through the layer's int8 weights, followed by GELU when `gelu`, plus `residual`
   // when defined. A few float32 rows on the CPU (a query) take the kernel that reads the weights in place
-  // (small_linear.h); more rows take oneDNN's (which applies GELU or the residual as it stores the sums) or
-  // OpenBLAS's packed GEMM.
+  // (small_linear.h) where the layer still holds them; more rows take oneDNN's (which applies GELU or the residual
+  // as it stores the sums) or OpenBLAS's packed GEMM.
   const bool small = small_linear_ && T <= kSmallLinearMaxRows;
   auto linear_out = [small](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
                             const std::shared_ptr<const Int8Linear>& q,
@@ -242,7 +245,7 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
       if (residual.defined()) out.add_(residual);
       return;
     }
-    if (f) {
+    if (f && !(small && w.defined())) {
       const at::Tensor src = in.contiguous();
       const bool fuse_residual = residual.defined() && !gelu && residual.is_contiguous() && out.is_contiguous();
       const F32Epilogue epilogue = gelu ? F32Epilogue::Gelu : fuse_residual ? F32Epilogue::Residual : F32Epilogue::None;

@@ -392,14 +392,16 @@ struct Bench {
         "GEMM roofline (at::mm float32, 4096 rows, %d threads): %.1f GFLOP/s at [x768]x[768x3072], "
         "%.1f GFLOP/s at [x384]x[384x1536]\n",
         at::get_num_threads(), roof_bi, roof_ce);
-    if (radlite::model::f32_dnnl_preferred()) {
-      // radlite's float32 layers run oneDNN's matmul on this CPU: the roofline is the faster of the two GEMMs.
+    if (const auto mode = radlite::model::f32_dnnl_mode(); mode != radlite::model::F32DnnlMode::None) {
+      // radlite's float32 layers run oneDNN's matmul on this CPU (above kSmallLinearMaxRows rows where the weights
+      // stay in place): the roofline is the faster of the two GEMMs.
       auto dnnl_rate = [&](std::int64_t k, std::int64_t n) {
         const at::Tensor w = at::randn({n, k}), a = at::randn({4096, k});
         at::Tensor c = at::empty({4096, n});
-        const auto packed = radlite::model::f32_dnnl_pack(w.data_ptr<float>(), nullptr, n, k);
+        const auto packed = radlite::model::f32_dnnl_pack(w.data_ptr<float>(), nullptr, n, k,
+                                                          mode == radlite::model::F32DnnlMode::InPlace);
         radlite::model::f32_dnnl_linear(*packed, a.data_ptr<float>(), 4096, c.data_ptr<float>());
-        const double t = radlite::bench::best_seconds(std::max(args.repeat, 2), [&] {
+        const double t = radlite::bench::best_seconds(std::max(args.repeat, 10), [&] {  // as gemm_roofline
           radlite::model::f32_dnnl_linear(*packed, a.data_ptr<float>(), 4096, c.data_ptr<float>());
         });
         return 2.0 * 4096 * static_cast<double>(k) * static_cast<double>(n) / t * 1e-9;

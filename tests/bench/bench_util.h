@@ -86,7 +86,10 @@ inline double gemm_roofline(const ModelShape& s, at::ScalarType dtype, int repea
   at::Tensor a = at::randn({tokens, s.hidden}).to(dtype), b = at::randn({s.hidden, s.intermediate}).to(dtype);
   at::Tensor c = at::empty({tokens, s.intermediate}, a.options());
   at::mm_out(c, a, b);  // warm-up
-  const double t = best_seconds(std::max(repeat, 2), [&] { at::mm_out(c, a, b); });
+  // float32: best of at least 10 (about 0.3 s at these shapes): every figure is divided by it, and on a shared
+  // machine a best of 2 landed anywhere between 85 and 165 GFLOP/s in one hour. Other dtypes are only printed (and
+  // bfloat16 takes seconds per product on CPUs without avx512_bf16).
+  const double t = best_seconds(std::max(repeat, dtype == at::kFloat ? 10 : 2), [&] { at::mm_out(c, a, b); });
   return 2.0 * static_cast<double>(tokens) * s.hidden * s.intermediate / t * 1e-9;
 }
 

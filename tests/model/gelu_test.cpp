@@ -113,27 +113,41 @@ TEST(Gelu, FusedIntoInt8LayersAsAppliedAfterwards) {
   if (fused_by_kernel.size() == 2) EXPECT_TRUE(at::equal(fused_by_kernel[0], fused_by_kernel[1]));
 }
 
-// oneDNN's float32 Linear with its epilogues (int8_dnnl.h, what float32 layers use on AVX-512 CPUs): GELU and the
-// residual applied as the sums are stored equal GELU and the addition applied afterwards, to rounding.
+// oneDNN's float32 Linear with its epilogues (int8_dnnl.h, what float32 layers use on x86-64 CPUs with AVX2 or
+// AVX-512), with its own blocked copy of the weights and reading them in place: GELU and the residual applied as the
+// sums are stored equal GELU and the addition applied afterwards, to rounding.
 TEST(Gelu, OneDnnFloat32EpiloguesMatchTheSeparateSteps) {
   if (!model::int8_dnnl_available()) GTEST_SKIP() << "this build has no oneDNN";
   c10::InferenceMode guard;
   at::manual_seed(12);
   const at::Tensor w = at::randn({70, 96}) / 6, b = at::randn({70}) / 6;
-  const auto packed = model::f32_dnnl_pack(w.data_ptr<float>(), b.data_ptr<float>(), 70, 96);
-  for (std::int64_t rows : {1, 33, 600}) {
-    const at::Tensor x = at::randn({rows, 96}), residual = at::randn({rows, 70});
-    at::Tensor plain = at::empty({rows, 70}), gelu = at::empty({rows, 70}), summed = at::empty({rows, 70});
-    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, plain.data_ptr<float>());
-    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, gelu.data_ptr<float>(), model::F32Epilogue::Gelu);
-    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, summed.data_ptr<float>(), model::F32Epilogue::Residual,
-                           residual.data_ptr<float>());
-    EXPECT_LT((plain - at::addmm(b, x, w.t())).abs().max().item<double>(), 1e-5) << rows;
-    EXPECT_LT((gelu - at::gelu(plain)).abs().max().item<double>(), 1e-6) << rows;
-    EXPECT_LT((summed - (plain + residual)).abs().max().item<double>(), 1e-6) << rows;
-    // The comparisons can fail: without the epilogue the outputs differ.
-    EXPECT_GT((plain - at::gelu(plain)).abs().max().item<double>(), 1e-2) << rows;
-    EXPECT_GT((plain - (plain + residual)).abs().max().item<double>(), 1e-2) << rows;
+  for (const bool in_place : {false, true}) {
+    at::Tensor mine = w.clone();
+    const auto packed = model::f32_dnnl_pack(mine.data_ptr<float>(), b.data_ptr<float>(), 70, 96, in_place);
+    for (std::int64_t rows : {1, 33, 600}) {
+      const at::Tensor x = at::randn({rows, 96}), residual = at::randn({rows, 70});
+      at::Tensor plain = at::empty({rows, 70}), gelu = at::empty({rows, 70}), summed = at::empty({rows, 70});
+      model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, plain.data_ptr<float>());
+      model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, gelu.data_ptr<float>(), model::F32Epilogue::Gelu);
+      model::f32_dnnl_linear(*packed, x.data_ptr<float>(), rows, summed.data_ptr<float>(),
+                             model::F32Epilogue::Residual, residual.data_ptr<float>());
+      EXPECT_LT((plain - at::addmm(b, x, w.t())).abs().max().item<double>(), 1e-5) << rows << " " << in_place;
+      EXPECT_LT((gelu - at::gelu(plain)).abs().max().item<double>(), 1e-6) << rows << " " << in_place;
+      EXPECT_LT((summed - (plain + residual)).abs().max().item<double>(), 1e-6) << rows << " " << in_place;
+      // The comparisons can fail: without the epilogue the outputs differ.
+      EXPECT_GT((plain - at::gelu(plain)).abs().max().item<double>(), 1e-2) << rows;
+      EXPECT_GT((plain - (plain + residual)).abs().max().item<double>(), 1e-2) << rows;
+    }
+    // In place, oneDNN reads the caller's weights: a change to them shows; the blocked copy does not see it.
+    const at::Tensor x = at::randn({5, 96});
+    at::Tensor before = at::empty({5, 70}), after = at::empty({5, 70});
+    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), 5, before.data_ptr<float>());
+    mine.mul_(2);
+    model::f32_dnnl_linear(*packed, x.data_ptr<float>(), 5, after.data_ptr<float>());
+    if (in_place)
+      EXPECT_GT((after - before).abs().max().item<double>(), 1e-2);
+    else
+      EXPECT_EQ((after - before).abs().max().item<double>(), 0.0);
+    EXPECT_THROW(model::f32_dnnl_linear(*packed, nullptr, 1, nullptr, model::F32Epilogue::Residual), InvalidArgument);
   }
-  EXPECT_THROW(model::f32_dnnl_linear(*packed, nullptr, 1, nullptr, model::F32Epilogue::Residual), InvalidArgument);
 }
