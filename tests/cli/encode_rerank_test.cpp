@@ -83,6 +83,26 @@ TEST(EncodeCli, BadLineIsReportedAfterAnsweringEarlierLines) {
   EXPECT_NE(bad_option.err.find("float64"), std::string::npos) << bad_option.err;
 }
 
+// bfloat16 on a CPU without bfloat16 instructions still runs, with one warning on stderr; with them, none.
+TEST(EncodeCli, Bfloat16WarnsOnlyOnCpusWithoutBfloat16Instructions) {
+  const CliRun r = run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny") + " --dtype bf16",
+                           "{\"text\": \"a\"}\n{\"text\": \"b\"}\n");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.lines.size(), 2u);
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  const bool slow = !__builtin_cpu_supports("avx512bf16");
+#else
+  const bool slow = false;
+#endif
+  const auto at = r.err.find("warning: --dtype bfloat16");
+  EXPECT_EQ(at != std::string::npos, slow) << r.err;
+  if (slow) EXPECT_EQ(r.err.find("warning", at + 1), std::string::npos) << "warned twice: " << r.err;
+  // float32 never warns.
+  const CliRun f32 = run_cli("encode --model " + ts::model_dir("roberta-biencoder-tiny"), "{\"text\": \"a\"}\n");
+  EXPECT_EQ(f32.status, 0) << f32.err;
+  EXPECT_EQ(f32.err.find("warning"), std::string::npos) << f32.err;
+}
+
 TEST(RerankCli, LogitsAndCalibratedScores) {
   const auto g = ts::golden("bert-crossencoder-tiny");
   std::string input;
