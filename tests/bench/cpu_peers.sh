@@ -7,8 +7,9 @@
 # ONNX for ort_peer.js; every runtime gets radlite's batching (length-sorted, <= 32 rows, <= 8192 tokens).
 #
 # usage: tests/bench/cpu_peers.sh [BUILD_DIR] [THREADS] [REPEAT]
-#   env RADLITE_BENCH_DIR (work folder; default BUILD_DIR/bench_peers), RADLITE_BENCH_DTYPES (default f32,int8; bf16 is slow on CPUs without avx512_bf16 or amx_bf16),
-#   PYTHON (default /usr/bin/python3, which has Debian's torch), RADLITE_BENCH_ARGS (extra bench_cpu options)
+#   env RADLITE_BENCH_DIR (work folder; default BUILD_DIR/bench_peers), RADLITE_BENCH_DTYPES (default f32,int8;
+#   bf16 is slow on CPUs without avx512_bf16 or amx_bf16), PYTHON (default /usr/bin/python3, which has Debian's
+#   torch), RADLITE_BENCH_ARGS (extra bench_cpu options)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 build=${1:-$root/build}; threads=${2:-$(nproc)}; repeat=${3:-2}
