@@ -46,8 +46,10 @@ void attention_fused(const AttentionArgs& a, std::int64_t sequences) {
   // contiguous run of pairs of about equal total cost instead (the results do not depend on the split).
   std::vector<double> cost(static_cast<std::size_t>(groups) + 1, 0.0);
   for (std::int64_t g = 0; g < groups; ++g) {
-    const double n = static_cast<double>(a.lengths[g / a.heads]);
-    cost[g + 1] = cost[g] + n * (n + 2.0 * static_cast<double>(dh));
+    const std::int64_t len = a.lengths[g / a.heads];
+    const double n = static_cast<double>(len), d = static_cast<double>(dh);
+    const double nq = static_cast<double>(a.query_rows > 0 ? std::min(len, a.query_rows) : len);
+    cost[g + 1] = cost[g] + nq * (n + 2.0 * d) + 2.0 * n * d;  // the query rows' products, copying the keys and values
   }
   const std::int64_t parts = std::max<std::int64_t>(1, std::min<std::int64_t>(at::get_num_threads(), groups));
   auto boundary = [&](std::int64_t part) {

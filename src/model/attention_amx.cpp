@@ -322,10 +322,11 @@ void heads(const AttentionArgs& a, const T* q, const T* k, const T* v, T* out_ba
   for (std::int64_t g = g_begin; g < g_end; ++g) {
     const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
     const std::int64_t in = a.starts[b] * a.ld + col, n = a.lengths[b];
+    const std::int64_t nq = a.query_rows > 0 ? std::min(n, a.query_rows) : n;  // query rows: the first nq
     const std::int64_t np = round_up(n, 32), rs = np + 16, ps = np + 32;
     convert(q + in, k + in, v + in, a.ld, n, a.dh, s);
     T* out = out_base + a.starts[b] * a.ld_out + col;
-    for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    for (std::int64_t i0 = 0; i0 < nq; i0 += kBlock) {
       float inv[kBlock];
       if (kTiles)
         score_block(s, i0, np, a.dh, rs);
@@ -333,9 +334,9 @@ void heads(const AttentionArgs& a, const T* q, const T* k, const T* v, T* out_ba
         score_block_dp(s, i0, np, a.dh, rs);
       softmax_block(s, n, np, rs, ps, a.scale, inv);
       if (kTiles)
-        output_block(s, np, a.dh, ps, inv, std::min(kBlock, n - i0), out + i0 * a.ld_out, a.ld_out);
+        output_block(s, np, a.dh, ps, inv, std::min(kBlock, nq - i0), out + i0 * a.ld_out, a.ld_out);
       else
-        output_block_dp(s, np, a.dh, ps, inv, std::min(kBlock, n - i0), out + i0 * a.ld_out, a.ld_out);
+        output_block_dp(s, np, a.dh, ps, inv, std::min(kBlock, nq - i0), out + i0 * a.ld_out, a.ld_out);
     }
   }
 }

@@ -34,18 +34,18 @@ constexpr std::int64_t kKeys = 16;  // keys per step (two vectors)
 // One (sequence, head), as in attention_avx512.cpp with 16 keys per block: n real tokens, their rows ld floats apart
 // in q, k and v (ld_out in out), copied first into kt ([np / 16][dh][16], keys n .. np - 1 zero) and vc ([n][dh])
 // with rows prefetched ahead; score rows rs = np + 16 floats apart.
-void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
-              float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
+void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t nq,
+              std::int64_t dh, float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
   const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
   const std::int64_t row_bytes = dh * static_cast<std::int64_t>(sizeof(float));
   radlite_attention_copy_keys_values(k, v, ld, n, dh, kKeys, kt, vc);
   // e^(scale (s - max)) = 2^(s c - max c): the scale and the change of base in one FMA per 8 scores.
   const float c2 = scale * 1.44269504088896341f;
   const __m256 vc2 = _mm256_set1_ps(c2);
-  for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
-    const std::int64_t rows = std::min(kRows, n - i0);
+  for (std::int64_t i0 = 0; i0 < nq; i0 += kRows) {  // query rows: the first nq
+    const std::int64_t rows = std::min(kRows, nq - i0);
     const float* qi = q + i0 * ld;
-    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r)  // the next block's query rows
+    for (std::int64_t r = i0 + kRows; r < std::min(nq, i0 + 2 * kRows); ++r)  // the next block's query rows
       radlite_prefetch_rows(q + r * ld, nullptr, row_bytes);
     // Scores of up to 4 rows against all keys, unscaled (the softmax applies the scale): 4 x 16 accumulators, one
     // pass over kt per 16 keys.
@@ -156,8 +156,9 @@ void attention_avx2(const AttentionArgs& a, std::int64_t g_begin, std::int64_t g
   for (std::int64_t g = g_begin; g < g_end; ++g) {
     const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
     const std::int64_t in = a.starts[b] * a.ld + col;
-    one_head(a.q + in, a.k + in, a.v + in, a.ld, a.lengths[b], a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col,
-             a.ld_out, kt, vc, scores);
+    const std::int64_t n = a.lengths[b], nq = a.query_rows > 0 ? std::min(n, a.query_rows) : n;
+    one_head(a.q + in, a.k + in, a.v + in, a.ld, n, nq, a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col, a.ld_out,
+             kt, vc, scores);
   }
 }
 

@@ -6,8 +6,9 @@
 // libtorch's softmax makes three passes over [L, L] scores. Measured with MiniLM-L12's shapes (16 sequences of 400
 // tokens, 2 threads), attention ran at about 40 GFLOP/s and took 38% of a layer. This kernel computes four query
 // rows at a time: their scores against all keys (kept in L1), the softmax on them, and their output rows, so the
-// scores never go to memory; keys are transposed once per (sequence, head). It reads the heads in place from the projections' output rows
-// and writes its output rows where the attention-output projection reads them: no copies into per-head layouts.
+// scores never go to memory; keys are transposed once per (sequence, head). It reads the heads in place from the
+// projections' output rows and writes its output rows where the attention-output projection reads them: no copies
+// into per-head layouts.
 //
 // Sequences are packed without padding: padded keys would weigh exactly 0 (exp(lowest - max) is 0 in float), so
 // leaving them out gives the masked result.
@@ -44,6 +45,9 @@ struct AttentionArgs {
   std::int64_t heads = 0, dh = 0;
   float scale = 1.0f;
   std::int64_t max_length = 0;  // the largest lengths[b]: sizes the scratch
+  // Output rows per sequence: its first min(lengths[b], query_rows) query rows are computed and written (against
+  // all its keys), the others neither; 0 for all of them.
+  std::int64_t query_rows = 0;
   // Allows bfloat16 products (attention_amx) where the CPU has AMX-BF16 and the head size suits it; the int8
   // models set it, float32 ones never do.
   bool bf16_products = false;

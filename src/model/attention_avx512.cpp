@@ -77,17 +77,17 @@ void output_rows(const float* v, std::int64_t ld, const float* scores, std::int6
 // - vc: the values [n][dh], contiguous.
 // Score rows are rs = np + 16 floats apart: at a power-of-two stride (np = 512: 2 KB) the 8 rows read together would
 // share few of L1's sets.
-void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t dh,
-              float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
+void one_head(const float* q, const float* k, const float* v, std::int64_t ld, std::int64_t n, std::int64_t nq,
+              std::int64_t dh, float scale, float* out, std::int64_t ld_out, float* kt, float* vc, float* scores) {
   const std::int64_t np = (n + kKeys - 1) / kKeys * kKeys, rs = np + 16;
   const std::int64_t row_bytes = dh * static_cast<std::int64_t>(sizeof(float));
   radlite_attention_copy_keys_values(k, v, ld, n, dh, kKeys, kt, vc);
   // e^(scale (s - max)) = 2^(s c - max c): the scale and the change of base in one FMA per 16 scores.
   const float c2 = scale * 1.44269504088896341f;
   const __m512 vc2 = _mm512_set1_ps(c2);
-  for (std::int64_t i0 = 0; i0 < n; i0 += kRows) {
-    const std::int64_t rows = std::min(kRows, n - i0);
-    for (std::int64_t r = i0 + kRows; r < std::min(n, i0 + 2 * kRows); ++r)  // the next block's query rows
+  for (std::int64_t i0 = 0; i0 < nq; i0 += kRows) {  // query rows: the first nq
+    const std::int64_t rows = std::min(kRows, nq - i0);
+    for (std::int64_t r = i0 + kRows; r < std::min(nq, i0 + 2 * kRows); ++r)  // the next block's query rows
       radlite_prefetch_rows(q + r * ld, nullptr, row_bytes);
     const float* qr[kRows];
     for (std::int64_t r = 0; r < kRows; ++r) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
@@ -173,8 +173,9 @@ void attention_avx512(const AttentionArgs& a, std::int64_t g_begin, std::int64_t
   for (std::int64_t g = g_begin; g < g_end; ++g) {
     const std::int64_t b = g / a.heads, col = (g % a.heads) * a.dh;
     const std::int64_t in = a.starts[b] * a.ld + col;
-    one_head(a.q + in, a.k + in, a.v + in, a.ld, a.lengths[b], a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col,
-             a.ld_out, kt, vc, scores);
+    const std::int64_t n = a.lengths[b], nq = a.query_rows > 0 ? std::min(n, a.query_rows) : n;
+    one_head(a.q + in, a.k + in, a.v + in, a.ld, n, nq, a.dh, a.scale, a.out + a.starts[b] * a.ld_out + col, a.ld_out,
+             kt, vc, scores);
   }
 }
 

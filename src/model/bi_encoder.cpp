@@ -61,7 +61,7 @@ Matrix BiEncoder::Impl::embed(const std::vector<std::vector<std::int32_t>>& ids)
     std::vector<const std::vector<std::int32_t>*> rows;
     for (std::size_t i = start; i < end; ++i) rows.push_back(&ids[order[i]]);
     const model::Batch batch = model::make_batch(rows, {}, cfg, encoder->placement());
-    const at::Tensor pooled = pool(encoder->forward(batch), batch.mask).to(at::kCPU).contiguous();
+    const at::Tensor pooled = pool(encoder->forward(batch, pooled_rows()), batch.mask).to(at::kCPU).contiguous();
     model::require_finite_output(pooled, "embeddings", order, start, end);
     for (std::size_t i = start; i < end; ++i)
       std::memcpy(out.row(order[i]), pooled[static_cast<std::int64_t>(i - start)].data_ptr<float>(),

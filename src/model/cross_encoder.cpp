@@ -63,7 +63,7 @@ std::vector<std::vector<float>> CrossEncoder::Impl::logits(const std::vector<Tok
     }
     if (!any_types || cfg.roberta_like()) types.clear();
     const model::Batch batch = model::make_batch(rows, types, cfg, encoder->placement());
-    const at::Tensor l = head(encoder->forward(batch));
+    const at::Tensor l = head(encoder->forward(batch, model::OutputRows::First));
     model::require_finite_output(l, "logits", order, start, end);
     for (std::size_t i = start; i < end; ++i) {
       const float* p = l[static_cast<std::int64_t>(i - start)].data_ptr<float>();

@@ -44,7 +44,7 @@ Matrix EncoderAccess::embed(const BiEncoder& encoder, const std::vector<std::vec
   validate_rows(ids, impl.max_length, cfg, "sequence");
   c10::InferenceMode guard;
   const Batch batch = make_batch(row_pointers(ids), {}, cfg, impl.encoder->placement());
-  return to_matrix(impl.pool(impl.encoder->forward(perturbed(batch, perturb, cfg)), batch.mask));
+  return to_matrix(impl.pool(impl.encoder->forward(perturbed(batch, perturb, cfg), impl.pooled_rows()), batch.mask));
 }
 
 std::vector<Matrix> EncoderAccess::token_states(const BiEncoder& encoder,
@@ -63,10 +63,9 @@ std::vector<Matrix> EncoderAccess::token_states(const BiEncoder& encoder,
   return out;
 }
 
-std::vector<std::vector<float>> EncoderAccess::logits(const CrossEncoder& encoder,
-                                                      const std::vector<TokenizedPair>& pairs,
-                                                      const Perturbation& perturb) {
-  const auto& impl = CrossEncoder::Impl::of(encoder);
+namespace {
+
+Batch pair_batch(const CrossEncoder::Impl& impl, const std::vector<TokenizedPair>& pairs) {
   const auto& cfg = impl.encoder->config();
   impl.validate(pairs);
   std::vector<const std::vector<std::int32_t>*> rows, types;
@@ -77,12 +76,31 @@ std::vector<std::vector<float>> EncoderAccess::logits(const CrossEncoder& encode
     any_types = any_types || !p.type_ids.empty();
   }
   if (!any_types || cfg.roberta_like()) types.clear();
+  return make_batch(rows, types, cfg, impl.encoder->placement());
+}
+
+}  // namespace
+
+std::vector<std::vector<float>> EncoderAccess::logits(const CrossEncoder& encoder,
+                                                      const std::vector<TokenizedPair>& pairs,
+                                                      const Perturbation& perturb) {
+  const auto& impl = CrossEncoder::Impl::of(encoder);
   c10::InferenceMode guard;
-  const Batch batch = make_batch(rows, types, cfg, impl.encoder->placement());
-  const Matrix l = to_matrix(impl.head(impl.encoder->forward(perturbed(batch, perturb, cfg))));
+  const Batch batch = pair_batch(impl, pairs);
+  const Matrix l =
+      to_matrix(impl.head(impl.encoder->forward(perturbed(batch, perturb, impl.encoder->config()), OutputRows::First)));
   std::vector<std::vector<float>> out;
   for (std::size_t i = 0; i < l.rows(); ++i) out.emplace_back(l.row(i), l.row(i) + l.cols());
   return out;
+}
+
+Matrix EncoderAccess::first_states(const CrossEncoder& encoder, const std::vector<TokenizedPair>& pairs,
+                                   bool first_only) {
+  const auto& impl = CrossEncoder::Impl::of(encoder);
+  c10::InferenceMode guard;
+  const at::Tensor states =
+      impl.encoder->forward(pair_batch(impl, pairs), first_only ? OutputRows::First : OutputRows::All);
+  return to_matrix(states.select(1, 0));
 }
 
 }  // namespace radlite::model

@@ -29,6 +29,10 @@ struct EncoderAccess {
   /// CrossEncoder::logits_ids with a perturbed forward pass.
   static std::vector<std::vector<float>> logits(const CrossEncoder& encoder, const std::vector<TokenizedPair>& pairs,
                                                 const Perturbation& perturb);
+  /// Each pair's last hidden state at its first token ([CLS]), [pairs x hidden]: from a forward pass that computes
+  /// every token's (first_only false) or one whose last layer runs on the first rows alone (OutputRows::First, what
+  /// CrossEncoder uses).
+  static Matrix first_states(const CrossEncoder& encoder, const std::vector<TokenizedPair>& pairs, bool first_only);
 };
 
 }  // namespace radlite::model

@@ -45,6 +45,10 @@ class BiEncoder::Impl {
   /// Pooling (+ normalization) of one pass's last hidden states [B, L, H] under `mask` [B, L]: [B, dimension]
   /// float32 on the model's device.
   at::Tensor pool(const at::Tensor& states, const at::Tensor& mask) const;
+  /// The hidden states pool() reads: only the first token's for CLS pooling alone.
+  model::OutputRows pooled_rows() const {
+    return layout.pooling.cls && layout.pooling.count() == 1 ? model::OutputRows::First : model::OutputRows::All;
+  }
 };
 
 class CrossEncoder::Impl {
@@ -68,7 +72,8 @@ class CrossEncoder::Impl {
   std::vector<std::vector<float>> logits(const std::vector<TokenizedPair>& pairs) const;
   /// Checks ids and type ids of every pair (InvalidArgument naming the pair).
   void validate(const std::vector<TokenizedPair>& pairs) const;
-  /// The classification head on one pass's last hidden states [B, L, H]: [B, num_labels] float32 on the CPU.
+  /// The classification head on one pass's last hidden states [B, L, H] (it reads position 0 alone, so forward
+  /// runs with OutputRows::First and L is 1): [B, num_labels] float32 on the CPU.
   at::Tensor head(const at::Tensor& states) const;
 };
 

@@ -140,7 +140,7 @@ TransformerEncoder::TransformerEncoder(const io::Checkpoint& ckpt, const Encoder
   }
 }
 
-at::Tensor TransformerEncoder::forward(const Batch& batch) const {
+at::Tensor TransformerEncoder::forward(const Batch& batch, OutputRows output_rows) const {
   const auto& c = config_;
   const std::int64_t B = batch.ids.size(0), L = batch.ids.size(1);
   const std::int64_t H = c.hidden_size, nh = c.num_heads, dh = H / nh;
@@ -235,8 +235,8 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
   // when defined. A few float32 rows on the CPU (a query) take the kernel that reads the weights in place
   // (small_linear.h) where the layer still holds them; more rows take oneDNN's (which applies GELU or the residual
   // as it stores the sums) or OpenBLAS's packed GEMM.
-  const bool small = small_linear_ && T <= kSmallLinearMaxRows;
-  auto linear_out = [small](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
+  bool small = small_linear_ && T <= kSmallLinearMaxRows;  // the last layer may have fewer rows (OutputRows::First)
+  auto linear_out = [&small](at::Tensor& out, const at::Tensor& in, const at::Tensor& w, const at::Tensor& b,
                             const std::shared_ptr<const Int8Linear>& q,
                             const std::shared_ptr<const F32DnnlWeights>& f, bool gelu,
                             const at::Tensor& residual) {
@@ -281,14 +281,19 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
                       layer_norm_avx2_available() && x.is_contiguous();
   auto norm = [&](const at::Tensor& in, bool add_x, const at::Tensor& w, const at::Tensor& b) {
     if (own_ln && in.is_contiguous() && w.is_contiguous() && b.is_contiguous()) {
-      layer_norm_rows(in.data_ptr<float>(), add_x ? x.data_ptr<float>() : nullptr, T, H, w.data_ptr<float>(),
+      layer_norm_rows(in.data_ptr<float>(), add_x ? x.data_ptr<float>() : nullptr, in.size(0), H, w.data_ptr<float>(),
                       b.data_ptr<float>(), static_cast<float>(c.layer_norm_eps), x.data_ptr<float>());
     } else {
       x = layer_norm(add_x ? in + x : in, w, b, c.layer_norm_eps);
     }
   };
 
+  // OutputRows::First: the last layer needs every token's keys and values but only the first rows' queries, and
+  // everything after attention only for those rows (first[b] is sequence b's first row in the packed layout).
+  const bool first_only = output_rows == OutputRows::First;
+  std::int64_t rows = T;
   for (const Layer& l : layers_) {
+    const bool narrow_layer = first_only && &l == &layers_.back();
     linear_out(qkv, x, l.qkv_w, l.qkv_b, l.qkv_q, l.qkv_f, false, none);
     if (fused_attention) {
       AttentionArgs a;
@@ -312,6 +317,7 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
       a.scale = static_cast<float>(scale);
       a.max_length = L;
       a.bf16_products = bf16_attention_;
+      a.query_rows = narrow_layer ? 1 : 0;
       attention_fused(a, B);
     } else {
       if (padded) qkv_padded.index_copy_(0, real, qkv);
@@ -345,13 +351,24 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
         ctx.view({B, L, nh, dh}).copy_(ctx_heads.view({B, nh, L, dh}).permute({0, 2, 1, 3}));
       }
     }
+    if (narrow_layer) {
+      std::vector<std::int64_t> first(static_cast<std::size_t>(B));
+      for (std::int64_t b = 0, r = 0; b < B; r += batch.lengths[static_cast<std::size_t>(b)], ++b)
+        first[static_cast<std::size_t>(b)] = r;
+      const at::Tensor index = at::tensor(first, at::kLong).to(placement_.device);
+      ctx = ctx.index_select(0, index);
+      x = x.index_select(0, index);
+      sum = at::empty({B, H}, opts);
+      rows = B;
+      small = small_linear_ && rows <= kSmallLinearMaxRows;
+    }
     // int8 layers leave their residual to the LayerNorm kernel (one pass fewer over [T, H]); oneDNN's float32 layers
     // add it as they store their sums.
     const bool ln_adds = own_ln && l.attn_out_q != nullptr;
     linear_out(sum, ctx, l.attn_out_w, l.attn_out_b, l.attn_out_q, l.attn_out_f, false, ln_adds ? none : x);
     norm(sum, ln_adds, l.attn_ln_w, l.attn_ln_b);
-    for (std::int64_t r0 = 0; r0 < T; r0 += ffn_rows) {
-      const std::int64_t rn = std::min(ffn_rows, T - r0);
+    for (std::int64_t r0 = 0; r0 < rows; r0 += ffn_rows) {
+      const std::int64_t rn = std::min(ffn_rows, rows - r0);
       at::Tensor h = inter.narrow(0, 0, rn);
       linear_out(h, x.narrow(0, r0, rn), l.inter_w, l.inter_b, l.inter_q, l.inter_f, own_gelu, none);
       if (!own_gelu) activate_(h, c.activation);
@@ -360,6 +377,7 @@ at::Tensor TransformerEncoder::forward(const Batch& batch) const {
     }
     norm(sum, ln_adds, l.out_ln_w, l.out_ln_b);
   }
+  if (first_only) return x.view({B, 1, H});
   if (!padded) return x.view({B, L, H});
   return at::zeros({B * L, H}, opts).index_copy_(0, real, x).view({B, L, H});
 }

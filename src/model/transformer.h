@@ -45,13 +45,22 @@ struct Batch {
   std::vector<std::int64_t> lengths;
 };
 
+/// Which rows of the last hidden state a caller reads.
+enum class OutputRows {
+  All,    // every token's
+  First,  // each sequence's first token's alone ([CLS] / <s>: a classification head, CLS pooling)
+};
+
 class TransformerEncoder {
  public:
   TransformerEncoder(const io::Checkpoint& ckpt, const EncoderConfig& config, const std::string& prefix,
                      const Placement& placement);
 
-  /// last_hidden_state [B, L, H] in the compute dtype.
-  at::Tensor forward(const Batch& batch) const;
+  /// last_hidden_state [B, L, H] in the compute dtype. With OutputRows::First only each sequence's first row,
+  /// [B, 1, H]: the last layer then runs its attention for that query row alone and its output projection, FFN and
+  /// LayerNorms on those B rows (its keys and values still come from every token). Each row's result is the one
+  /// All computes, but for the summation order of the kernels chosen by row count.
+  at::Tensor forward(const Batch& batch, OutputRows rows = OutputRows::All) const;
 
   const EncoderConfig& config() const { return config_; }
   const Placement& placement() const { return placement_; }
@@ -71,8 +80,8 @@ class TransformerEncoder {
   Placement placement_;
   bool small_linear_;  // float32 on a CPU with AVX2 + FMA: few rows take small_linear (small_linear.h)
   // float32 (and int8 on radlite's int8 kernel) on a CPU with AVX2 + FMA, bfloat16 on one with AMX-BF16: attention
-  // through the fused kernels (attention_avx2.h), unless the environment sets RADLITE_NO_FUSED_ATTENTION (read when a model is loaded; for
-  // comparisons and tests).
+  // through the fused kernels (attention_avx2.h), unless the environment sets RADLITE_NO_FUSED_ATTENTION (read when
+  // a model is loaded; for comparisons and tests).
   bool fused_attention_;
   bool bf16_attention_;  // int8 models on AMX CPUs: the fused attention may take bfloat16 products
   at::Tensor word_, position_, token_type_, emb_ln_w_, emb_ln_b_;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "model/attention_avx2.h"
@@ -237,4 +238,70 @@ TEST(AttentionKernel, Bfloat16KernelsMatchTheReferenceToTheirPrecisionAndTheChec
   EXPECT_FALSE(attention_amx_supports(16));
   EXPECT_FALSE(attention_amx_supports(48));
   if (kernels.size() < 2) GTEST_SKIP() << "no AMX on this CPU: only the AVX512-BF16 kernel was checked";
+}
+
+// query_rows (what the encoder's last layer asks for when only [CLS] is read): each sequence's first query rows are
+// computed as without it, against all of the sequence's keys, and no other output row is written. Every kernel this
+// CPU has, directly and through attention_fused (whose split over threads counts the rows left out).
+TEST(AttentionKernel, FirstQueryRowsAloneMatchTheFullResultAndNothingElseIsWritten) {
+  if (!attention_avx2_available()) GTEST_SKIP() << "no AVX2 + FMA on this CPU";
+  radlite::set_num_threads(2);
+  std::mt19937 rng(41);
+  struct Kernel {
+    const char* name;
+    bool bf16, tiles, threaded;
+  };
+  std::vector<Kernel> kernels{{"avx2", false, false, false}, {"fused float32", false, false, true}};
+  if (attention_avx512_available()) kernels.push_back({"avx512", false, false, false});
+  if (attention_bf16_available()) kernels.push_back({"avx512bf16", true, false, false});
+  if (attention_amx_available()) kernels.push_back({"amx", true, true, false});
+  for (const Kernel& k : kernels)
+    for (std::int64_t dh : {32, 64})
+      for (std::int64_t L : {1, 5, 17, 70}) {
+        const Data d = make(4, 3, L, dh, 1.0f, rng);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+        for (std::int64_t query_rows : {0, 1, 3, 17}) {
+          std::vector<float> out(static_cast<std::size_t>(d.rows * d.ld_out()), -1.0f);
+          AttentionArgs a = d.args(scale, out.data());
+          a.query_rows = query_rows;
+          a.bf16_products = k.bf16;
+          std::vector<float> all(out.size(), -1.0f);
+          AttentionArgs full = d.args(scale, all.data());
+          full.bf16_products = k.bf16;
+          for (const AttentionArgs& args : {a, full}) {
+            std::vector<float> work(static_cast<std::size_t>(
+                k.bf16 ? attention_amx_work_floats(d.L, dh) : attention_work_floats(d.L, dh)));
+            const std::int64_t groups = d.sequences() * d.heads;
+            if (k.threaded)
+              attention_fused(args, d.sequences());
+            else if (k.tiles)
+              attention_amx(args, 0, groups, work.data());
+            else if (k.bf16)
+              attention_avx512bf16(args, 0, groups, work.data());
+            else if (std::string(k.name) == "avx512")
+              attention_avx512(args, 0, groups, work.data());
+            else
+              attention_avx2(args, 0, groups, work.data());
+          }
+          std::size_t written = 0, expected = 0;
+          for (std::int64_t b = 0; b < d.sequences(); ++b) {
+            const std::int64_t n = d.lengths[static_cast<std::size_t>(b)];
+            const std::int64_t nq = query_rows > 0 ? std::min(n, query_rows) : n;
+            expected += static_cast<std::size_t>(nq);
+            for (std::int64_t i = 0; i < n; ++i) {
+              const float* o = out.data() + (d.starts[static_cast<std::size_t>(b)] + i) * d.ld_out();
+              const float* f = all.data() + (d.starts[static_cast<std::size_t>(b)] + i) * d.ld_out();
+              const bool row_written = std::any_of(o, o + d.width(), [](float x) { return x != -1.0f; });
+              written += row_written;
+              if (i < nq)
+                EXPECT_TRUE(std::equal(o, o + d.ld_out(), f))
+                    << k.name << " dh " << dh << " L " << L << " query_rows " << query_rows << " row " << i;
+              else
+                EXPECT_FALSE(row_written) << k.name << " dh " << dh << " L " << L << " query_rows " << query_rows
+                                          << " wrote row " << i << " of sequence " << b;
+            }
+          }
+          EXPECT_EQ(written, expected) << k.name << " dh " << dh << " L " << L << " query_rows " << query_rows;
+        }
+      }
 }
