@@ -325,7 +325,7 @@ struct Bench {
         char v[64];
         std::snprintf(v, sizeof v, "%.2f pairs/s", static_cast<double>(npairs) / t);
         row("cross-encoder " + std::to_string(npairs) + " pairs, max length " + std::to_string(max_len), v,
-            radlite::bench::encoder_flops(cs, lengths), t, roof_ce);
+            radlite::bench::encoder_flops(cs, lengths, /*first_row_last_layer=*/true), t, roof_ce);
       }
     }
     if (has(args.sections, "pipeline")) {

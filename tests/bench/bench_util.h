@@ -68,16 +68,21 @@ inline CpuInfo cpu_info() {
 }
 
 /// FLOPs of one encoder forward pass over sequences of the given (real, unpadded) lengths: the useful work,
-/// so that padding shows up as a lower fraction of the roofline.
-inline double encoder_flops(const ModelShape& s, const std::vector<std::size_t>& lengths) {
+/// so that padding shows up as a lower fraction of the roofline. `first_row_last_layer`: the pass a cross-encoder
+/// runs (OutputRows::First), whose last layer projects every token's query, key and value but computes attention,
+/// the output projection and the FFN for the first token alone; counted as that, not as a full layer.
+inline double encoder_flops(const ModelShape& s, const std::vector<std::size_t>& lengths,
+                            bool first_row_last_layer = false) {
   const double H = s.hidden, I = s.intermediate;
-  double per_layer = 0;
+  double total = 0;
   for (auto n : lengths) {
     const double L = static_cast<double>(n);
-    per_layer += 2 * L * H * 3 * H + 2 * L * H * H + 4 * L * H * I  // QKV, attention output, FFN
-                 + 4 * L * L * H;                                   // scores and context
+    const double layer = 2 * L * H * 3 * H + 2 * L * H * H + 4 * L * H * I  // QKV, attention output, FFN
+                         + 4 * L * L * H;                                   // scores and context
+    const double last = 2 * L * H * 3 * H + 2 * H * H + 4 * H * I + 4 * L * H;
+    total += first_row_last_layer ? layer * (s.layers - 1) + last : layer * s.layers;
   }
-  return per_layer * s.layers;
+  return total;
 }
 
 /// GFLOP/s of at::mm on the FFN's shape [tokens x hidden] x [hidden x intermediate]: what the encoder's
