@@ -15,6 +15,8 @@
 
 #include <string>
 
+#include "radlite/encoder.h"  // DType
+
 namespace radlite {
 
 /// The largest count set_num_threads accepts: far above any real core count, low enough that a typo cannot make
@@ -30,6 +32,16 @@ int num_threads();
 
 /// True when a CUDA device is usable (a CUDA build of libtorch and a GPU).
 bool cuda_available();
+
+/// Whether this machine's CPU has the instructions that make `dtype` fast on device "cpu", for choosing a dtype at
+/// run time (README, "Which dtype"):
+/// - DType::F32: always (the default, exact).
+/// - DType::Int8: x86-64 with AVX2 and FMA (radlite's int8 kernel) or with VNNI / AMX (oneDNN's): 1.7-4x float32
+///   measured. Elsewhere it still runs, on libtorch's quantized linear.
+/// - DType::BF16: AVX512-BF16 (CPUs with AMX have it). Without it bfloat16 runs correctly but its matrix products are
+///   about 30x slower than float32 (measured on an AVX2-only AMD EPYC).
+/// - DType::F16: false: float16 is refused on the CPU.
+bool cpu_has_fast_dtype(DType dtype);
 
 /// The libtorch version radlite was built against, e.g. "1.13.1".
 std::string torch_version();

@@ -10,28 +10,20 @@ namespace radlite::cli {
 
 namespace {
 
-// libtorch's bfloat16 matrix products need AVX512-BF16 to be fast on the CPU (AMX CPUs have it too); without it they
-// ran at about 5 GFLOP/s on the AVX2 EPYC, 30x slower than float32.
-bool cpu_has_bfloat16() {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  return __builtin_cpu_supports("avx512bf16");
-#else
-  return true;  // no x86 flags to read: say nothing
-#endif
-}
-
 // The thread count is the process's, not a model's (radlite/runtime.h); a command-line tool sets it whenever it
 // loads a model, before any encoding. A bfloat16 model on a CPU without bfloat16 instructions gets a warning on
 // stderr, once: it runs, but far slower than float32.
 DeviceOptions device_options(const ModelLoadOptions& m) {
   set_num_threads(m.threads);
-  if (m.compute.dtype == DType::BF16 && m.compute.device.rfind("cpu", 0) == 0 && !cpu_has_bfloat16()) {
+#if defined(__x86_64__) || defined(__i386__)  // elsewhere the warning's avx512_bf16 means nothing
+  if (m.compute.dtype == DType::BF16 && m.compute.device.rfind("cpu", 0) == 0 && !cpu_has_fast_dtype(DType::BF16)) {
     static std::once_flag once;
     std::call_once(once, [] {
       std::cerr << "radlite: warning: --dtype bfloat16 on a CPU without avx512_bf16 runs its matrix products "
                    "about 30x slower than float32; use int8 or float32 here\n";
     });
   }
+#endif
   return m.compute;
 }
 

@@ -8,7 +8,10 @@
 #include <mutex>
 #include <thread>
 
+#include "model/int8_dnnl.h"
+#include "model/int8_gemm.h"
 #include "model/runtime_default.h"
+#include "radlite/encoder.h"
 #include "radlite/error.h"
 
 namespace radlite {
@@ -31,6 +34,24 @@ void set_num_threads(int n) {
 int num_threads() { return at::get_num_threads(); }
 
 bool cuda_available() { return torch::cuda::is_available(); }
+
+bool cpu_has_fast_dtype(DType dtype) {
+  switch (dtype) {
+    case DType::F32:
+      return true;
+    case DType::Int8:
+      return model::int8_gemm_available() || model::int8_dnnl_preferred();
+    case DType::BF16:
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+      return __builtin_cpu_supports("avx512bf16");
+#else
+      return false;  // no x86 flags to read: not known to be fast
+#endif
+    case DType::F16:
+      return false;
+  }
+  return false;
+}
 
 std::string torch_version() {
   return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +

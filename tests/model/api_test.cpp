@@ -118,6 +118,22 @@ TEST(Runtime, ThreadCountIsRangeChecked) {
   EXPECT_EQ(num_threads(), 3);
 }
 
+// cpu_has_fast_dtype reads the CPU's flags: float32 always, float16 never on the CPU, bfloat16 exactly where
+// AVX512-BF16 is, int8 wherever radlite's AVX2 kernel or oneDNN's VNNI kernels (AMX CPUs have VNNI) run.
+TEST(Runtime, FastDtypesFollowTheCpuFlags) {
+  EXPECT_TRUE(cpu_has_fast_dtype(DType::F32));
+  EXPECT_FALSE(cpu_has_fast_dtype(DType::F16));
+#if defined(__GNUC__) && defined(__x86_64__)
+  EXPECT_EQ(cpu_has_fast_dtype(DType::BF16), static_cast<bool>(__builtin_cpu_supports("avx512bf16")));
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool vnni = __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avxvnni");
+  if (avx2) EXPECT_TRUE(cpu_has_fast_dtype(DType::Int8));
+  if (!avx2 && !vnni) EXPECT_FALSE(cpu_has_fast_dtype(DType::Int8));
+#else
+  GTEST_SKIP() << "not x86-64: only float32 and float16 checked";
+#endif
+}
+
 TEST(DeviceOptionsTest, OneStructForBothModelKinds) {
   DeviceOptions d;
   d.batch_size = 0;
