@@ -48,8 +48,9 @@ std::string int8_dnnl_kernel_name(const Int8DnnlWeights& w, std::int64_t rows);
 // float32 Linear layers on oneDNN's matmul, on x86-64 CPUs with AVX-512 or AVX2 (the same library, the same
 // per-shape kernel cache; F32DnnlMode below). Measured on the 2-core AMX Xeon, 2 threads: oneDNN's
 // "brg:avx512_core" 270-286 GFLOP/s at the encoders' shapes (4,096-8,192 rows) against OpenBLAS's 234-266, and
-// 224-227 against 110-128 at 32 rows (one query), where radlite's own AVX2 kernel (small_linear.h) reached about 115. Sums run in another order than OpenBLAS's: the
-// outputs agree to rounding, and the parity tests (1e-5 of the references) hold on both kinds of CPU.
+// 224-227 against 110-128 at 32 rows (one query), where radlite's own AVX2 kernel (small_linear.h) reached about
+// 115. Sums run in another order than OpenBLAS's: the outputs agree to rounding, and the parity tests (1e-5 of the
+// references) hold on both kinds of CPU.
 
 /// How float32 Linear layers use oneDNN on this CPU (read once; RADLITE_F32_OPENBLAS=1 in the environment gives
 /// None):

@@ -11,7 +11,6 @@
 #include "model/int8_dnnl.h"
 #include "model/int8_gemm.h"
 #include "model/runtime_default.h"
-#include "radlite/encoder.h"
 #include "radlite/error.h"
 
 namespace radlite {
